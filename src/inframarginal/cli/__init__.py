@@ -1,0 +1,39 @@
+"""The ``inframarginal`` command line.
+
+Each sub-command lives in its own module; this one only assembles them and turns
+user mistakes (:class:`inframarginal.errors.InframarginalError`) into a one-line
+message with exit status 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from inframarginal.errors import InframarginalError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InframarginalError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="inframarginal")
+def main() -> None:
+    """Infra-marginal general-equilibrium analysis of the division of labour."""
+
+
+def _register() -> None:
+    from inframarginal.cli import beach, engine
+
+    engine.register(main)
+    beach.register(main)
+
+
+_register()
