@@ -164,7 +164,9 @@ def _merge(intervals: list[Interval]) -> list[Interval]:
     """Sort and merge overlapping or touching intervals (points inside intervals vanish)."""
     out: list[Interval] = []
     for iv in sorted(intervals, key=lambda i: (i.lo, i.hi)):
-        if out and (iv.lo < out[-1].hi or (iv.lo == out[-1].hi and (iv.lo_closed or out[-1].hi_closed))):
+        if out and (
+            iv.lo < out[-1].hi or (iv.lo == out[-1].hi and (iv.lo_closed or out[-1].hi_closed))
+        ):
             last = out[-1]
             if iv.hi > last.hi or (iv.hi == last.hi and iv.hi_closed):
                 out[-1] = Interval(last.lo, iv.hi, last.lo_closed, iv.hi_closed)
@@ -222,7 +224,9 @@ def best_response(
     one = 1 if exact else 1.0
     if not others:
         whole = Interval(0 * one, one, True, not circle)
-        return BestResponse(1 + 0 * one, True, (whole,), (), f"supremum 1: maximum attained on {whole}")
+        return BestResponse(
+            1 + 0 * one, True, (whole,), (), f"supremum 1: maximum attained on {whole}"
+        )
     zs = check_positions(others, circle)
     if not exact:
         zs = tuple(float(z) for z in zs)
@@ -254,7 +258,9 @@ def best_response(
         if locs[-1] < 1:
             z = locs[-1]
             g = lambda x, z=z: 1 - dens.cdf((x + z) / 2)  # noqa: E731
-            segments.append(_segment_sup(g, z, one + 0 * z, False, True, kinks(z, one + 0 * z, (z,))))
+            segments.append(
+                _segment_sup(g, z, one + 0 * z, False, True, kinks(z, one + 0 * z, (z,)))
+            )
     joins = [(z, payoff_at(z, zs, circle, dens)) for z in locs]
     value = max([s.value for s in segments] + [v for _, v in joins])
     attained = [Interval(z, z) for z, v in joins if close(v, value)]

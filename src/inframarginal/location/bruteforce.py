@@ -37,7 +37,9 @@ MAX_PROFILES = 200_000
 """Refuse grids with more profiles than this (the check is meant to stay fast)."""
 
 
-def _deviator_share(x: int, locs: list[int], counts: list[int], big_m: int, circle: bool) -> Fraction:
+def _deviator_share(
+    x: int, locs: list[int], counts: list[int], big_m: int, circle: bool
+) -> Fraction:
     """Share of a seller at fine point ``x`` against rivals at fine points ``locs``."""
     k = len(locs)
     j = bisect.bisect_left(locs, x)

@@ -364,7 +364,9 @@ def find_equilibria(n: int, circle: bool = False) -> EquilibriumSet:
         fam = EquilibriumFamily(
             (1,), 1, "a lone seller serves everybody wherever it stands: every position", eq
         )
-        return EquilibriumSet(n, topo, True, "a single seller has share 1 at any position", (), (fam,))
+        return EquilibriumSet(
+            n, topo, True, "a single seller has share 1 at any position", (), (fam,)
+        )
     patterns = _circle_patterns(n) if circle else _line_patterns(n)
     isolated: list[Equilibrium] = []
     families: list[EquilibriumFamily] = []
