@@ -42,7 +42,7 @@ def deviator_share(x, others, circle):
         cuts = sorted(pts)
     total = F(0)
     sellers = [(x, "me")] + [(o, "o") for o in others]
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in zip(cuts, cuts[1:], strict=False):
         if a == b:
             continue
         mid = (a + b) / 2
@@ -124,7 +124,9 @@ def test_three_sellers_no_equilibrium_with_reason():
 def test_six_sellers_line_continuum():
     res = find_equilibria(6)
     assert res.exists
-    assert {e.positions for e in res.equilibria} == {(F(1, 6), F(1, 6), F(1, 2), F(1, 2), F(5, 6), F(5, 6))}
+    assert {e.positions for e in res.equilibria} == {
+        (F(1, 6), F(1, 6), F(1, 2), F(1, 2), F(5, 6), F(5, 6))
+    }
     (fam,) = res.continuum
     assert fam.pattern == (2, 1, 1, 2) and fam.dimension == 1
     assert "[1/8, 1/6)" in fam.description
