@@ -1,0 +1,281 @@
+"""Numeric corner equilibria: the independent path, needing no closed form.
+
+Each person's problem in a configuration is solved directly (SLSQP over the
+logarithms of the decision variables, with the technologies evaluated from their
+formulas, whatever their shape); utility equalization across the configurations
+of a structure is solved for the log relative prices by a root finder; market
+clearing then gives the shares of people.  Nothing here uses the GP dual of
+:mod:`inframarginal.symbolic`, so agreement of the two is a real check.
+
+References
+----------
+Kraft, D. (1988). A software package for sequential quadratic programming.
+DFVLR-FB 88-28 (SLSQP).
+Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*.
+Blackwell, ch. 4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from inframarginal.configurations import Configuration, Structure
+from inframarginal.individual import technology_output, uses
+from inframarginal.model import LABOUR, Model
+
+#: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
+#: the problem is unbounded (utility grows without limit).
+BOUND = 25.0
+
+
+@dataclass(frozen=True)
+class IndividualOptimum:
+    """A person's best plan in one configuration at given prices.
+
+    ``values`` holds every decision variable (``l_x`` labour, ``g_x`` output,
+    ``c_x`` consumed, ``s_x`` sold, ``d_x`` bought, ``in_z_x`` input).
+    ``bounded`` is False when utility rises without limit.
+    """
+
+    configuration: Configuration
+    utility: float
+    values: dict[str, float]
+    bounded: bool
+    converged: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    names: tuple[str, ...]
+    consumption: tuple[tuple[int, str], ...]  # (variable index, good)
+    produced: tuple[tuple[str, int, int, tuple[tuple[str, int], ...]], ...]  # good, l idx, g idx, inputs
+    availability: tuple[tuple[str, int | None, str | None, tuple[int, ...]], ...]
+    budget: tuple[int, tuple[tuple[str, int], ...]] | None
+
+
+@cache
+def _compile(model: Model, config: Configuration) -> _Compiled:
+    names: list[str] = []
+
+    def var(name: str) -> int:
+        names.append(name)
+        return len(names) - 1
+
+    use_table = uses(model, config)
+    produced = []
+    index: dict[str, int] = {}
+    for g in config.produces:
+        index[f"l_{g}"] = var(f"l_{g}")
+        index[f"g_{g}"] = var(f"g_{g}")
+    for g, items in use_table.items():
+        for name, _ in items:
+            index[name] = var(name)
+    for g in config.buys:
+        index[f"d_{g}"] = var(f"d_{g}")
+    for g in config.produces:
+        inputs = tuple((i, index[f"in_{i}_{g}"]) for i in model.good_names if f"in_{i}_{g}" in index)
+        produced.append((g, index[f"l_{g}"], index[f"g_{g}"], inputs))
+    availability = []
+    for g, items in use_table.items():
+        source = ("g", index[f"g_{g}"]) if g in config.produces else ("d", index[f"d_{g}"])
+        availability.append((g, source[1], source[0], tuple(index[n] for n, _ in items)))
+    consumption = tuple((index[f"c_{g.name}"], g.name) for g in model.goods if g.consumed)
+    budget = None
+    if config.sells:
+        budget = (index[f"s_{config.sells}"], tuple((g, index[f"d_{g}"]) for g in config.buys))
+    return _Compiled(tuple(names), consumption, tuple(produced), tuple(availability), budget)
+
+
+@cache
+def _technology_functions(model: Model, config: Configuration, good: str):
+    """Output and its gradient in (labour, inputs...) as numeric functions of the parameters."""
+    expr = technology_output(model, config, good)
+    subs = model.derived_substitution()
+    expr = expr.xreplace(subs)
+    inputs = [sp.Symbol(i, positive=True) for i in model.good_names if sp.Symbol(i, positive=True) in expr.free_symbols]
+    args = [LABOUR, *inputs]
+    params = [p.symbol for p in model.parameters]
+    f = sp.lambdify([args, params], expr, "numpy")
+    grad = sp.lambdify([args, params], [sp.diff(expr, a) for a in args], "numpy")
+    return f, grad
+
+
+def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
+    subs = {sym: values[name] for name, sym in model.symbols.items()}
+    return float(expr.xreplace(model.derived_substitution()).xreplace(subs))
+
+
+def individual_optimum(
+    model: Model, config: Configuration, values: dict[str, float], prices: dict[str, float]
+) -> IndividualOptimum:
+    """Solve a person's problem in ``config`` numerically at parameter ``values`` and ``prices``.
+
+    Parameters
+    ----------
+    model : Model
+    config : Configuration
+    values : dict
+        All parameter values (as returned by :meth:`Model.check_parameters`).
+    prices : dict
+        Prices of (at least) the goods the configuration trades.
+    """
+    comp = _compile(model, config)
+    n = len(comp.names)
+    params = [values[p.name] for p in model.parameters]
+    endowment = _scalar(model, model.endowment, values)
+    weights = np.zeros(n)
+    for i, g in comp.consumption:
+        weights[i] = _scalar(model, model.good(g).weight, values)
+    efficiency = {g: _scalar(model, model.good(g).trading_efficiency, values) for g in config.buys}
+    techs = {g: _technology_functions(model, config, g) for g in config.produces}
+
+    def objective(y):
+        return -weights @ y, -weights
+
+    def constraints(y):
+        x = np.exp(y)
+        out = [1.0 - sum(x[li] for _, li, _, _ in comp.produced) / endowment]
+        for g, li, gi, inputs in comp.produced:
+            out.append(techs[g][0]([x[li], *[x[j] for _, j in inputs]], params) / x[gi] - 1.0)
+        for g, src, kind, items in comp.availability:
+            cap = x[src] if kind == "g" else efficiency[g] * x[src]
+            out.append(1.0 - sum(x[j] for j in items) / cap)
+        if comp.budget:
+            si, buys = comp.budget
+            spend = sum(prices[g] * x[j] for g, j in buys)
+            out.append(1.0 - spend / (prices[config.sells] * x[si]))
+        return np.array(out)
+
+    def jacobian(y):
+        x = np.exp(y)
+        rows = []
+        row = np.zeros(n)
+        for _, li, _, _ in comp.produced:
+            row[li] = -x[li] / endowment
+        rows.append(row)
+        for g, li, gi, inputs in comp.produced:
+            row = np.zeros(n)
+            point = [x[li], *[x[j] for _, j in inputs]]
+            f = techs[g][0](point, params)
+            grad = techs[g][1](point, params)
+            for idx, dv in zip([li, *[j for _, j in inputs]], grad, strict=True):
+                row[idx] += dv * x[idx] / x[gi]
+            row[gi] -= f / x[gi]
+            rows.append(row)
+        for g, src, kind, items in comp.availability:
+            row = np.zeros(n)
+            cap = x[src] if kind == "g" else efficiency[g] * x[src]
+            total = sum(x[j] for j in items)
+            for j in items:
+                row[j] -= x[j] / cap
+            row[src] += total / cap
+            rows.append(row)
+        if comp.budget:
+            si, buys = comp.budget
+            row = np.zeros(n)
+            revenue = prices[config.sells] * x[si]
+            spend = 0.0
+            for g, j in buys:
+                row[j] -= prices[g] * x[j] / revenue
+                spend += prices[g] * x[j]
+            row[si] += spend / revenue
+            rows.append(row)
+        return np.array(rows)
+
+    best = None
+    for start in (np.log(0.2), np.log(0.05), np.log(0.5)):
+        y0 = np.full(n, start)
+        result = optimize.minimize(
+            objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
+            constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
+            options={"maxiter": 500, "ftol": 1e-14},
+        )
+        feasible = np.all(constraints(result.x) > -1e-8)
+        if feasible and (best is None or result.fun < best.fun - 1e-12):
+            best = result
+        if feasible and result.success:
+            break
+    if best is None:
+        return IndividualOptimum(config, 0.0, {}, True, False, "no feasible plan found")
+    x = np.exp(best.x)
+    unbounded = bool(np.any(best.x > BOUND - 1.0))
+    return IndividualOptimum(
+        config,
+        float(np.exp(-best.fun)),
+        dict(zip(comp.names, map(float, x), strict=True)),
+        not unbounded,
+        bool(best.success),
+        "utility rises without bound (a decision variable runs to the bound)" if unbounded else str(best.message),
+    )
+
+
+@dataclass(frozen=True)
+class NumericCornerEquilibrium:
+    """The numeric corner equilibrium of a structure at one parameter point."""
+
+    structure: Structure
+    exists: bool
+    reason: str
+    prices: dict[str, float]
+    shares: tuple[float, ...]
+    per_capita_real_income: float
+    optima: tuple[IndividualOptimum, ...]
+    residuals: dict[str, float]
+
+
+def numeric_corner_equilibrium(
+    model: Model, structure: Structure, values: dict[str, float], numeraire: str | None
+) -> NumericCornerEquilibrium:
+    """Utility equalization (root finding in log prices) and market clearing, numerically."""
+    configs = structure.configurations
+    traded = [g for g in model.good_names if g in structure.traded_goods]
+    unknown = [g for g in traded if g != numeraire]
+
+    def prices_of(lp):
+        out = {g: float(np.exp(v)) for g, v in zip(unknown, lp, strict=True)}
+        if numeraire:
+            out[numeraire] = 1.0
+        return out
+
+    def solve_all(lp):
+        return [individual_optimum(model, c, values, prices_of(lp)) for c in configs]
+
+    def equalization(lp):
+        optima = solve_all(lp)
+        if not all(o.bounded for o in optima):
+            return np.full(len(unknown), 1e3)
+        logs = [np.log(o.utility) for o in optima]
+        return np.array([v - logs[0] for v in logs[1:]])
+
+    lp = np.zeros(len(unknown))
+    if unknown:
+        sol = optimize.root(equalization, lp, method="hybr", options={"xtol": 1e-13})
+        lp = sol.x
+    optima = solve_all(lp)
+    prices = prices_of(lp)
+    for o in optima:
+        if not o.bounded or not o.values:
+            return NumericCornerEquilibrium(
+                structure, False, f"{o.configuration.label}: {o.message}", prices, (), float("nan"), tuple(optima), {})
+    utilities = np.array([o.utility for o in optima])
+
+    # market clearing: for each traded good, sum_c share_c (sold - bought) = 0; sum shares = 1
+    rows, rhs = [np.ones(len(configs))], [1.0]
+    for g in traded:
+        rows.append(np.array([o.values.get(f"s_{g}", 0.0) - o.values.get(f"d_{g}", 0.0) for o in optima]))
+        rhs.append(0.0)
+    a, b = np.array(rows), np.array(rhs)
+    shares, *_ = np.linalg.lstsq(a, b, rcond=None)
+    residuals = {"utility equalization": float(np.max(np.abs(utilities / utilities[0] - 1.0)))}
+    scale = max(1e-300, float(np.max(np.abs(a[1:] * shares)))) if len(rows) > 1 else 1.0
+    residuals["market clearing"] = float(np.max(np.abs(a[1:] @ shares)) / scale) if len(rows) > 1 else 0.0
+    exists = bool(np.all(shares > 0))
+    reason = "" if exists else "market clearing needs a non-positive number of people in some configuration"
+    return NumericCornerEquilibrium(
+        structure, exists, reason, prices, tuple(map(float, shares)), float(utilities[0]), tuple(optima), residuals)

@@ -1,0 +1,302 @@
+"""Symbolic corner equilibria: closed forms from the GP dual, with SymPy.
+
+For a configuration, the dual weights ``delta`` of its geometric programme solve
+a linear system (zero degree of difficulty), and give in closed form
+
+* the maximal utility: ``log u = -sum_t delta_t log(c_t / delta_t) - sum_i lambda_i log lambda_i``,
+  a linear function of log prices;
+* the optimal value of every decision variable (labour, output, trades).
+
+For a structure, utility equalization is then a linear system in log prices and
+market clearing a linear system in the numbers of people: everything is linear
+algebra over symbolic coefficients, which SymPy does reliably.  Results are
+cached on disk (see :func:`cache_dir`).
+
+References
+----------
+Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*.
+Blackwell, ch. 4 (corner equilibria).
+Duffin, R. J., Peterson, E. L. and Zener, C. (1967). *Geometric Programming*. Wiley.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+import sympy as sp
+
+from inframarginal import __version__
+from inframarginal.configurations import Configuration, Structure
+from inframarginal.individual import exponent_matrix, log_price_symbol, programme
+from inframarginal.model import Model
+
+
+@dataclass(frozen=True)
+class ConfigurationClosedForm:
+    """Closed form of the individual's optimum in one configuration.
+
+    ``log_utility`` and ``log_values`` are expressions in the model's parameters and
+    the log-price symbols ``lp_<good>``.  ``conditions`` lists expressions that must
+    be positive for the optimum to exist, each with its meaning.
+    """
+
+    configuration: Configuration
+    dual_weights: tuple[tuple[str, sp.Expr], ...]
+    log_utility: sp.Expr
+    log_values: tuple[tuple[str, sp.Expr], ...]
+    conditions: tuple[tuple[sp.Expr, str], ...]
+
+
+@dataclass(frozen=True)
+class StructureClosedForm:
+    """Closed form of a structure's corner equilibrium.
+
+    ``log_prices`` maps each traded good to the log of its price relative to the
+    numeraire; ``log_income`` is the log of per-capita real income; ``shares`` the
+    fraction of the population in each configuration (in the structure's order).
+    """
+
+    structure: Structure
+    numeraire: str | None
+    log_prices: tuple[tuple[str, sp.Expr], ...]
+    log_income: sp.Expr
+    shares: tuple[sp.Expr, ...]
+    configurations: tuple[ConfigurationClosedForm, ...]
+    conditions: tuple[tuple[sp.Expr, str], ...]
+
+
+def configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
+    """Solve the GP dual of ``config`` symbolically; ``None`` if it is not a GP."""
+    prog = programme(model, config)
+    if prog is None:
+        return None
+    a = exponent_matrix(prog)
+    n_terms = len(prog.terms)
+    system = sp.zeros(n_terms, n_terms)
+    system[0, 0] = 1
+    system[1:, :] = a.T
+    rhs = sp.zeros(n_terms, 1)
+    rhs[0] = 1
+    delta = [sp.cancel(sp.together(d)) for d in system.LUsolve(rhs)]
+
+    groups: dict[str, list[int]] = {}
+    for i, t in enumerate(prog.terms[1:], start=1):
+        groups.setdefault(t.constraint, []).append(i)
+    lam = {c: sp.cancel(sum(delta[i] for i in idx)) for c, idx in groups.items()}
+
+    log_u = sp.Integer(0)
+    for i, t in enumerate(prog.terms[1:], start=1):
+        log_u -= delta[i] * (t.log_coefficient - sp.log(delta[i]))
+    for c, value in lam.items():
+        log_u -= value * sp.log(value)
+
+    # Primal recovery: each constraint term equals delta_t / lambda_i at the optimum.
+    rows = a[1:, :]
+    rhs_primal = sp.Matrix([
+        sp.log(delta[i]) - sp.log(lam[t.constraint]) - t.log_coefficient
+        for i, t in enumerate(prog.terms[1:], start=1)
+    ])
+    logs = rows.LUsolve(rhs_primal)
+    log_values = tuple((v.name, logs[j]) for j, v in enumerate(prog.variables))
+
+    conditions = [(model.endowment - prog.fixed_costs,
+                   f"labour endowment covers the fixed costs of {config.label}")]
+    for i, t in enumerate(prog.terms[1:], start=1):
+        if not (delta[i].is_number and delta[i] > 0):
+            conditions.append((delta[i], f"dual weight of '{t.meaning}' ({t.constraint}) in {config.label}"))
+    point = default_point(model)
+    return ConfigurationClosedForm(
+        config,
+        tuple((t.meaning, delta[i]) for i, t in enumerate(prog.terms)),
+        normalize_log(log_u, point),
+        tuple((name, normalize_log(v, point)) for name, v in log_values),
+        tuple(conditions),
+    )
+
+
+def normalize_log(expr: sp.Expr, point: dict[sp.Symbol, float]) -> sp.Expr:
+    """Rewrite a sum of logarithms as ``sum_j e_j log(atom_j)`` with simple atoms.
+
+    Atoms are primes, symbols and irreducible polynomial factors, each oriented so
+    that it is positive at ``point`` (``1 - alpha`` rather than ``alpha - 1`` when
+    ``alpha < 1`` there); coefficients are cancelled rational functions.  This keeps
+    closed forms short, fast to evaluate and readable as products of powers.
+    """
+    atoms: dict[sp.Expr, sp.Expr] = {}
+    rest = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(expr)):
+        logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(logs) != 1:
+            rest += term
+            continue
+        coefficient = term / logs[0]
+        split = _split_log_argument(logs[0].args[0], point)
+        if split is None:
+            rest += term
+            continue
+        for atom, power in split:
+            atoms[atom] = atoms.get(atom, 0) + coefficient * power
+    out = sp.Integer(0)
+    if rest != 0:
+        collected = sp.collect(sp.expand(rest), sorted(rest.free_symbols - set(point), key=str), evaluate=False)
+        out = sum((sp.factor(sp.cancel(c)) * v for v, c in collected.items()), sp.Integer(0))
+    for atom in sorted(atoms, key=sp.default_sort_key):
+        c = sp.factor(sp.cancel(sp.together(atoms[atom])))
+        if c != 0:
+            out += c * sp.log(atom)
+    return out
+
+
+def _split_log_argument(arg: sp.Expr, point) -> list[tuple[sp.Expr, sp.Expr]] | None:
+    """Split ``log(arg)`` into ``[(atom, power)]``; ``None`` if ``arg`` is not positive at ``point``."""
+    num, den = sp.fraction(sp.together(arg))
+    out: list[tuple[sp.Expr, sp.Expr]] = []
+    sign = 1
+
+    def rational(r: sp.Rational, power: sp.Expr) -> None:
+        nonlocal sign
+        if r < 0:
+            sign *= -1 if power.is_odd else (1 if power.is_even else 0)
+            r = -r
+        p, q = sp.fraction(r)
+        out.extend((sp.Integer(n), power * m) for n, m in sp.factorint(p).items())
+        out.extend((sp.Integer(n), -power * m) for n, m in sp.factorint(q).items())
+
+    for part, side in ((num, 1), (den, -1)):
+        for factor in sp.Mul.make_args(part):
+            base, e = factor.as_base_exp()
+            e = side * e
+            if base.is_Rational:
+                rational(base, e)
+            elif base.is_Symbol:
+                out.append((base, e))
+            else:
+                c, factors = sp.factor_list(base)
+                rational(sp.Rational(c), e)
+                for f, m in factors:
+                    value = f.xreplace(point)
+                    if value.is_number and value < 0:
+                        power = m * e
+                        sign *= -1 if power.is_odd else (1 if power.is_even else 0)
+                        f = -f
+                    out.append((f, m * e))
+    return out if sign == 1 else None
+
+
+def default_point(model: Model) -> dict[sp.Symbol, float]:
+    """The model's default parameter values, base and derived, by symbol."""
+    values = model.check_parameters()
+    return {sym: sp.Float(values[name]) for name, sym in model.symbols.items()}
+
+
+def numeraire(structure: Structure, model: Model) -> str | None:
+    """The numeraire: the last traded good in the model's order of goods (the paper's choice)."""
+    traded = [g for g in model.good_names if g in structure.traded_goods]
+    return traded[-1] if traded else None
+
+
+def _structure_closed_form(model: Model, structure: Structure) -> StructureClosedForm | None:
+    forms = [_config_form_cached(model, c) for c in structure.configurations]
+    if any(f is None for f in forms):
+        return None
+    num = numeraire(structure, model)
+    unknown = [g for g in model.good_names if g in structure.traded_goods and g != num]
+    lp = {g: log_price_symbol(g) for g in structure.traded_goods}
+    fix_num = {lp[num]: 0} if num else {}
+    conditions = [c for f in forms for c in f.conditions]
+
+    if unknown:
+        equations = [sp.expand((f.log_utility - forms[0].log_utility).xreplace(fix_num)) for f in forms[1:]]
+        matrix, rhs = sp.linear_eq_to_matrix(equations, [lp[g] for g in unknown])
+        solution = matrix.LUsolve(rhs)
+        point = default_point(model)
+        log_prices = {g: normalize_log(solution[i], point) for i, g in enumerate(unknown)}
+    else:
+        log_prices = {}
+    if num:
+        log_prices[num] = sp.Integer(0)
+    price_subs = {lp[g]: v for g, v in log_prices.items()}
+    log_income = normalize_log(forms[0].log_utility.xreplace(price_subs), default_point(model))
+
+    shares = _shares(model, structure, forms, price_subs, num)
+    for c, share in zip(structure.configurations, shares, strict=True):
+        if len(structure.configurations) > 1:
+            conditions.append((share, f"share of people in {c.label}"))
+    ordered = tuple((g, log_prices[g]) for g in model.good_names if g in log_prices)
+    return StructureClosedForm(structure, num, ordered, log_income, tuple(shares), tuple(forms), tuple(conditions))
+
+
+def _shares(model, structure, forms, price_subs, num) -> list[sp.Expr]:
+    """Shares of people in each configuration, from market clearing and sum(shares) = 1."""
+    configs = structure.configurations
+    if len(configs) == 1:
+        return [sp.Integer(1)]
+    point = default_point(model)
+    masses = sp.symbols(f"M0:{len(configs)}", positive=True)
+    equations = [sum(masses) - 1]
+    for good in structure.traded_goods:
+        if good == num:
+            continue  # Walras' law: the numeraire's market clears when the others do
+        flow = sp.Integer(0)
+        for m, config, form in zip(masses, configs, forms, strict=True):
+            values = dict(form.log_values)
+            if config.sells == good:
+                flow += m * sp.exp(normalize_log(values[f"s_{good}"].xreplace(price_subs), point))
+            if good in config.buys:
+                flow -= m * sp.exp(normalize_log(values[f"d_{good}"].xreplace(price_subs), point))
+        equations.append(flow)
+    matrix, rhs = sp.linear_eq_to_matrix(equations, masses)
+    return [sp.factor(sp.powsimp(s, force=True)) for s in matrix.LUsolve(rhs)]
+
+
+# -- caching -------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where closed forms are cached: ``$INFRAMARGINAL_CACHE`` or ``~/.cache/inframarginal``."""
+    root = os.environ.get("INFRAMARGINAL_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "inframarginal"
+
+
+def _model_key(model: Model) -> str:
+    text = json.dumps(model.spec, sort_keys=True, default=str)
+    return hashlib.sha256(f"{__version__}|{text}".encode()).hexdigest()[:20]
+
+
+@cache
+def _config_form_cached(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
+    return configuration_closed_form(model, config)
+
+
+@cache
+def structure_closed_form(model: Model, structure: Structure) -> StructureClosedForm | None:
+    """The closed-form corner equilibrium of ``structure``, from memory, disk or SymPy.
+
+    Returns ``None`` when some technology of the structure is not of power form
+    (use the numeric path then).
+    """
+    key = hashlib.sha256(" ".join(structure.labels).encode()).hexdigest()[:16]
+    path = cache_dir() / f"{model.name}-{_model_key(model)}" / f"{key}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                form = pickle.load(fh)
+            return StructureClosedForm(structure, *form[1:]) if form is not None else None
+        except Exception:  # a stale or broken cache entry is simply recomputed
+            pass
+    form = _structure_closed_form(model, structure)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(None if form is None else (None, *(getattr(form, f.name) for f in fields(form)[1:])), fh)
+        tmp.replace(path)
+    except OSError:
+        pass  # caching is an optimisation; a read-only home must not break solving
+    return form
