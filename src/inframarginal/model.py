@@ -241,6 +241,35 @@ class Model:
             out[d.name] = float(value)
         return out
 
+    # -- the three steps, as methods --------------------------------------------------
+    def configurations(self):
+        """Every configuration Lemma 1 allows (step 1)."""
+        from inframarginal.configurations import configurations
+
+        return configurations(self)
+
+    def structures(self, which: str = "studied"):
+        """The named structures (``"studied"``), or every enumerated one (``"all"``)."""
+        from inframarginal.configurations import enumerate_structures, studied_structures
+
+        return studied_structures(self) if which == "studied" else enumerate_structures(self)
+
+    def solve(self, values: Mapping[str, float] | None = None, /, *, method: str = "symbolic",
+              structures: str = "studied", structure: str | None = None, **params: float):
+        """Corner equilibria and the general equilibrium at a parameter point (steps 2 and 3).
+
+        Examples
+        --------
+        >>> from inframarginal import load_model
+        >>> sol = load_model("li-ke-2020").solve(K=1.0, t=0.0, F=0.05, b=0.05)
+        >>> sol.general_equilibrium
+        'PC'
+        """
+        from inframarginal.equilibrium import solve
+
+        return solve(self, {**(values or {}), **params}, method=method, structures=structures,
+                     structure=structure)
+
     # -- presentation ------------------------------------------------------------
     def __repr__(self) -> str:
         return (

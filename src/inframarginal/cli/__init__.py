@@ -30,10 +30,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from inframarginal.cli import beach, engine
+    from inframarginal.cli import beach, engine, report, sweep
 
-    engine.register(main)
-    beach.register(main)
+    for module in (engine, sweep, report, beach):
+        module.register(main)
 
 
 _register()

@@ -1,0 +1,134 @@
+"""Closed forms compiled to NumPy functions of the base parameters.
+
+Everything is compiled in logarithms (log income, log prices, log quantities),
+which are sums of ``exponent * log(atom)``: cheap to evaluate, vectorized over
+arrays of parameter values, and free of overflow.  Used for single solves, for
+the total cost-benefit check and for sweeps over parameter grids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from inframarginal.configurations import Configuration, Structure
+from inframarginal.individual import labour_of, log_price_symbol
+from inframarginal.model import Model
+from inframarginal.symbolic import (
+    ConfigurationClosedForm,
+    _config_form_cached,
+    structure_closed_form,
+)
+
+Function = Callable[..., np.ndarray]
+
+
+def _lambdify(model: Model, expr: sp.Expr, extra: tuple[sp.Symbol, ...] = ()) -> Function:
+    expr = sp.sympify(expr).xreplace(model.derived_substitution())
+    args = [p.symbol for p in model.parameters] + list(extra)
+    return sp.lambdify(args, expr, modules="numpy")
+
+
+@dataclass(frozen=True)
+class CompiledConfiguration:
+    """A configuration's optimum as functions of (parameters..., log prices of traded goods...)."""
+
+    configuration: Configuration
+    price_goods: tuple[str, ...]
+    log_utility: Function
+    log_values: dict[str, Function]
+    fixed_costs: dict[str, Function]
+    conditions: tuple[tuple[Function, str], ...]
+
+
+@dataclass(frozen=True)
+class CompiledStructure:
+    """A structure's corner equilibrium as functions of the parameters."""
+
+    structure: Structure
+    numeraire: str | None
+    log_income: Function
+    log_prices: dict[str, Function]
+    shares: tuple[Function, ...]
+    conditions: tuple[tuple[Function, str], ...]
+
+
+def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConfiguration:
+    config = form.configuration
+    goods = tuple(g for g in model.good_names if g == config.sells or g in config.buys)
+    lps = tuple(log_price_symbol(g) for g in goods)
+    return CompiledConfiguration(
+        config,
+        goods,
+        _lambdify(model, form.log_utility, lps),
+        {name: _lambdify(model, v, lps) for name, v in form.log_values},
+        {g: _lambdify(model, labour_of(model, config, g)) for g in config.produces},
+        tuple((_lambdify(model, c), text) for c, text in form.conditions),
+    )
+
+
+@cache
+def compile_configuration(model: Model, config: Configuration) -> CompiledConfiguration | None:
+    """Compiled closed form of one configuration (``None`` if it has none)."""
+    form = _config_form_cached(model, config)
+    return None if form is None else _compile_config(model, form)
+
+
+@cache
+def compile_structure(model: Model, structure: Structure) -> CompiledStructure | None:
+    """Compiled closed-form corner equilibrium of a structure (``None`` if it has none)."""
+    form = structure_closed_form(model, structure)
+    if form is None:
+        return None
+    return CompiledStructure(
+        structure,
+        form.numeraire,
+        _lambdify(model, form.log_income),
+        {g: _lambdify(model, v) for g, v in form.log_prices},
+        tuple(_lambdify(model, s) for s in form.shares),
+        tuple((_lambdify(model, c), text) for c, text in form.conditions),
+    )
+
+
+def evaluate(function: Function, model: Model, values: dict[str, float], *extra: float) -> float:
+    """Evaluate a compiled function at one point, as a float (NaN on domain errors)."""
+    args = [values[p.name] for p in model.parameters] + list(extra)
+    with np.errstate(all="ignore"):
+        return float(np.asarray(function(*args), dtype=float))
+
+
+def evaluate_structure(model: Model, structure: Structure, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Vectorized corner equilibrium of ``structure`` over arrays of parameter values.
+
+    Parameters
+    ----------
+    values : dict
+        One array (or scalar) per base parameter; arrays broadcast against each other.
+
+    Returns
+    -------
+    dict
+        ``exists`` (bool), ``per_capita_real_income`` (NaN where it does not exist),
+        ``price_<good>`` for each traded good and ``share_<i>`` for each configuration
+        (in the structure's order), all broadcast to a common shape.
+    """
+    compiled = compile_structure(model, structure)
+    if compiled is None:
+        raise ValueError(f"structure {structure.name} has no closed form; use the numeric path")
+    args = [np.asarray(values[p.name], dtype=float) for p in model.parameters]
+    shape = np.broadcast_shapes(*(a.shape for a in args))
+    with np.errstate(all="ignore"):
+        exists = np.ones(shape, dtype=bool)
+        for function, _ in compiled.conditions:
+            exists &= np.broadcast_to(np.asarray(function(*args), dtype=float) > 0, shape)
+        income = np.broadcast_to(np.exp(np.asarray(compiled.log_income(*args), dtype=float)), shape)
+        out = {"exists": exists, "per_capita_real_income": np.where(exists, income, np.nan)}
+        for g, f in compiled.log_prices.items():
+            out[f"price_{g}"] = np.where(exists, np.broadcast_to(np.exp(np.asarray(f(*args), dtype=float)), shape), np.nan)
+        for i, f in enumerate(compiled.shares):
+            out[f"share_{i}"] = np.where(exists, np.broadcast_to(np.asarray(f(*args), dtype=float), shape), np.nan)
+    return out

@@ -1,0 +1,332 @@
+"""Steps 2 and 3: corner equilibria of structures and the general equilibrium.
+
+:func:`corner_equilibrium` solves one structure at one parameter point, from the
+compiled closed forms (``method="symbolic"``) or by the numeric path
+(``method="numeric"``), and reports residuals of utility equalization and market
+clearing.  :func:`general_equilibrium` picks the corner equilibrium with the
+highest per-capita real income (Yang's theorem, Sun, Yang and Zhou 2004) and
+confirms it with the total cost-benefit check: at its prices, no configuration of
+the full enumeration gives a higher utility.
+
+References
+----------
+Sun, G., Yang, X. and Zhou, L. (2004). General equilibria in large economies with
+endogenous structure of division of labor. *Journal of Economic Behavior and
+Organization* 55(2), 237-256.
+Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*.
+Blackwell, ch. 4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from inframarginal.compiled import compile_configuration, compile_structure, evaluate
+from inframarginal.configurations import (
+    Configuration,
+    Structure,
+    configurations,
+    enumerate_structures,
+    studied_structures,
+)
+from inframarginal.errors import InframarginalError
+from inframarginal.model import Model
+from inframarginal.numeric import individual_optimum, numeric_corner_equilibrium
+from inframarginal.symbolic import numeraire as numeraire_of
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A configuration's labour allocation and trade plan in a corner equilibrium."""
+
+    configuration: str
+    share: float
+    utility: float
+    labour: dict[str, float]
+    produced: dict[str, float]
+    consumed: dict[str, float]
+    sold: dict[str, float]
+    bought: dict[str, float]
+    inputs: dict[str, float]
+
+
+@dataclass(frozen=True)
+class CornerEquilibrium:
+    """The corner equilibrium of one structure at one parameter point.
+
+    ``prices`` are relative to the ``numeraire`` (whose price is 1); ``numbers`` are
+    the shares of the population in each configuration; ``relative_numbers`` the
+    ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
+    When ``exists`` is False, ``reason`` says why and the numbers are absent.
+    """
+
+    structure: str
+    configurations: tuple[str, ...]
+    exists: bool
+    reason: str
+    numeraire: str | None = None
+    prices: dict[str, float] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)
+    relative_numbers: dict[str, float] = field(default_factory=dict)
+    per_capita_real_income: float | None = None
+    plans: tuple[Plan, ...] = ()
+    residuals: dict[str, float] = field(default_factory=dict)
+    method: str = "symbolic"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exists": self.exists,
+            "reason": self.reason,
+            "configurations": list(self.configurations),
+            "numeraire": self.numeraire,
+            "prices": self.prices,
+            "numbers": self.numbers,
+            "relative_numbers": self.relative_numbers,
+            "per_capita_real_income": self.per_capita_real_income,
+            "plans": {p.configuration: {k: v for k, v in p.__dict__.items() if k != "configuration"} for p in self.plans},
+            "residuals": self.residuals,
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """Result of the total cost-benefit check at the general equilibrium's prices."""
+
+    passed: bool
+    best_configuration: str | None
+    best_utility: float | None
+    gain: float | None
+    checked: int
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Every studied structure's corner equilibrium and the general equilibrium at one point."""
+
+    model: str
+    parameters: dict[str, float]
+    structures: dict[str, CornerEquilibrium]
+    general_equilibrium: str | None
+    per_capita_real_income: float | None
+    deviation: Deviation | None
+
+    def to_dict(self) -> dict[str, Any]:
+        ge = None
+        if self.general_equilibrium is not None:
+            ge = {
+                "structure": self.general_equilibrium,
+                "per_capita_real_income": self.per_capita_real_income,
+                "deviation_check": self.deviation.__dict__ | {"skipped": list(self.deviation.skipped)},
+            }
+        return {
+            "model": self.model,
+            "parameters": self.parameters,
+            "structures": {name: ce.to_dict() for name, ce in self.structures.items()},
+            "general_equilibrium": ge,
+        }
+
+    def __repr__(self) -> str:
+        lines = [f"Solution of {self.model} at " + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())]
+        for name, ce in self.structures.items():
+            mark = "*" if name == self.general_equilibrium else " "
+            value = f"{ce.per_capita_real_income:.10g}" if ce.exists else f"does not exist: {ce.reason}"
+            lines.append(f" {mark} {name:<8} {value}")
+        if self.general_equilibrium:
+            d = self.deviation
+            lines.append(f"general equilibrium: {self.general_equilibrium} "
+                         f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
+                         f"{d.best_configuration}, gain {d.gain:.3g})")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for n, ce in self.structures.items():
+            style = ' style="font-weight:bold"' if n == self.general_equilibrium else ""
+            value = f"{ce.per_capita_real_income:.10g}" if ce.exists else f"does not exist: {ce.reason}"
+            rows.append(f"<tr{style}><td>{n}</td><td>{' '.join(ce.configurations)}</td><td>{value}</td></tr>")
+        return (f"<p>{self.model}: general equilibrium <b>{self.general_equilibrium}</b></p><table>"
+                "<tr><th>structure</th><th>configurations</th><th>per-capita real income</th></tr>"
+                + "".join(rows) + "</table>")
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _plan(model: Model, config: Configuration, share: float, utility: float,
+          values: Mapping[str, float], fixed: Mapping[str, float]) -> Plan:
+    goods = model.good_names
+    return Plan(
+        config.label, share, utility,
+        labour={g: values[f"L_{g}"] + fixed[g] if f"L_{g}" in values else values[f"l_{g}"] for g in config.produces},
+        produced={g: values[f"g_{g}"] for g in config.produces},
+        consumed={g: values[f"c_{g}"] for g in goods if f"c_{g}" in values},
+        sold={config.sells: values[f"s_{config.sells}"]} if config.sells else {},
+        bought={g: values[f"d_{g}"] for g in config.buys},
+        inputs={name: v for name, v in values.items() if name.startswith("in_")},
+    )
+
+
+def _relative_numbers(structure: Structure, shares: tuple[float, ...], num: str | None) -> dict[str, float]:
+    if num is None or len(shares) < 2:
+        return {}
+    by_good = {c.sells: s for c, s in zip(structure.configurations, shares, strict=True)}
+    return {f"M_{g}/M_{num}": by_good[g] / by_good[num] for g in by_good if g != num}
+
+
+def corner_equilibrium(model: Model, structure: Structure, values: Mapping[str, float],
+                       method: str = "symbolic") -> CornerEquilibrium:
+    """The corner equilibrium of ``structure`` at the (checked) parameter ``values``.
+
+    Parameters
+    ----------
+    model : Model
+    structure : Structure
+    values : mapping
+        All parameter values, as returned by :meth:`Model.check_parameters`.
+    method : {"symbolic", "numeric"}
+        Closed forms (falls back to numeric where a structure has none) or the
+        independent numeric path.
+    """
+    if method not in ("symbolic", "numeric"):
+        raise InframarginalError(f"method={method!r} is not known (expected 'symbolic' or 'numeric')")
+    num = numeraire_of(structure, model)
+    compiled = compile_structure(model, structure) if method == "symbolic" else None
+    if compiled is None:
+        return _numeric(model, structure, values, num)
+    base = dict(values)
+    for function, text in compiled.conditions:
+        value = evaluate(function, model, base)
+        if not value > 0:
+            return CornerEquilibrium(structure.name, structure.labels, False, _reason(text, value))
+    log_prices = {g: evaluate(f, model, base) for g, f in compiled.log_prices.items()}
+    shares = tuple(evaluate(f, model, base) for f in compiled.shares)
+    income = math.exp(evaluate(compiled.log_income, model, base))
+
+    plans, utilities = [], []
+    flows = {g: 0.0 for g in structure.traded_goods}
+    scale = {g: 0.0 for g in structure.traded_goods}
+    for config, share in zip(structure.configurations, shares, strict=True):
+        cc = compile_configuration(model, config)
+        lps = [log_prices[g] for g in cc.price_goods]
+        quantities = {name: math.exp(evaluate(f, model, base, *lps)) for name, f in cc.log_values.items()}
+        fixed = {g: evaluate(f, model, base) for g, f in cc.fixed_costs.items()}
+        utility = math.exp(evaluate(cc.log_utility, model, base, *lps))
+        utilities.append(utility)
+        plans.append(_plan(model, config, share, utility, quantities, fixed))
+        if config.sells:
+            flows[config.sells] += share * quantities[f"s_{config.sells}"]
+            scale[config.sells] += share * quantities[f"s_{config.sells}"]
+        for g in config.buys:
+            flows[g] -= share * quantities[f"d_{g}"]
+    residuals = {
+        "utility equalization": max(abs(u / income - 1.0) for u in utilities),
+        "market clearing": max((abs(flows[g]) / scale[g] for g in flows), default=0.0),
+    }
+    return CornerEquilibrium(
+        structure.name, structure.labels, True, "", num,
+        {g: math.exp(log_prices[g]) for g in model.good_names if g in log_prices},
+        dict(zip(structure.labels, shares, strict=True)),
+        _relative_numbers(structure, shares, num), income, tuple(plans), residuals, "symbolic",
+    )
+
+
+def _reason(text: str, value: float) -> str:
+    if text.startswith("labour endowment"):
+        return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
+    if text.startswith("dual weight"):
+        return (f"no optimum for the individual: utility rises without bound ({text} is {value:.6g} <= 0; "
+                "typically a bought input under non-decreasing returns)")
+    if text.startswith("share of people"):
+        return f"the structure collapses: the {text} would be {value:.6g} <= 0"
+    return f"condition '{text}' fails ({value:.6g})"
+
+
+def _numeric(model: Model, structure: Structure, values: Mapping[str, float], num: str | None) -> CornerEquilibrium:
+    result = numeric_corner_equilibrium(model, structure, dict(values), num)
+    if not result.exists:
+        return CornerEquilibrium(structure.name, structure.labels, False, result.reason, method="numeric")
+    plans = tuple(
+        _plan(model, o.configuration, s, o.utility, o.values, {})
+        for o, s in zip(result.optima, result.shares, strict=True)
+    )
+    return CornerEquilibrium(
+        structure.name, structure.labels, True, "", num, result.prices,
+        dict(zip(structure.labels, result.shares, strict=True)),
+        _relative_numbers(structure, result.shares, num),
+        result.per_capita_real_income, plans, result.residuals, "numeric",
+    )
+
+
+def configuration_utility(model: Model, config: Configuration, values: Mapping[str, float],
+                          prices: Mapping[str, float]) -> float:
+    """Best utility in ``config`` at the given prices (``inf`` if unbounded)."""
+    cc = compile_configuration(model, config)
+    if cc is None:
+        optimum = individual_optimum(model, config, dict(values), dict(prices))
+        return optimum.utility if optimum.bounded else math.inf
+    for function, text in cc.conditions:
+        value = evaluate(function, model, dict(values))
+        if not value > 0:
+            return math.inf if text.startswith("dual weight") else 0.0
+    lps = [math.log(prices[g]) for g in cc.price_goods]
+    return math.exp(evaluate(cc.log_utility, model, dict(values), *lps))
+
+
+def deviation_check(model: Model, ce: CornerEquilibrium, values: Mapping[str, float]) -> Deviation:
+    """Total cost-benefit check: the best configuration at ``ce``'s prices.
+
+    Configurations that trade a good without a market in the structure are skipped
+    (they have no price), and listed.
+    """
+    best, best_u, checked, skipped = None, -math.inf, 0, []
+    for config in configurations(model):
+        traded = {config.sells, *config.buys} - {None}
+        if not traded <= set(ce.prices):
+            skipped.append(config.label)
+            continue
+        checked += 1
+        u = configuration_utility(model, config, values, ce.prices)
+        if u > best_u:
+            best, best_u = config.label, u
+    income = ce.per_capita_real_income
+    gain = best_u / income - 1.0
+    return Deviation(bool(gain <= 1e-9), best, best_u, gain, checked, tuple(skipped))
+
+
+def solve(model: Model, values: Mapping[str, float] | None = None, *, structures: str = "studied",
+          method: str = "symbolic", structure: str | None = None) -> Solution:
+    """Corner equilibria of the studied structures and the general equilibrium.
+
+    Parameters
+    ----------
+    model : Model
+    values : mapping, optional
+        Parameter values; defaults fill the rest; each is checked against its domain.
+    structures : {"studied", "all"}
+        The model's named structures, or every enumerated structure.
+    method : {"symbolic", "numeric"}
+    structure : str, optional
+        Solve only this structure (no general equilibrium is then chosen).
+    """
+    checked = model.check_parameters(values or {})
+    if structures not in ("studied", "all"):
+        raise InframarginalError(f"structures={structures!r} is not known (expected 'studied' or 'all')")
+    candidates = studied_structures(model) if structures == "studied" else enumerate_structures(model)
+    if structure is not None:
+        from inframarginal.configurations import find_structure
+
+        candidates = (find_structure(model, structure),)
+    results = {s.name: corner_equilibrium(model, s, checked, method) for s in candidates}
+    existing = {n: ce for n, ce in results.items() if ce.exists and np.isfinite(ce.per_capita_real_income)}
+    if structure is not None or not existing:
+        return Solution(model.name, checked, results, None, None, None)
+    name = max(existing, key=lambda n: existing[n].per_capita_real_income)
+    ge = existing[name]
+    return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation_check(model, ge, checked))
