@@ -300,3 +300,46 @@ def structure_closed_form(model: Model, structure: Structure) -> StructureClosed
     except OSError:
         pass  # caching is an optimisation; a read-only home must not break solving
     return form
+
+
+def as_product(log_expr: sp.Expr) -> sp.Expr:
+    """Turn ``sum_j e_j log(atom_j)`` (see :func:`normalize_log`) into ``prod_j atom_j**e_j``.
+
+    Numeric atoms are collected into one rational constant where the powers allow.
+    """
+    number = sp.Integer(1)
+    factors = []
+    rest = sp.Integer(0)
+    for term in sp.Add.make_args(log_expr):
+        logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
+        if len(logs) != 1:
+            rest += term
+            continue
+        atom, power = logs[0].args[0], sp.factor(term / logs[0])
+        if atom.is_Number and power.is_Number:
+            number *= atom**power
+        else:
+            factors.append(atom if power == 1 else sp.Pow(atom, power, evaluate=False))
+    if rest != 0:
+        factors.append(sp.exp(rest))
+    return sp.Mul(number, *factors, evaluate=False) if number != 1 else sp.Mul(*factors, evaluate=False)
+
+
+def display_forms(model: Model, structure: Structure) -> dict[str, sp.Expr]:
+    """Readable closed forms of a structure: income, relative prices and relative numbers.
+
+    Keys follow the paper: ``per-capita real income``, ``px/pz``, ``Mx/Mz``.
+    """
+    form = structure_closed_form(model, structure)
+    if form is None:
+        return {}
+    out = {"per-capita real income": as_product(form.log_income)}
+    for g, lp in form.log_prices:
+        if g != form.numeraire:
+            out[f"p{g}/p{form.numeraire}"] = as_product(lp)
+    if len(form.shares) > 1 and form.numeraire:
+        by_good = {c.sells: s for c, s in zip(structure.configurations, form.shares, strict=True)}
+        for g, share in by_good.items():
+            if g != form.numeraire:
+                out[f"M{g}/M{form.numeraire}"] = sp.factor(sp.powsimp(sp.cancel(share / by_good[form.numeraire]), force=True))
+    return out

@@ -2,8 +2,143 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import click
+import sympy as sp
+
+from inframarginal.configurations import configurations, enumerate_structures, studied_structures
+from inframarginal.errors import ParameterError
+from inframarginal.modelfile import builtin_models, load_model
+
+FORMATS = click.Choice(["table", "json"])
+
+
+def parse_settings(settings: tuple[str, ...]) -> dict[str, float]:
+    """Parse ``NAME=VALUE`` pairs given with ``--set``."""
+    out: dict[str, float] = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"--set {item!r} is not NAME=VALUE (for example --set K=0.5)")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ParameterError(f"--set {item!r}: value {value!r} is not a number") from None
+    return out
+
+
+def _number(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    return value if math.isfinite(value) else str(value)
 
 
 def register(group: click.Group) -> None:
     """Add the engine commands to ``group``."""
+
+    @group.command("models")
+    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+    def models_command(fmt: str) -> None:
+        """List the built-in models."""
+        models = builtin_models()
+        if fmt == "json":
+            click.echo(json.dumps([{"name": n, "title": t} for n, t in models.items()], indent=2))
+        else:
+            for name, title in models.items():
+                click.echo(f"{name:<28} {title}")
+
+    @group.command("show")
+    @click.argument("model")
+    @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+    def show_command(model: str, fmt: str) -> None:
+        """Show a model: parameters, goods, technologies, configurations, structures.
+
+        MODEL is a built-in name (see `inframarginal models`) or a model file path.
+        """
+        m = load_model(model)
+        configs = configurations(m)
+        structures = enumerate_structures(m)
+        studied = studied_structures(m)
+        if fmt == "json":
+            click.echo(json.dumps({
+                "model": m.name, "title": m.title, "source": m.source,
+                "parameters": [{"name": p.name, "default": p.default, "domain": str(p.domain),
+                                "description": p.description} for p in m.parameters],
+                "derived": [{"name": d.name, "formula": d.text} for d in m.derived],
+                "goods": [{"name": g.name, "utility_weight": str(g.weight),
+                           "trading_efficiency": str(g.trading_efficiency)} for g in m.goods],
+                "technologies": [{"good": t.good, "name": t.name, "output": t.text,
+                                  "closed_form": t.power_form is not None} for t in m.technologies],
+                "configurations": [c.label for c in configs],
+                "structures": {s.name: list(s.labels) for s in studied},
+                "enumerated_structures": len(structures),
+            }, indent=2))
+            return
+        click.echo(f"{m.title}  [{m.name}]  from {m.source}")
+        click.echo("\nparameters:")
+        for p in m.parameters:
+            click.echo(f"  {p.name:<8} default {p.default:<8g} domain {str(p.domain):<10} {p.description}")
+        for d in m.derived:
+            click.echo(f"  {d.name:<8} = {d.text}")
+        click.echo("\ngoods:")
+        for g in m.goods:
+            role = f"utility weight {g.weight}" if g.consumed else "intermediate"
+            click.echo(f"  {g.name:<6} {role}; trading efficiency {g.trading_efficiency}")
+        click.echo("\ntechnologies:")
+        for t in m.technologies:
+            click.echo(f"  {t.good} [{t.name}]: {t.text}")
+        click.echo(f"\nconfigurations allowed by Lemma 1 ({len(configs)}):")
+        click.echo("  " + "  ".join(c.label for c in configs))
+        click.echo(f"\nstructures: {len(structures)} enumerated; studied:")
+        for s in studied:
+            click.echo(f"  {s.name:<8} {' '.join(s.labels)}")
+
+    @group.command("solve")
+    @click.argument("model")
+    @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                  help="Set a parameter (repeatable); others take their defaults.")
+    @click.option("--structure", default=None, help="Solve only this structure.")
+    @click.option("--all-structures", is_flag=True, help="Consider every enumerated structure, not only the named ones.")
+    @click.option("--method", type=click.Choice(["symbolic", "numeric"]), default="symbolic", show_default=True,
+                  help="Closed forms (SymPy, cached) or the independent numeric path.")
+    @click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table",
+                  show_default=True)
+    def solve_command(model: str, settings: tuple[str, ...], structure: str | None, all_structures: bool,
+                      method: str, fmt: str) -> None:
+        """Corner equilibria of every structure and the general equilibrium at one point.
+
+        Example: inframarginal solve li-ke-2020 --set K=1 --set t=0 --format json
+        """
+        m = load_model(model)
+        values = parse_settings(settings)
+        if fmt == "latex":
+            _latex(m, values, structure)
+            return
+        sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
+                      structure=structure)
+        if fmt == "json":
+            click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
+        else:
+            click.echo(repr(sol))
+
+
+def _latex(model, values: dict[str, float], only: str | None) -> None:
+    from inframarginal.configurations import find_structure
+    from inframarginal.symbolic import display_forms
+
+    model.check_parameters(values)
+    structures = [find_structure(model, only)] if only else list(studied_structures(model))
+    click.echo(f"% closed-form corner equilibria of {model.name}; k and beta as defined in the model file")
+    for d in model.derived:
+        click.echo(f"% {d.name} = {d.text}")
+    for s in structures:
+        forms = display_forms(model, s)
+        click.echo(f"% structure {s.name}: {' '.join(s.labels)}")
+        if not forms:
+            click.echo("%   no closed form (a technology is not of power form); use --method numeric")
+        for quantity, expr in forms.items():
+            symbol = "u" if quantity == "per-capita real income" else "/".join(
+                f"{q[0]}_{{{q[1:]}}}" for q in quantity.split("/"))
+            click.echo(f"% {quantity}\n\\[ \\left({symbol}\\right)_{{{s.name}}} = {sp.latex(expr)} \\]")
