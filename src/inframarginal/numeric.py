@@ -48,6 +48,7 @@ class IndividualOptimum:
     bounded: bool
     converged: bool
     message: str = ""
+    log_solution: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
 
 
 def individual_optimum(
-    model: Model, config: Configuration, values: dict[str, float], prices: dict[str, float]
+    model: Model, config: Configuration, values: dict[str, float], prices: dict[str, float],
+    start: np.ndarray | None = None,
 ) -> IndividualOptimum:
     """Solve a person's problem in ``config`` numerically at parameter ``values`` and ``prices``.
 
@@ -124,6 +126,8 @@ def individual_optimum(
         All parameter values (as returned by :meth:`Model.check_parameters`).
     prices : dict
         Prices of (at least) the goods the configuration trades.
+    start : array, optional
+        Logarithms of the decision variables to start from (a previous solution).
     """
     comp = _compile(model, config)
     n = len(comp.names)
@@ -188,9 +192,17 @@ def individual_optimum(
             rows.append(row)
         return np.array(rows)
 
+    if start is not None:
+        # From a nearby solution (the previous prices), Newton on the KKT conditions
+        # alone is enough and much faster than a new SLSQP run.
+        y, converged = _polish(start, -weights, constraints, jacobian, return_status=True)
+        if converged and np.all(constraints(y) > -1e-12):
+            x = np.exp(y)
+            return IndividualOptimum(config, float(np.exp(weights @ y)),
+                                     dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y)
     best = None
-    for start in (np.log(0.2), np.log(0.05), np.log(0.5)):
-        y0 = np.full(n, start)
+    starts = [np.full(n, v) for v in (np.log(0.2), np.log(0.05), np.log(0.5))]
+    for y0 in starts:
         result = optimize.minimize(
             objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
             constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
@@ -203,8 +215,11 @@ def individual_optimum(
             break
     if best is None:
         return IndividualOptimum(config, 0.0, {}, True, False, "no feasible plan found")
-    x = np.exp(best.x)
     unbounded = bool(np.any(best.x > BOUND - 1.0))
+    if not unbounded:
+        best.x = _polish(best.x, -weights, constraints, jacobian)
+        best.fun = float(-weights @ best.x)
+    x = np.exp(best.x)
     return IndividualOptimum(
         config,
         float(np.exp(-best.fun)),
@@ -212,7 +227,42 @@ def individual_optimum(
         not unbounded,
         bool(best.success),
         "utility rises without bound (a decision variable runs to the bound)" if unbounded else str(best.message),
+        best.x,
     )
+
+
+def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: int = 8,
+            return_status: bool = False):
+    """Refine an SLSQP solution by Newton's method on the KKT conditions.
+
+    SLSQP stops on a small change of the objective, which leaves the decision
+    variables accurate to about the square root of its tolerance; every constraint
+    binds at the optimum of a configuration, so a few Newton steps on
+    ``grad f = J' mu, g = 0`` make them accurate to rounding.
+    """
+    jac = jacobian(y)
+    mu, *_ = np.linalg.lstsq(jac.T, gradient, rcond=None)
+    n, m = len(y), len(mu)
+    converged = False
+    for _ in range(steps):
+        jac = jacobian(y)
+        stationarity = gradient - jac.T @ mu
+        residual = np.concatenate([stationarity, constraints(y)])
+        if np.max(np.abs(residual)) < 1e-13:
+            converged = bool(np.all(mu > 0))
+            break
+        h = 1e-6
+        base = jac.T @ mu
+        hessian = np.column_stack([(jacobian(y + h * e).T @ mu - base) / h for e in np.eye(n)])
+        kkt = np.block([[-hessian, -jac.T], [jac, np.zeros((m, m))]])
+        try:
+            step = np.linalg.solve(kkt, -np.concatenate([stationarity, constraints(y)]))
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)) or np.max(np.abs(step[:n])) > 1.0:
+            break  # not in Newton's basin: keep the SLSQP solution
+        y, mu = y + step[:n], mu + step[n:]
+    return (y, converged) if return_status else y
 
 
 @dataclass(frozen=True)
@@ -243,20 +293,51 @@ def numeric_corner_equilibrium(
             out[numeraire] = 1.0
         return out
 
+    warm: dict[int, np.ndarray] = {}
+
     def solve_all(lp):
-        return [individual_optimum(model, c, values, prices_of(lp)) for c in configs]
+        optima = []
+        for i, c in enumerate(configs):
+            o = individual_optimum(model, c, values, prices_of(lp), warm.get(i))
+            if o.bounded and o.log_solution is not None:
+                warm[i] = o.log_solution
+            optima.append(o)
+        return optima
 
     def equalization(lp):
         optima = solve_all(lp)
-        if not all(o.bounded for o in optima):
-            return np.full(len(unknown), 1e3)
+        if not all(o.bounded and o.values for o in optima):
+            return None
         logs = [np.log(o.utility) for o in optima]
         return np.array([v - logs[0] for v in logs[1:]])
 
+    # Newton's method with a finite-difference Jacobian kept fixed (chord method): with
+    # power-form technologies log utility is linear in log prices, and one step suffices.
     lp = np.zeros(len(unknown))
     if unknown:
-        sol = optimize.root(equalization, lp, method="hybr", options={"xtol": 1e-13})
-        lp = sol.x
+        residual = equalization(lp)
+        jacobian = None
+        for _ in range(30):
+            if residual is None or np.max(np.abs(residual)) < 1e-13:
+                break
+            if jacobian is None:
+                step = 1e-5
+                columns = []
+                for j in range(len(unknown)):
+                    shifted = lp.copy()
+                    shifted[j] += step
+                    r = equalization(shifted)
+                    if r is None:
+                        break
+                    columns.append((r - residual) / step)
+                if len(columns) < len(unknown):
+                    break
+                jacobian = np.column_stack(columns)
+            try:
+                lp = lp - np.linalg.solve(jacobian, residual)
+            except np.linalg.LinAlgError:
+                break
+            residual = equalization(lp)
     optima = solve_all(lp)
     prices = prices_of(lp)
     for o in optima:
