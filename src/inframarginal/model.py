@@ -223,7 +223,10 @@ class Model:
         given = dict(values or {})
         given.update(more)
         out = self.defaults()
+        derived = {d.name: d for d in self.derived}
         for name, value in given.items():
+            if name in derived:
+                continue  # recomputed below and compared with the value given
             param = self.parameter(name)
             try:
                 number = float(value)
@@ -237,8 +240,12 @@ class Model:
             out[name] = number
         symbols = self.symbols
         for d in self.derived:
-            value = d.formula.xreplace({symbols[k]: v for k, v in out.items() if k in symbols})
-            out[d.name] = float(value)
+            value = float(d.formula.xreplace({symbols[k]: v for k, v in out.items() if k in symbols}))
+            if d.name in given and not math.isclose(float(given[d.name]), value, rel_tol=1e-12, abs_tol=1e-15):
+                raise ParameterError(
+                    f"parameter {d.name}={given[d.name]!r} is derived ({d.name} = {d.text} = {value:.12g} "
+                    "here); set the parameters it is made of instead")
+            out[d.name] = value
         return out
 
     # -- the three steps, as methods --------------------------------------------------

@@ -30,7 +30,7 @@ from inframarginal.model import LABOUR, Model
 
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
-BOUND = 25.0
+BOUND = 200.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _compile(model: Model, config: Configuration) -> _Compiled:
     for g in config.produces:
         index[f"l_{g}"] = var(f"l_{g}")
         index[f"g_{g}"] = var(f"g_{g}")
-    for g, items in use_table.items():
+    for items in use_table.values():
         for name, _ in items:
             index[name] = var(name)
     for g in config.buys:
@@ -202,6 +202,9 @@ def individual_optimum(
                                      dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y)
     best = None
     starts = [np.full(n, v) for v in (np.log(0.2), np.log(0.05), np.log(0.5))]
+    feasible_start = _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices)
+    if feasible_start is not None and np.all(constraints(feasible_start) >= 0):
+        starts.insert(0, feasible_start)
     for y0 in starts:
         result = optimize.minimize(
             objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
@@ -215,23 +218,64 @@ def individual_optimum(
             break
     if best is None:
         return IndividualOptimum(config, 0.0, {}, True, False, "no feasible plan found")
-    unbounded = bool(np.any(best.x > BOUND - 1.0))
-    if not unbounded:
-        best.x = _polish(best.x, -weights, constraints, jacobian)
-        best.fun = float(-weights @ best.x)
-    x = np.exp(best.x)
+    # An optimum satisfies the KKT conditions with positive multipliers (every
+    # constraint binds); where they cannot be met, the optimizer was running away.
+    y, kkt = _polish(best.x, -weights, constraints, jacobian, return_status=True)
+    x = np.exp(y)
+    message = "" if kkt else (
+        "utility rises without bound (the optimizer runs away and no plan meets the "
+        "optimality conditions)")
     return IndividualOptimum(
-        config,
-        float(np.exp(-best.fun)),
-        dict(zip(comp.names, map(float, x), strict=True)),
-        not unbounded,
-        bool(best.success),
-        "utility rises without bound (a decision variable runs to the bound)" if unbounded else str(best.message),
-        best.x,
+        config, float(np.exp(weights @ y)), dict(zip(comp.names, map(float, x), strict=True)),
+        kkt, bool(best.success), message, y,
     )
 
 
-def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: int = 8,
+def _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices):
+    """A strictly feasible plan in log variables, built by a damped fixed point.
+
+    Labour covers each good's fixed cost and splits the rest equally; each good's
+    supply is shared equally among its uses with some slack; purchases spend 90% of
+    the revenue.  Returns ``None`` if no such plan is found (e.g. fixed costs exceed
+    the endowment).
+    """
+    from inframarginal.individual import labour_of
+
+    fixed = {g: _scalar(model, labour_of(model, config, g), values) for g in config.produces}
+    spare = endowment - sum(fixed.values())
+    if spare <= 0:
+        return None
+    x = np.full(len(comp.names), 0.1)
+    for g, li, _, _ in comp.produced:
+        x[li] = fixed[g] + 0.999 * spare / len(comp.produced)
+    def update(j, value, only_down):
+        x[j] = min(x[j], value) if only_down else value
+
+    with np.errstate(all="ignore"):
+        # First iterate freely towards a balanced plan, then only ever lower a quantity:
+        # the limit of the lowering phase meets every constraint with slack.
+        for iteration in range(260):
+            down = iteration >= 60
+            for g, li, gi, inputs in comp.produced:
+                output = techs[g][0]([x[li], *[x[j] for _, j in inputs]], params)
+                if not output > 0 or not np.isfinite(output):
+                    return None
+                update(gi, output * 0.99, down)
+            for g, src, kind, items in comp.availability:
+                cap = x[src] * 0.99 if kind == "g" else efficiency[g] * x[src] * 0.99
+                for j in items:
+                    update(j, 0.9 * cap / len(items), down)
+            if comp.budget:
+                si, buys = comp.budget
+                revenue = prices[config.sells] * x[si]
+                for g, j in buys:
+                    update(j, 0.9 * revenue / (len(buys) * prices[g]), down)
+    if not np.all(np.isfinite(x)) or np.any(x <= 0):
+        return None
+    return np.clip(np.log(x), -BOUND + 1, BOUND - 1)
+
+
+def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: int = 30,
             return_status: bool = False):
     """Refine an SLSQP solution by Newton's method on the KKT conditions.
 
@@ -248,7 +292,7 @@ def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: i
         jac = jacobian(y)
         stationarity = gradient - jac.T @ mu
         residual = np.concatenate([stationarity, constraints(y)])
-        if np.max(np.abs(residual)) < 1e-13:
+        if np.max(np.abs(residual)) < 1e-12:
             converged = bool(np.all(mu > 0))
             break
         h = 1e-6
@@ -259,8 +303,11 @@ def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: i
             step = np.linalg.solve(kkt, -np.concatenate([stationarity, constraints(y)]))
         except np.linalg.LinAlgError:
             break
-        if not np.all(np.isfinite(step)) or np.max(np.abs(step[:n])) > 1.0:
-            break  # not in Newton's basin: keep the SLSQP solution
+        if not np.all(np.isfinite(step)):
+            break
+        largest = np.max(np.abs(step[:n]))
+        if largest > 1.0:
+            step = step / largest  # far from the solution: a bounded step
         y, mu = y + step[:n], mu + step[n:]
     return (y, converged) if return_status else y
 
@@ -334,10 +381,19 @@ def numeric_corner_equilibrium(
                     break
                 jacobian = np.column_stack(columns)
             try:
-                lp = lp - np.linalg.solve(jacobian, residual)
+                step = np.linalg.solve(jacobian, residual)
             except np.linalg.LinAlgError:
                 break
-            residual = equalization(lp)
+            # damped: halve the step until the residual shrinks (far from the solution an
+            # undamped step can reach prices at which some person has no feasible plan)
+            for _ in range(20):
+                trial = equalization(lp - step)
+                if trial is not None and np.max(np.abs(trial)) < np.max(np.abs(residual)):
+                    break
+                step = step / 2
+            else:
+                break
+            lp, residual = lp - step, trial
     optima = solve_all(lp)
     prices = prices_of(lp)
     for o in optima:

@@ -93,7 +93,7 @@ def configuration_closed_form(model: Model, config: Configuration) -> Configurat
     log_u = sp.Integer(0)
     for i, t in enumerate(prog.terms[1:], start=1):
         log_u -= delta[i] * (t.log_coefficient - sp.log(delta[i]))
-    for c, value in lam.items():
+    for value in lam.values():
         log_u -= value * sp.log(value)
 
     # Primal recovery: each constraint term equals delta_t / lambda_i at the optimum.
