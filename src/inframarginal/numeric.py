@@ -107,9 +107,13 @@ def _technology_functions(model: Model, config: Configuration, good: str):
     return f, grad
 
 
+@cache
+def _scalar_function(model: Model, expr: sp.Expr):
+    return sp.lambdify([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()))
+
+
 def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
-    subs = {sym: values[name] for name, sym in model.symbols.items()}
-    return float(expr.xreplace(model.derived_substitution()).xreplace(subs))
+    return float(_scalar_function(model, expr)(*(values[p.name] for p in model.parameters)))
 
 
 def individual_optimum(
@@ -200,12 +204,16 @@ def individual_optimum(
             x = np.exp(y)
             return IndividualOptimum(config, float(np.exp(weights @ y)),
                                      dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y)
+    def starts():
+        yield np.full(n, np.log(0.2))
+        # a constructed feasible plan, for problems whose scales defeat a generic start
+        feasible = _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices)
+        if feasible is not None and np.all(constraints(feasible) >= 0):
+            yield feasible
+        yield from (np.full(n, v) for v in (np.log(0.05), np.log(0.5)))
+
     best = None
-    starts = [np.full(n, v) for v in (np.log(0.2), np.log(0.05), np.log(0.5))]
-    feasible_start = _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices)
-    if feasible_start is not None and np.all(constraints(feasible_start) >= 0):
-        starts.insert(0, feasible_start)
-    for y0 in starts:
+    for y0 in starts():
         result = optimize.minimize(
             objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
             constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
@@ -256,6 +264,7 @@ def _feasible_start(model, config, comp, techs, params, values, endowment, effic
         # the limit of the lowering phase meets every constraint with slack.
         for iteration in range(260):
             down = iteration >= 60
+            before = x.copy()
             for g, li, gi, inputs in comp.produced:
                 output = techs[g][0]([x[li], *[x[j] for _, j in inputs]], params)
                 if not output > 0 or not np.isfinite(output):
@@ -270,6 +279,8 @@ def _feasible_start(model, config, comp, techs, params, values, endowment, effic
                 revenue = prices[config.sells] * x[si]
                 for g, j in buys:
                     update(j, 0.9 * revenue / (len(buys) * prices[g]), down)
+            if down and np.allclose(x, before, rtol=1e-13, atol=0.0):
+                break
     if not np.all(np.isfinite(x)) or np.any(x <= 0):
         return None
     return np.clip(np.log(x), -BOUND + 1, BOUND - 1)
@@ -288,16 +299,17 @@ def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: i
     mu, *_ = np.linalg.lstsq(jac.T, gradient, rcond=None)
     n, m = len(y), len(mu)
     converged = False
-    for _ in range(steps):
+    for iteration in range(steps):
         jac = jacobian(y)
         stationarity = gradient - jac.T @ mu
         residual = np.concatenate([stationarity, constraints(y)])
         if np.max(np.abs(residual)) < 1e-12:
             converged = bool(np.all(mu > 0))
             break
-        h = 1e-6
-        base = jac.T @ mu
-        hessian = np.column_stack([(jacobian(y + h * e).T @ mu - base) / h for e in np.eye(n)])
+        if iteration % 4 == 0:  # refresh the finite-difference Hessian now and then only
+            h = 1e-6
+            base = jac.T @ mu
+            hessian = np.column_stack([(jacobian(y + h * e).T @ mu - base) / h for e in np.eye(n)])
         kkt = np.block([[-hessian, -jac.T], [jac, np.zeros((m, m))]])
         try:
             step = np.linalg.solve(kkt, -np.concatenate([stationarity, constraints(y)]))
