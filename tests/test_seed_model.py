@@ -157,3 +157,11 @@ def test_a_corner_equilibrium_that_is_not_general_fails_the_deviation_check():
     pb = sol.structures["PB"]
     check = deviation_check(MODEL, pb, MODEL.check_parameters(point))
     assert not check.passed and check.gain > 0
+
+
+def test_results_read_well_in_a_terminal_and_in_jupyter():
+    sol = MODEL.solve(K=1.0, t=0.0, F=0.05, b=0.05)
+    assert "* PC" in repr(sol) and "deviation check passed" in repr(sol)
+    assert "<b>PC</b>" in sol._repr_html_()
+    assert "p_x=" in repr(sol.structures["PC"]) and "<table>" in sol.structures["PC"]._repr_html_()
+    assert "does not exist" in repr(MODEL.solve(alpha=1.5).structures["CCB"])

@@ -78,6 +78,29 @@ class CornerEquilibrium:
     residuals: dict[str, float] = field(default_factory=dict)
     method: str = "symbolic"
 
+    def __repr__(self) -> str:
+        head = f"CornerEquilibrium({self.structure}: {' '.join(self.configurations)}"
+        if not self.exists:
+            return f"{head}; does not exist: {self.reason})"
+        prices = ", ".join(f"p_{g}={p:.6g}" for g, p in self.prices.items())
+        numbers = ", ".join(f"{k}={v:.6g}" for k, v in self.relative_numbers.items())
+        return (f"{head}; per-capita real income {self.per_capita_real_income:.10g}"
+                + (f"; {prices}" if prices else "") + (f"; {numbers}" if numbers else "") + ")")
+
+    def _repr_html_(self) -> str:
+        if not self.exists:
+            return f"<p><b>{self.structure}</b> does not exist: {self.reason}</p>"
+        rows = "".join(
+            f"<tr><td>{p.configuration}</td><td>{p.share:.6g}</td><td>"
+            + ", ".join(f"{g}: {v:.4g}" for g, v in p.labour.items()) + "</td><td>"
+            + ", ".join(f"{g}: {v:.4g}" for g, v in p.sold.items()) + "</td><td>"
+            + ", ".join(f"{g}: {v:.4g}" for g, v in p.bought.items()) + "</td></tr>"
+            for p in self.plans)
+        return (f"<p><b>{self.structure}</b>: per-capita real income {self.per_capita_real_income:.10g}; "
+                + ", ".join(f"p<sub>{g}</sub> = {p:.6g}" for g, p in self.prices.items()) + "</p>"
+                "<table><tr><th>configuration</th><th>share</th><th>labour</th><th>sells</th><th>buys</th></tr>"
+                + rows + "</table>")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "exists": self.exists,

@@ -313,6 +313,9 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             raise error(key, f"unknown section {key!r} (expected one of {', '.join(sorted(known))})")
 
     meta = _table(spec, "model", error, required=True)
+    for key in meta:
+        if key not in {"name", "title", "description", "references"}:
+            raise error(f"model.{key}", "unknown key (expected name, title, description, references)")
     name = _string(meta, "name", "model", error, required=True)
     title = _string(meta, "title", "model", error) or name
     description = _string(meta, "description", "model", error)
