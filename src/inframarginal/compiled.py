@@ -20,7 +20,7 @@ from inframarginal.individual import labour_of, log_price_symbol
 from inframarginal.model import Model
 from inframarginal.symbolic import (
     ConfigurationClosedForm,
-    _config_form_cached,
+    cached_configuration_closed_form,
     structure_closed_form,
 )
 
@@ -74,7 +74,7 @@ def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConf
 @cache
 def compile_configuration(model: Model, config: Configuration) -> CompiledConfiguration | None:
     """Compiled closed form of one configuration (``None`` if it has none)."""
-    form = _config_form_cached(model, config)
+    form = cached_configuration_closed_form(model, config)
     return None if form is None else _compile_config(model, form)
 
 

@@ -106,8 +106,6 @@ def programme(model: Model, config: Configuration) -> Programme | None:
     techs = {g: _technology(model, config, g) for g in config.produces}
     if any(t.power_form is None for t in techs.values()):
         return None
-    symbols = model.symbols
-    _ = symbols  # parameters enter through the technology and good formulas
     variables: list[Variable] = []
     terms: list[Term] = []
 

@@ -202,7 +202,7 @@ def numeraire(structure: Structure, model: Model) -> str | None:
 
 
 def _structure_closed_form(model: Model, structure: Structure) -> StructureClosedForm | None:
-    forms = [_config_form_cached(model, c) for c in structure.configurations]
+    forms = [cached_configuration_closed_form(model, c) for c in structure.configurations]
     if any(f is None for f in forms):
         return None
     num = numeraire(structure, model)
@@ -270,7 +270,7 @@ def _model_key(model: Model) -> str:
 
 
 @cache
-def _config_form_cached(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
+def cached_configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
     return configuration_closed_form(model, config)
 
 
