@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import sympy as sp
@@ -168,6 +168,14 @@ class Model:
     named_structures: tuple[NamedStructure, ...]
     source: str = "<python>"
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __hash__(self) -> int:
+        # Models key many caches; hashing every SymPy expression on each lookup is slow.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     # -- lookups -----------------------------------------------------------------
     def parameter(self, name: str) -> Parameter:
