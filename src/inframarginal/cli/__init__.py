@@ -30,9 +30,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from inframarginal.cli import beach, engine, report, sweep
+    from inframarginal.cli import beach, engine, report, serve, sweep
 
-    for module in (engine, sweep, report, beach):
+    for module in (engine, sweep, report, beach, serve):
         module.register(main)
 
 

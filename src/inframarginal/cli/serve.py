@@ -1,0 +1,61 @@
+"""``inframarginal serve``: the explorer, a local web app."""
+
+from __future__ import annotations
+
+import socket
+
+import click
+
+from inframarginal.errors import InframarginalError
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket, so that a busy port is a clear error before anything starts."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise InframarginalError(f"--host {host!r}: cannot resolve it ({err.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        raise InframarginalError(
+            f"cannot listen on {host}:{port} ({err.strerror}); choose another with --port"
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def register(group: click.Group) -> None:
+    """Add ``serve`` to ``group``."""
+
+    @group.command("serve")
+    @click.argument("model", default="li-ke-2020")
+    @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+                  help="Port to listen on (0: any free port).")
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to listen on; the default keeps the explorer on this machine.")
+    def serve_command(model: str, port: int, host: str) -> None:
+        """Start the explorer, a local web app, and print its address.
+
+        MODEL is a built-in name (see `inframarginal models`) or a model file path.
+        Move the parameters with sliders and watch the general equilibrium's network
+        of division of labour, every structure's real income, a phase diagram, a path
+        with its switch points, and the beach location game. Ctrl-C stops it.
+        """
+        import uvicorn
+
+        from inframarginal.web import create_app
+
+        click.echo(f"loading {model} ...", err=True)
+        app = create_app(model)
+        sock = _bind(host, port)
+        bound = sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"inframarginal explorer: http://{shown}:{bound}/  (model {model}; Ctrl-C stops it)")
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        server.run(sockets=[sock])

@@ -1,0 +1,151 @@
+"""JSON answers of the explorer: models, solutions and their network of division of labour.
+
+Every number keeps full precision (Python floats, written with ``repr``); a
+non-finite number (which JSON cannot carry) becomes ``null``, and the text
+beside it says why (for instance the reason a corner equilibrium does not exist).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from inframarginal.configurations import studied_structures
+from inframarginal.equilibrium import Solution
+from inframarginal.model import Model, Parameter
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (recursively)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def slider_range(parameter: Parameter) -> dict[str, float]:
+    """A slider's range and step for a parameter: its domain, made finite and closed.
+
+    An open bound is moved inside the domain by one step; an infinite bound is put a
+    few multiples of the default away, so that the default sits inside the slider.
+    """
+    d = parameter.domain
+    default = parameter.default
+    scale = max(abs(default), 1.0)
+    low = d.lower if math.isfinite(d.lower) else default - 3 * scale
+    high = d.upper if math.isfinite(d.upper) else max(default + 3 * scale, low + scale)
+    step = (high - low) / 1000
+    if not d.lower_closed:
+        low += step
+    if not d.upper_closed:
+        high -= step
+    return {"min": low, "max": high, "step": step}
+
+
+def model_payload(key: str, model: Model) -> dict[str, Any]:
+    """What the page needs to draw a model's controls and legends."""
+    described = {s.name: s.description for s in model.named_structures}
+    return finite({
+        "key": key,
+        "name": model.name,
+        "title": model.title,
+        "description": model.description,
+        "references": list(model.references),
+        "parameters": [
+            {
+                "name": p.name,
+                "default": p.default,
+                "domain": str(p.domain),
+                "description": p.description,
+                "slider": slider_range(p),
+            }
+            for p in model.parameters
+        ],
+        "derived": [{"name": d.name, "formula": d.text, "description": d.description} for d in model.derived],
+        "goods": [{"name": g.name, "description": g.description, "consumed": g.consumed} for g in model.goods],
+        "structures": [
+            {"name": s.name, "configurations": [c.label for c in s.configurations],
+             "description": described.get(s.name, "")}
+            for s in studied_structures(model)
+        ],
+    })
+
+
+def network(model: Model, solution: Solution) -> dict[str, Any] | None:
+    """The general equilibrium's network of division of labour.
+
+    Nodes are the configurations (kinds of specialists) with their shares of the
+    population; edges run from the seller of a good to each of its buyers, with the
+    good's price and the quantity that kind of buyer buys per head of population.
+    """
+    name = solution.general_equilibrium
+    if name is None:
+        return None
+    ce = solution.structures[name]
+    structure = next(s for s in studied_structures(model) if s.name == name)
+    plans = {p.configuration: p for p in ce.plans}
+    nodes, edges = [], []
+    for config in structure.configurations:
+        plan = plans.get(config.label)
+        nodes.append({
+            "id": config.label,
+            "share": ce.numbers.get(config.label, 1.0),
+            "sells": config.sells,
+            "buys": list(config.buys),
+            "produces": list(config.produces),
+            "utility": plan.utility if plan else None,
+        })
+    for seller in structure.configurations:
+        if seller.sells is None:
+            continue
+        good = seller.sells
+        for buyer in structure.configurations:
+            if good in buyer.buys:
+                plan = plans.get(buyer.label)
+                share = ce.numbers.get(buyer.label, 0.0)
+                bought = plan.bought.get(good) if plan else None
+                edges.append({
+                    "good": good,
+                    "from": seller.label,
+                    "to": buyer.label,
+                    "price": ce.prices.get(good),
+                    "quantity": share * bought if bought is not None else None,
+                })
+    return {"structure": name, "numeraire": ce.numeraire, "nodes": nodes, "edges": edges}
+
+
+def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
+    """Every studied structure's corner equilibrium, the general equilibrium and its network."""
+    described = {s.name: s.description for s in model.named_structures}
+    structures = []
+    for name, ce in solution.structures.items():
+        structures.append({
+            "name": name,
+            "description": described.get(name, ""),
+            "configurations": list(ce.configurations),
+            "exists": ce.exists,
+            "reason": ce.reason,
+            "per_capita_real_income": ce.per_capita_real_income,
+            "numeraire": ce.numeraire,
+            "prices": ce.prices,
+            "numbers": ce.numbers,
+            "relative_numbers": ce.relative_numbers,
+        })
+    deviation = None
+    if solution.deviation is not None:
+        d = solution.deviation
+        deviation = {"passed": d.passed, "best_configuration": d.best_configuration,
+                     "gain": d.gain, "checked": d.checked}
+    return finite({
+        "model": solution.model,
+        "parameters": solution.parameters,
+        "general_equilibrium": solution.general_equilibrium,
+        "per_capita_real_income": solution.per_capita_real_income,
+        "deviation": deviation,
+        "structures": structures,
+        "network": network(model, solution),
+    })
