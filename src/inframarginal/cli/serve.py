@@ -51,9 +51,13 @@ def register(group: click.Group) -> None:
 
         from inframarginal.web import create_app
 
+        sock = _bind(host, port)  # first, so that a busy port is reported at once
         click.echo(f"loading {model} ...", err=True)
-        app = create_app(model)
-        sock = _bind(host, port)
+        try:
+            app = create_app(model)
+        except BaseException:
+            sock.close()
+            raise
         bound = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         click.echo(f"inframarginal explorer: http://{shown}:{bound}/  (model {model}; Ctrl-C stops it)")

@@ -52,7 +52,7 @@ from inframarginal.web.limits import (
     MAX_GRID_POINTS,
     MAX_UPLOADED_MODELS,
 )
-from inframarginal.web.payloads import finite, model_payload, solution_payload
+from inframarginal.web.payloads import finite, model_payload, slider_range, solution_payload
 from inframarginal.web.schemas import (
     Axis,
     BeachRequest,
@@ -217,7 +217,7 @@ def _check_axis(model: Model, axis: Axis, label: str) -> np.ndarray:
     return np.linspace(axis.lo, axis.hi, axis.n)
 
 
-def create_app(model_name: str = "li-ke-2020") -> FastAPI:
+def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
     """The explorer's FastAPI application.
 
     Parameters
@@ -225,6 +225,9 @@ def create_app(model_name: str = "li-ke-2020") -> FastAPI:
     model_name : str
         The model shown first: a built-in name or the path of a model file (read once,
         here; requests can name only built-in, this or uploaded models).
+    warm : bool
+        Compile the phase-diagram kernel of the first two parameters in a background
+        thread, so that the page's first diagram does not wait for it.
 
     Raises
     ------
@@ -290,11 +293,15 @@ def create_app(model_name: str = "li-ke-2020") -> FastAPI:
 
         model = registry.get(key)
         xs, ys = _check_axis(model, x, "x"), _check_axis(model, y, "y")
-        fixed_values = dict(fixed)
-        model.check_parameters(fixed_values)
-        ds = sweep(model, {x.name: xs, y.name: ys}, fixed_values)
+        values = model.check_parameters(dict(fixed))
+        # Every other parameter enters as an axis of length one: the sweep compiles one
+        # kernel per set of axis names, so a moved slider reuses it (fixed values would
+        # be folded into the kernel and cost a new compilation each time).
+        others = [p.name for p in model.parameters if p.name not in (x.name, y.name)]
+        axes = {x.name: xs, y.name: ys} | {name: np.array([values[name]]) for name in others}
+        ds = sweep(model, axes)
+        ge = ds["general_equilibrium"].isel({name: 0 for name in others}).transpose(y.name, x.name).values
         names = [s.name for s in studied_structures(model)]
-        ge = ds["general_equilibrium"].transpose(y.name, x.name).values
         codes = np.full(ge.shape, -1, dtype=int)
         for i, name in enumerate(names):
             codes[ge == name] = i
@@ -328,7 +335,10 @@ def create_app(model_name: str = "li-ke-2020") -> FastAPI:
 
     @app.post("/api/path")
     def path(body: PathRequest) -> dict[str, Any]:
-        from inframarginal.path import structure_path
+        try:
+            from inframarginal.path import structure_path
+        except ImportError:
+            raise HTTPException(503, "the path needs inframarginal.path, which this installation lacks") from None
 
         model = registry.get(body.model)
         parameter = model.parameter(body.name)
@@ -354,4 +364,18 @@ def create_app(model_name: str = "li-ke-2020") -> FastAPI:
         )
         return finite(trajectory.to_dict())
 
+    if warm:
+        model = registry.get(registry.default)
+        names = [p.name for p in model.parameters]
+        if len(names) >= 2:
+            sliders = {p.name: slider_range(p) for p in model.parameters[:2]}
+            axes = [Axis(name=n, lo=sliders[n]["min"], hi=sliders[n]["max"], n=200) for n in names[:2]]
+
+            def warm_phase() -> None:
+                try:
+                    phase_cached(registry.default, axes[0], axes[1], ())
+                except Exception:  # a warm-up failure shows later, in the request that needs it
+                    log.debug("phase warm-up failed", exc_info=True)
+
+            threading.Thread(target=warm_phase, name="phase-warm-up", daemon=True).start()
     return app
