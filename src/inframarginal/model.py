@@ -285,6 +285,12 @@ class Model:
         return solve(self, {**(values or {}), **params}, method=method, structures=structures,
                      structure=structure)
 
+    def sweep(self, axes, fixed: Mapping[str, float] | None = None, **kw):
+        """General equilibrium over a grid of parameters (see :func:`inframarginal.sweep.sweep`)."""
+        from inframarginal.sweep import sweep
+
+        return sweep(self, axes, fixed, **kw)
+
     # -- presentation ------------------------------------------------------------
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,326 @@
+"""The general equilibrium along a 1-D path of one parameter, with exact switch points.
+
+Along a path the general equilibrium jumps from one structure to another: this is
+infra-marginal comparative statics (Yang 2001, ch. 4).  A jump happens where two
+corner equilibria give the same per-capita real income (the incomes cross), or
+where the current structure stops existing.  :func:`structure_path` brackets every
+jump on a fine grid, isolates it by bisection, and then solves for it: by Brent's
+method on the difference of log incomes when the incomes cross (to 1e-12 and
+better), by bisection of the existence condition otherwise.  Where the symbolic
+path gives the threshold in closed form (SymPy solves ``log u_a = log u_b`` for the
+parameter), it is reported too, after checking that it equals the numeric root.
+
+References
+----------
+Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*.
+Blackwell, ch. 4.
+Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*. Prentice-Hall.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from scipy import optimize
+
+from inframarginal.configurations import find_structure
+from inframarginal.model import Model
+from inframarginal.sweep import Grid, SweepError, make_grid
+
+#: Points of the grid that brackets the switches.
+GRID_POINTS = 2001
+#: Width below which a bracket is solved rather than bisected further (relative to the path).
+_ISOLATE = 1e-7
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A point where the general equilibrium changes structure.
+
+    ``kind`` is ``"income"`` (the per-capita real incomes of ``before`` and ``after``
+    are equal at ``value``) or ``"existence"`` (a corner equilibrium stops or starts
+    existing there).  ``income_gap`` is ``log u_before - log u_after`` at ``value``
+    (NaN when one does not exist).  ``closed_form`` is the threshold as a SymPy
+    expression of the parameters where SymPy solves for it, else ``None``.
+    """
+
+    parameter: str
+    value: float
+    before: str
+    after: str
+    kind: str
+    income_gap: float
+    bracket: tuple[float, float]
+    closed_form: sp.Expr | None = None
+    closed_form_value: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parameter": self.parameter,
+            "value": float(self.value),
+            "before": self.before,
+            "after": self.after,
+            "kind": self.kind,
+            "income_gap": _number(self.income_gap),
+            "bracket": [float(self.bracket[0]), float(self.bracket[1])],
+            "closed_form": None if self.closed_form is None else str(self.closed_form),
+            "closed_form_latex": None if self.closed_form is None else sp.latex(self.closed_form),
+            "closed_form_value": _number(self.closed_form_value),
+        }
+
+
+def _number(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    return float(value) if math.isfinite(value) else str(value)
+
+
+@dataclass(frozen=True)
+class StructurePath:
+    """The sequence of general-equilibrium structures along ``parameter`` in [lo, hi].
+
+    ``segments`` are ``(lo, hi, structure)`` (structure ``""`` where no corner
+    equilibrium exists); ``switches`` the points between consecutive segments.
+    """
+
+    model: str
+    parameter: str
+    lo: float
+    hi: float
+    fixed: dict[str, float]
+    segments: list[tuple[float, float, str]]
+    switches: list[Switch]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "parameter": self.parameter,
+            "range": [float(self.lo), float(self.hi)],
+            "fixed": {k: float(v) for k, v in self.fixed.items()},
+            "segments": [{"from": float(a), "to": float(b), "structure": s} for a, b, s in self.segments],
+            "switches": [s.to_dict() for s in self.switches],
+            "notes": list(self.notes),
+        }
+
+    def __repr__(self) -> str:
+        lines = [f"general equilibrium of {self.model} along {self.parameter} in "
+                 f"[{self.lo:.12g}, {self.hi:.12g}]"]
+        for a, b, s in self.segments:
+            lines.append(f"  {a:>20.15g} .. {b:<20.15g} {s or '(none)'}")
+        for sw in self.switches:
+            cf = f"; closed form {sw.closed_form}" if sw.closed_form is not None else ""
+            lines.append(f"  switch {sw.before or '(none)'} -> {sw.after or '(none)'} at "
+                         f"{self.parameter} = {sw.value:.15g} ({sw.kind}){cf}")
+        return "\n".join(lines)
+
+
+class _Evaluator:
+    """Log incomes and existence of every studied structure at scalar values of one parameter."""
+
+    def __init__(self, grid: Grid):
+        self.grid = grid
+        self.kernel = grid.kernel
+        self.names = grid.structures
+        self.numeric = [i for i, k in enumerate(self.kernel.structures) if not k.closed]
+
+    def at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        incomes, flags = self.kernel.log_incomes(x)
+        log_income = np.full((len(self.names), len(x)), -np.inf)
+        exists = np.zeros((len(self.names), len(x)), dtype=bool)
+        for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
+            if inc is not None:
+                log_income[s], exists[s] = inc, ok
+        if self.numeric:
+            from inframarginal.batched import numeric_structure_grid
+
+            points = {self.grid.names[0]: x, **{k: np.full(len(x), v) for k, v in self.grid.fixed.items()}}
+            for s in self.numeric:
+                r = numeric_structure_grid(self.grid.model, self.kernel.structures[s].structure, points)
+                log_income[s], exists[s] = r["log_income"], r["exists"]
+        log_income[~exists] = -np.inf
+        return log_income, exists
+
+    def code(self, x: np.ndarray) -> np.ndarray:
+        log_income, exists = self.at(x)
+        code = np.argmax(log_income, axis=0)  # first structure on ties, as the general solver
+        return np.where(exists.any(axis=0), code, -1)
+
+    def code1(self, x: float) -> int:
+        return int(self.code(np.array([x]))[0])
+
+    def gap(self, a: int, b: int, x: float) -> float:
+        log_income, exists = self.at(np.array([x]))
+        if not (exists[a, 0] and exists[b, 0]):
+            return math.nan
+        return float(log_income[a, 0] - log_income[b, 0])
+
+    def exists(self, s: int, x: float) -> bool:
+        return bool(self.at(np.array([x]))[1][s, 0])
+
+
+def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping[str, float] | None = None,
+                   *, points: int = GRID_POINTS, closed_forms: bool = True) -> StructurePath:
+    """The general equilibrium along ``name`` from ``lo`` to ``hi``, with exact switch points.
+
+    Parameters
+    ----------
+    model : Model
+    name : str
+        The base parameter varied along the path.
+    lo, hi : float
+        The ends of the path (``lo < hi``), inside the closure of the domain; an end on an
+        open boundary of the domain is moved inside by 1e-9 of the path's length.
+    fixed : mapping, optional
+        Values of the other parameters (defaults for the rest).
+    points : int
+        Points of the bracketing grid.
+    closed_forms : bool
+        Also solve for each threshold symbolically.
+
+    Raises
+    ------
+    SweepError
+        For a reversed or empty range, or one outside the domain.
+    """
+    lo, hi = float(lo), float(hi)
+    if not lo < hi:
+        raise SweepError(f"path {name}={lo:g}:{hi:g}: the range is "
+                         f"{'empty' if lo == hi else 'reversed'}; give START < STOP")
+    notes = []
+    base = {p.name: p for p in model.parameters}
+    if name in base:
+        domain = base[name].domain
+        width = hi - lo
+        if lo == domain.lower and not domain.lower_closed:
+            lo += 1e-9 * width
+            notes.append(f"{name} starts at {lo:.12g}: the domain {domain} excludes its lower bound")
+        if hi == domain.upper and not domain.upper_closed:
+            hi -= 1e-9 * width
+            notes.append(f"{name} ends at {hi:.12g}: the domain {domain} excludes its upper bound")
+    grid = make_grid(model, {name: np.linspace(lo, hi, points)}, fixed)
+    if not grid.admissible[0].all():
+        raise SweepError(f"path {name}={lo:g}:{hi:g} goes outside the domain {base[name].domain} of {name}")
+    ev = _Evaluator(grid)
+    xs = grid.axes[0][1]
+    codes = ev.code(xs)
+    switches: list[Switch] = []
+    for i in np.nonzero(codes[1:] != codes[:-1])[0]:
+        switches.extend(_isolate(ev, name, float(xs[i]), int(codes[i]), float(xs[i + 1]), int(codes[i + 1]),
+                                 hi - lo))
+    if closed_forms:
+        switches = [_with_closed_form(model, grid, ev, sw) for sw in switches]
+    label = ["", *ev.names]
+    segments = []
+    start, current = lo, int(codes[0])
+    for sw in switches:
+        segments.append((start, sw.value, label[current + 1]))
+        start, current = sw.value, ev.names.index(sw.after) if sw.after else -1
+    segments.append((start, hi, label[current + 1]))
+    return StructurePath(model.name, name, lo, hi, dict(grid.fixed), segments, switches, notes)
+
+
+def _isolate(ev: _Evaluator, name: str, xl: float, cl: int, xr: float, cr: int, length: float) -> list[Switch]:
+    """Every switch in [xl, xr] where the general equilibrium goes from ``cl`` to ``cr``."""
+    out: list[Switch] = []
+    # Bisect on the general equilibrium until the bracket is tiny; keep code(xl) == cl.
+    a, b, cb = xl, xr, cr
+    while b - a > _ISOLATE * length:
+        m = 0.5 * (a + b)
+        cm = ev.code1(m)
+        if cm == cl:
+            a = m
+        else:
+            b, cb = m, cm
+    switch = _solve(ev, name, a, b, cl, cb)
+    out.append(switch)
+    if cb != cr or ev.code1(b) != cr:
+        # Something else happens between this switch and xr (the grid missed it).
+        x = np.nextafter(max(b, switch.value), math.inf)
+        if x < xr:
+            out.extend(_isolate(ev, name, x, ev.code1(x), xr, cr, length))
+    return out
+
+
+def _solve(ev: _Evaluator, name: str, a: float, b: float, ca: int, cb: int) -> Switch:
+    before = ev.names[ca] if ca >= 0 else ""
+    after = ev.names[cb] if cb >= 0 else ""
+    if ca >= 0 and cb >= 0:
+        ga, gb = ev.gap(ca, cb, a), ev.gap(ca, cb, b)
+        if math.isfinite(ga) and math.isfinite(gb) and ga >= 0 >= gb:
+            if ga == 0:
+                root = a
+            elif gb == 0:
+                root = b
+            else:
+                root = optimize.brentq(lambda x: ev.gap(ca, cb, x), a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps,
+                                       maxiter=200)
+            return Switch(name, root, before, after, "income", ev.gap(ca, cb, root), (a, b))
+    # An existence boundary: bisect the existence of the structure that changes.
+    s = ca if ca >= 0 and not ev.exists(ca, b) else cb
+    side = ev.exists(s, a)
+    while b - a > 1e-15 * max(1.0, abs(a)) and np.nextafter(a, math.inf) < b:
+        m = 0.5 * (a + b)
+        if ev.exists(s, m) == side:
+            a = m
+        else:
+            b = m
+    root = 0.5 * (a + b)
+    gap = ev.gap(ca, cb, root) if ca >= 0 and cb >= 0 else math.nan
+    return Switch(name, root, before, after, "existence", gap, (a, b))
+
+
+# -- closed forms ---------------------------------------------------------------------------
+
+
+def _with_closed_form(model: Model, grid: Grid, ev: _Evaluator, sw: Switch) -> Switch:
+    if sw.kind != "income":
+        return sw
+    try:
+        expr = _income_threshold(model, sw.parameter, sw.before, sw.after)
+    except Exception:  # SymPy could not solve it: the numeric root stands alone
+        return sw
+    if expr is None:
+        return sw
+    values = {model.parameter(k).symbol: sp.Rational(v) for k, v in grid.fixed.items()}
+    try:
+        value = complex(expr.evalf(30, subs=values))
+    except (TypeError, ValueError):
+        return sw
+    if abs(value.imag) > 1e-12 or not math.isclose(value.real, sw.value, rel_tol=1e-9, abs_tol=1e-12):
+        return sw
+    return Switch(**{**sw.__dict__, "closed_form": expr, "closed_form_value": value.real})
+
+
+def _income_threshold(model: Model, name: str, before: str, after: str) -> sp.Expr | None:
+    """Solve ``log u_before = log u_after`` for the parameter ``name``, if SymPy can."""
+    from inframarginal.symbolic import structure_closed_form
+
+    forms = [structure_closed_form(model, find_structure(model, s)) for s in (before, after)]
+    if any(f is None for f in forms):
+        return None
+    x = model.parameter(name).symbol
+    derived = model.derived_substitution()
+    diff = (forms[0].log_income - forms[1].log_income).xreplace(derived)
+    diff = sp.expand(sp.expand_log(diff, force=True))
+    logs = {f for f in diff.atoms(sp.log) if x in f.free_symbols}
+    if len(logs) == 1:
+        (atom,) = logs
+        coefficient = diff.coeff(atom)
+        rest = sp.expand(diff - coefficient * atom)
+        if x not in coefficient.free_symbols and x not in rest.free_symbols and coefficient != 0:
+            target = sp.exp(-rest / coefficient)
+            inner = atom.args[0]
+            solutions = sp.solve(sp.Eq(inner, target), x)
+            if len(solutions) == 1:
+                return sp.factor(sp.powsimp(sp.powdenest(solutions[0], force=True), force=True))
+        return None
+    if not logs and diff.is_polynomial(x) and sp.degree(diff, x) == 1:
+        return sp.factor(sp.solve(diff, x)[0])
+    return None

@@ -1,0 +1,601 @@
+"""Parameter sweeps: the general equilibrium over a grid of parameter values.
+
+Infra-marginal comparative statics partitions the parameter space into the
+regions where each structure is the general equilibrium (Yang 2001, ch. 4).  A
+sweep evaluates every studied structure's corner equilibrium on a grid of some
+parameters (the *axes*, the others fixed), picks the general equilibrium at each
+point (the corner equilibrium with the highest per-capita real income) and
+returns an :class:`xarray.Dataset`:
+
+``general_equilibrium`` (axes)
+    name of the structure that is the general equilibrium; ``""`` where no corner
+    equilibrium exists or the point is outside the admissible domain.
+``equilibrium_income`` (axes)
+    its per-capita real income (NaN where there is none).
+``per_capita_real_income`` (axes, structure)
+    every structure's per-capita real income (NaN where it does not exist).
+``exists`` (axes, structure)
+    whether the structure's corner equilibrium exists.
+``admissible`` (axes)
+    whether every parameter is inside its domain; other points are not computed.
+``price`` (axes, good)
+    equilibrium price of each good at the general equilibrium, relative to its
+    numeraire (NaN for goods not traded there).
+``numeraire`` (axes)
+    the good whose price is 1 at the general equilibrium (``""`` in autarky).
+``specialists`` (axes, good)
+    the number of specialists selling each good at the general equilibrium, as a
+    share of the population (0 in autarky).
+
+Attributes record the model, the fixed parameters (JSON), the axes and the
+package version.  Structures with closed forms are evaluated by compiled,
+vectorized closed forms (:mod:`inframarginal.backends`); the others by the batched
+numeric solver (:mod:`inframarginal.batched`).
+
+References
+----------
+Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*.
+Blackwell, ch. 4.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike
+
+from inframarginal import __version__
+from inframarginal.backends import GridKernel, check_backend, grid_kernel
+from inframarginal.errors import InframarginalError, ParameterError
+from inframarginal.model import Model
+
+#: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
+CHUNK_POINTS = 1_000_000
+#: Points per block of the vectorized kernel: small enough for the CPU cache.
+BLOCK_POINTS = 1 << 16
+
+
+class SweepError(InframarginalError):
+    """A malformed axis, an empty or reversed range, a grid too large, a bad output."""
+
+
+# -- axes ---------------------------------------------------------------------------------
+
+_NUMBER = r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+
+
+def parse_axis(text: str) -> tuple[str, np.ndarray]:
+    """Parse an axis written ``NAME=START:STOP:COUNT`` (COUNT points, both ends included).
+
+    Raises
+    ------
+    SweepError
+        Naming the part that is wrong, e.g. a reversed or empty range.
+    """
+    name, sep, rest = str(text).partition("=")
+    name = name.strip()
+    example = "for example K=0.05:1:400"
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise SweepError(f"axis {text!r} is not NAME=START:STOP:COUNT ({example})")
+    parts = rest.split(":")
+    if len(parts) != 3:
+        raise SweepError(f"axis {text!r}: expected START:STOP:COUNT after '{name}=' ({example})")
+    start, stop = _float(parts[0], "START", text), _float(parts[1], "STOP", text)
+    try:
+        count = int(parts[2].strip())
+    except ValueError:
+        raise SweepError(f"axis {text!r}: COUNT {parts[2].strip()!r} is not a whole number ({example})") from None
+    if count < 1:
+        raise SweepError(f"axis {text!r}: COUNT must be at least 1 (got {count}); the range is empty")
+    _check_order(name, start, stop, text, allow_equal=count == 1)
+    return name, np.linspace(start, stop, count)
+
+
+def parse_range(text: str) -> tuple[str, float, float]:
+    """Parse a path range written ``NAME=START:STOP`` (START < STOP)."""
+    name, sep, rest = str(text).partition("=")
+    name = name.strip()
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise SweepError(f"range {text!r} is not NAME=START:STOP (for example K=0.05:1)")
+    parts = rest.split(":")
+    if len(parts) != 2:
+        raise SweepError(f"range {text!r}: expected START:STOP after '{name}=' (for example K=0.05:1)")
+    start, stop = _float(parts[0], "START", text), _float(parts[1], "STOP", text)
+    _check_order(name, start, stop, text, allow_equal=False)
+    return name, start, stop
+
+
+def _float(value: str, what: str, text: str) -> float:
+    if not re.fullmatch(_NUMBER, value):
+        raise SweepError(f"{text!r}: {what} {value.strip()!r} is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise SweepError(f"{text!r}: {what} must be finite")
+    return number
+
+
+def _check_order(name: str, start: float, stop: float, text: str, allow_equal: bool) -> None:
+    if start > stop:
+        raise SweepError(f"{text!r}: the range of {name} is reversed (START {start:g} > STOP {stop:g}); "
+                         f"write {name}={stop:g}:{start:g}...")
+    if start == stop and not allow_equal:
+        raise SweepError(f"{text!r}: the range of {name} is empty (START = STOP = {start:g})")
+
+
+# -- the grid -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A checked sweep: the axes (in order), the fixed parameters and the admissible points.
+
+    ``fixed`` holds every base parameter that is not an axis (defaults filled in);
+    ``admissible[i]`` marks the values of axis ``i`` inside the parameter's domain
+    (domains are intervals, so admissibility of a point is the product over axes).
+    """
+
+    model: Model
+    axes: tuple[tuple[str, np.ndarray], ...]
+    fixed: dict[str, float]
+    admissible: tuple[np.ndarray, ...] = field(repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.axes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for _, v in self.axes)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def kernel(self) -> GridKernel:
+        return grid_kernel(self.model, self.names, tuple(sorted(self.fixed.items())))
+
+    @property
+    def structures(self) -> tuple[str, ...]:
+        from inframarginal.configurations import studied_structures
+
+        return tuple(s.name for s in studied_structures(self.model))
+
+    def spec(self) -> dict[str, Any]:
+        """A JSON-able description (identifies a sweep for resuming)."""
+        return {
+            "model": self.model.name,
+            "model_key": _model_key(self.model),
+            "axes": [[n, [float(x) for x in v]] if len(v) <= 16 else [n, _axis_digest(v)] for n, v in self.axes],
+            "fixed": {k: float(v) for k, v in sorted(self.fixed.items())},
+        }
+
+
+def _model_key(model: Model) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(model.spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _axis_digest(values: np.ndarray) -> dict[str, Any]:
+    import hashlib
+
+    return {"count": len(values), "first": float(values[0]), "last": float(values[-1]),
+            "sha256": hashlib.sha256(np.ascontiguousarray(values, dtype=float).tobytes()).hexdigest()[:16]}
+
+
+def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None) -> Grid:
+    """Check the axes and fixed parameters of a sweep.
+
+    Raises
+    ------
+    SweepError, ParameterError
+        For an unknown or derived parameter, a repeated one, an empty axis, an axis
+        with no value inside the domain, or a fixed value outside its domain.
+    """
+    fixed = dict(fixed or {})
+    if not axes:
+        raise SweepError("a sweep needs at least one axis (for example --axis K=0.05:1:400)")
+    derived = {d.name: d for d in model.derived}
+    base = [p.name for p in model.parameters]
+    checked_axes = []
+    admissible = []
+    for name, values in axes.items():
+        if name in derived:
+            raise SweepError(f"axis {name}: {name} is derived ({name} = {derived[name].text}); "
+                             "vary the parameters it is made of instead")
+        if name not in base:
+            raise SweepError(f"axis {name}: unknown parameter (parameters of {model.name}: {', '.join(base)})")
+        if name in fixed:
+            raise SweepError(f"parameter {name} is both an axis and fixed (--set); choose one")
+        array = np.asarray(values, dtype=float).reshape(-1)
+        if array.size == 0:
+            raise SweepError(f"axis {name}: no values (the range is empty)")
+        if not np.all(np.isfinite(array)):
+            raise SweepError(f"axis {name}: values must be finite")
+        domain = model.parameter(name).domain
+        lo, hi = float(array.min()), float(array.max())
+        if lo < domain.lower or hi > domain.upper:
+            raise SweepError(f"axis {name}={lo:g}:{hi:g} goes outside the domain {domain} of {name}; "
+                             f"choose values in {domain}")
+        inside = np.array([v in domain for v in array], dtype=bool)
+        if not inside.any():
+            raise SweepError(f"axis {name}: no value lies inside the domain {domain} of {name}; "
+                             f"choose values in {domain}")
+        checked_axes.append((name, array))
+        admissible.append(inside)
+    for name in fixed:
+        if name not in base and name not in derived:
+            raise ParameterError(f"--set {name}: unknown parameter (parameters of {model.name}: {', '.join(base)})")
+    values = model.check_parameters(fixed)
+    axis_names = {n for n, _ in checked_axes}
+    rest = {n: values[n] for n in base if n not in axis_names}
+    return Grid(model, tuple(checked_axes), rest, tuple(admissible))
+
+
+# -- chunks -------------------------------------------------------------------------------
+
+
+def chunk_shape(shape: tuple[int, ...], points: int) -> tuple[int, ...]:
+    """C-order chunk lengths with about ``points`` points per chunk (last axes whole first)."""
+    out = [1] * len(shape)
+    size = 1
+    for i in range(len(shape) - 1, -1, -1):
+        if size * shape[i] <= points:
+            out[i] = shape[i]
+            size *= shape[i]
+        else:
+            out[i] = max(1, points // size)
+            break
+    return tuple(out)
+
+
+def chunk_slices(shape: tuple[int, ...], chunks: tuple[int, ...]) -> Iterator[tuple[slice, ...]]:
+    """Every chunk of a grid, in C order, as a tuple of slices."""
+    counts = [math.ceil(n / c) for n, c in zip(shape, chunks, strict=True)]
+    for index in np.ndindex(*counts):
+        yield tuple(slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, shape, strict=True))
+
+
+# -- evaluation of one chunk ----------------------------------------------------------------
+
+#: The arrays of an evaluated chunk: name -> (leading dimension or None, dtype, fill value).
+def chunk_layout(grid: Grid) -> dict[str, tuple[str | None, Any, Any]]:
+    width = max((len(s) for s in grid.structures), default=1)
+    return {
+        "general_equilibrium": (None, f"<U{width}", ""),
+        "equilibrium_income": (None, np.float64, np.nan),
+        "per_capita_real_income": ("structure", np.float64, np.nan),
+        "exists": ("structure", bool, False),
+        "admissible": (None, bool, False),
+        "price": ("good", np.float64, np.nan),
+        "numeraire": (None, "<U" + str(max(len(g) for g in grid.model.good_names)), ""),
+        "specialists": ("good", np.float64, np.nan),
+    }
+
+
+def empty_chunk(grid: Grid, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Zeroed arrays for a chunk of ``shape`` (leading structure/good dimension first)."""
+    sizes = {"structure": len(grid.structures), "good": len(grid.model.good_names)}
+    # np.zeros, not np.empty: calloc hands back pages that are much cheaper to touch first
+    return {name: np.zeros((sizes[lead], *shape) if lead else shape, dtype=dtype)
+            for name, (lead, dtype, _) in chunk_layout(grid).items()}
+
+
+def evaluate_chunk(grid: Grid, region: tuple[slice, ...], backend: str = "numpy",
+                   out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Evaluate the grid on one chunk (a tuple of slices), computing admissible points only.
+
+    Returns (or fills ``out`` with) the chunk's arrays, named as the Dataset's
+    variables, with the ``structure`` or ``good`` dimension first.
+    """
+    shape = tuple(s.stop - s.start for s in region)
+    out = out if out is not None else empty_chunk(grid, shape)
+    masks = [adm[s] for adm, s in zip(grid.admissible, region, strict=True)]
+    if all(m.all() for m in masks):
+        out["admissible"][...] = True
+        _evaluate_box(grid, [v[s] for (_, v), s in zip(grid.axes, region, strict=True)], backend, out)
+        return out
+    # Some values are outside the domain: fill the defaults, compute the admissible box only.
+    for name, (_, _, fill) in chunk_layout(grid).items():
+        out[name][...] = fill
+    admissible = np.ones(shape, dtype=bool)
+    for m in _mesh(masks):
+        admissible &= m
+    out["admissible"][...] = admissible
+    if not all(m.any() for m in masks):
+        return out
+    index = np.ix_(*(np.nonzero(m)[0] for m in masks))
+    values = [v[s][m] for (_, v), s, m in zip(grid.axes, region, masks, strict=True)]
+    box = empty_chunk(grid, tuple(len(v) for v in values))
+    _evaluate_box(grid, values, backend, box)
+    for name, (lead, _, _) in chunk_layout(grid).items():
+        if name != "admissible":
+            out[name][(slice(None), *index) if lead else index] = box[name]
+    return out
+
+
+def _mesh(values: list[np.ndarray]) -> list[np.ndarray]:
+    n = len(values)
+    return [v.reshape([-1 if j == i else 1 for j in range(n)]) for i, v in enumerate(values)]
+
+
+def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[str, np.ndarray]) -> None:
+    """Evaluate every point of a box of admissible values (one 1-D array per axis) into ``out``."""
+    kernel = grid.kernel
+    shape = tuple(len(v) for v in values)
+    numeric = [i for i, k in enumerate(kernel.structures) if not k.closed]
+    codes = None
+    if backend == "jax":
+        from inframarginal.backends import jax_general_equilibrium
+
+        codes = jax_general_equilibrium(kernel, values)
+    # Blocks of about BLOCK_POINTS points along the first axis keep temporaries in cache.
+    rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
+    blocks = [slice(r0, min(shape[0], r0 + rows)) for r0 in range(0, shape[0], rows)]
+    income, exists = out["per_capita_real_income"], out["exists"]
+    for block in blocks:
+        mesh = _mesh([values[0][block], *values[1:]])
+        incomes, flags = kernel.log_incomes(*mesh)
+        for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
+            if inc is None:
+                continue
+            with np.errstate(all="ignore"):
+                np.exp(np.where(ok, inc, np.nan), out=income[s, block])
+            exists[s, block] = ok
+        if not numeric:
+            _finish_block(grid, values, block, out, None if codes is None else codes[block])
+    if numeric:
+        from inframarginal.batched import numeric_structure_grid
+
+        points = {n: m.reshape(-1) for n, m in zip(grid.names, np.meshgrid(*values, indexing="ij"), strict=True)}
+        points.update({k: np.full(math.prod(shape), v) for k, v in grid.fixed.items()})
+        for s in numeric:
+            result = numeric_structure_grid(grid.model, kernel.structures[s].structure, points)
+            exists[s] = result["exists"].reshape(shape)
+            income[s] = np.where(exists[s], np.exp(result["log_income"]).reshape(shape), np.nan)
+        for block in blocks:
+            _finish_block(grid, values, block, out, None)
+
+
+def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[str, np.ndarray],
+                  codes: np.ndarray | None) -> None:
+    """The general equilibrium of a block (highest income, first structure on ties) and its details."""
+    kernel = grid.kernel
+    income, exists = out["per_capita_real_income"][:, block], out["exists"][:, block]
+    best = np.full(income.shape[1:], -np.inf)
+    if codes is None:
+        code = np.full(income.shape[1:], -1, dtype=np.int16)
+        for s in range(len(kernel.structures)):
+            better = exists[s] & (income[s] > best)
+            np.copyto(best, income[s], where=better)
+            np.copyto(code, s, where=better)
+    else:
+        code = codes
+        for s in range(len(kernel.structures)):
+            np.copyto(best, income[s], where=code == s)
+    names = np.array([*grid.structures, ""])
+    out["general_equilibrium"][block] = names[code]
+    best[code < 0] = np.nan
+    out["equilibrium_income"][block] = best
+    _details(grid, [values[0][block], *values[1:]], code, out, block)
+
+
+def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[str, np.ndarray],
+             block: slice) -> None:
+    """Prices, numbers of specialists and numeraire of the general equilibrium in a block."""
+    kernel = grid.kernel
+    goods = grid.model.good_names
+    prices, specialists = out["price"][:, block], out["specialists"][:, block]
+    numeraire = out["numeraire"][block]
+    prices[...] = np.nan
+    specialists[...] = np.nan
+    numeraire[...] = ""
+    present = np.unique(code)
+    for s in present[present >= 0]:
+        k = kernel.structures[s]
+        structure = k.structure
+        where = code == s
+        if k.closed:
+            details = kernel.details(int(s), *_mesh(values))
+            log_prices = {g: details[f"log_price_{g}"] for g, _ in k.log_prices}
+            shares = [details[f"share_{i}"] for i in range(len(k.shares))]
+            num = k.numeraire
+        else:
+            from inframarginal.batched import numeric_structure_grid
+            from inframarginal.symbolic import numeraire as numeraire_of
+
+            index = np.nonzero(where)
+            coords = [v[i] for v, i in zip(values, index, strict=True)]
+            points = dict(zip(grid.names, coords, strict=True))
+            points.update({n: np.full(len(coords[0]), v) for n, v in grid.fixed.items()})
+            result = numeric_structure_grid(grid.model, structure, points)
+            num = numeraire_of(structure, grid.model)
+
+            def spread(a, index=index):
+                full = np.full(code.shape, np.nan)
+                full[index] = a
+                return full
+
+            log_prices = {g: spread(np.log(result[f"price_{g}"])) for g in goods if f"price_{g}" in result}
+            shares = [spread(result[f"share_{i}"]) for i in range(len(structure.configurations))]
+        for gi, g in enumerate(goods):
+            if g in log_prices:
+                np.copyto(prices[gi], np.exp(log_prices[g]), where=where)
+            sold = [sh for c, sh in zip(structure.configurations, shares, strict=True) if c.sells == g]
+            np.copyto(specialists[gi], np.sum(np.broadcast_arrays(*sold), axis=0) if sold else 0.0, where=where)
+        numeraire[where] = num or ""
+
+
+# -- the in-memory sweep --------------------------------------------------------------------
+
+#: Bytes per grid point held by an in-memory sweep, beyond the per-structure arrays.
+_BYTES_FIXED = 48
+
+
+def bytes_per_point(grid: Grid) -> int:
+    """Memory an in-memory sweep needs per grid point (the Dataset and the working arrays)."""
+    n_struct, n_goods = len(grid.structures), len(grid.model.good_names)
+    width = max((len(s) for s in grid.structures), default=1)
+    return n_struct * 9 + n_goods * 16 + 4 * width + _BYTES_FIXED
+
+
+def memory_limit() -> int:
+    """Bytes an in-memory sweep may use: ``$INFRAMARGINAL_SWEEP_MEMORY`` or half the physical memory."""
+    text = os.environ.get("INFRAMARGINAL_SWEEP_MEMORY")
+    if text:
+        return int(float(text))
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def check_in_memory(grid: Grid) -> None:
+    """Refuse a grid that would not fit in memory, telling the user what to do instead."""
+    need = grid.size * bytes_per_point(grid)
+    limit = memory_limit()
+    if need > limit:
+        raise SweepError(
+            f"the grid of {grid.size:,} points needs about {need / 2**30:.1f} GiB in memory "
+            f"(limit {limit / 2**30:.1f} GiB); write it chunked to Zarr instead: --out FILE.zarr, "
+            "with --workers N or --scheduler ADDRESS to spread it over a Dask cluster "
+            "(in Python: inframarginal.distributed.sweep_to_zarr)")
+
+
+def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None, *,
+          backend: str = "numpy", progress: bool = False, chunk_points: int = CHUNK_POINTS) -> xr.Dataset:
+    """The general equilibrium and every corner equilibrium over a grid of parameters.
+
+    Parameters
+    ----------
+    model : Model
+    axes : mapping
+        Parameter name to its values (1-D), one dimension per axis in this order.
+    fixed : mapping, optional
+        Values of other parameters; the rest take their defaults.
+    backend : {"numpy", "jax"}
+        ``jax`` picks the general equilibrium in float32 on JAX's device (a GPU when
+        present) and checks it against float64 on a sample of points.
+    progress : bool
+        Show a progress bar with ETA (tqdm, on stderr).
+    chunk_points : int
+        Points per chunk (one progress step).
+
+    Returns
+    -------
+    xarray.Dataset
+        See the module documentation for its variables.
+
+    Examples
+    --------
+    >>> import numpy as np, inframarginal as im
+    >>> ds = im.load_model("li-ke-2020").sweep({"K": np.linspace(0.1, 1, 4)}, {"t": 0.0})
+    >>> list(ds.general_equilibrium.values)
+    ['A', 'A', 'PC', 'PC']
+    """
+    backend = check_backend(backend)
+    grid = make_grid(model, axes, fixed)
+    check_in_memory(grid)
+    return sweep_grid(grid, backend=backend, progress=progress, chunk_points=chunk_points)
+
+
+def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
+               chunk_points: int = CHUNK_POINTS) -> xr.Dataset:
+    """Evaluate a checked :class:`Grid` in memory, chunk by chunk."""
+    from tqdm import tqdm
+
+    shape = grid.shape
+    arrays = empty_chunk(grid, shape)
+    layout = chunk_layout(grid)
+    regions = list(chunk_slices(shape, chunk_shape(shape, chunk_points)))
+    grid.kernel  # noqa: B018  (compile before the progress bar starts)
+    with tqdm(total=grid.size, unit="pt", unit_scale=True, disable=not progress, desc="sweep",
+              leave=False) as bar:
+        for region in regions:
+            views = {name: a[(slice(None), *region) if layout[name][0] else region]
+                     for name, a in arrays.items()}
+            evaluate_chunk(grid, region, backend, views)
+            bar.update(math.prod(s.stop - s.start for s in region))
+    return to_dataset(grid, arrays, backend)
+
+
+_LONG_NAMES = {
+    "general_equilibrium": "structure of the general equilibrium ('' where none exists or not admissible)",
+    "equilibrium_income": "per-capita real income at the general equilibrium",
+    "per_capita_real_income": "per-capita real income of each structure's corner equilibrium (NaN: does not exist)",
+    "exists": "the corner equilibrium exists",
+    "admissible": "every parameter inside its domain (other points are not computed)",
+    "price": "price at the general equilibrium relative to the numeraire (NaN: not traded)",
+    "numeraire": "numeraire good of the general equilibrium ('' in autarky)",
+    "specialists": "share of the population specialized in selling each good at the general equilibrium",
+}
+
+
+def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "numpy",
+               region: tuple[slice, ...] | None = None) -> xr.Dataset:
+    """Wrap evaluated arrays (of the whole grid, or of ``region``) as the sweep's Dataset.
+
+    Arrays with a leading ``structure`` or ``good`` dimension become variables with that
+    dimension last (a transposed view, not a copy).
+    """
+    region = region or tuple(slice(0, n) for n in grid.shape)
+    dims = grid.names
+    coords: dict[str, Any] = {n: v[s] for (n, v), s in zip(grid.axes, region, strict=True)}
+    coords["structure"] = list(grid.structures)
+    coords["good"] = list(grid.model.good_names)
+    data_vars = {}
+    for name, (lead, _, _) in chunk_layout(grid).items():
+        attrs = {"long_name": _LONG_NAMES[name]}
+        if lead:
+            data_vars[name] = xr.DataArray(arrays[name], dims=(lead, *dims), attrs=attrs).transpose(*dims, lead)
+        else:
+            data_vars[name] = xr.DataArray(arrays[name], dims=dims, attrs=attrs)
+    return xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
+
+
+def sweep_attrs(grid: Grid, backend: str) -> dict[str, str]:
+    """Attributes of a sweep's Dataset: model, fixed parameters, axes, version."""
+    model = grid.model
+    return {
+        "model": model.name,
+        "model_title": model.title,
+        "model_source": str(model.source),
+        "fixed_parameters": json.dumps({k: float(v) for k, v in grid.fixed.items()}),
+        "axes": json.dumps(list(grid.names)),
+        "structures": json.dumps(list(grid.structures)),
+        "backend": backend,
+        "inframarginal_version": __version__,
+        "title": f"general equilibrium of {model.name} over {', '.join(grid.names)}",
+    }
+
+
+def open_sweep(path: str | os.PathLike) -> xr.Dataset:
+    """Open a sweep written by ``inframarginal sweep`` (NetCDF ``.nc`` or Zarr ``.zarr``)."""
+    text = os.fspath(path)
+    if text.rstrip("/").endswith(".zarr"):
+        from inframarginal.distributed import open_zarr_sweep
+
+        return open_zarr_sweep(text)
+    with xr.open_dataset(text, engine="h5netcdf") as ds:
+        return ds.load()
+
+
+def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write a sweep to NetCDF atomically (a temporary file renamed into place)."""
+    path = os.fspath(path)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
