@@ -1,0 +1,104 @@
+"""Fixtures of the explorer's tests: an in-process client and a live server for the browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def app():
+    from inframarginal.web import create_app
+
+    return create_app("li-ke-2020", warm=False)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """``inframarginal serve --port 0`` in a subprocess: the command a user runs.
+
+    Yields the address it prints; the process is stopped (by its id) at the end.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from inframarginal.cli import main; main()", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if line or process.poll() is not None:
+                break
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not match:
+            raise RuntimeError(f"serve printed {line!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}")
+        yield match.group(0)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright.
+
+    Skips when Chromium is absent on a developer's machine; in CI (``CI`` set) its
+    absence fails the tests instead, so that they never silently skip there.
+    """
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is absent (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the browser tests")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records script errors and failed requests; checked at the end."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda err: problems.append(f"script error: {err}"))
+    pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    pg.problems = problems
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot under tests/artifacts/ (gitignored) and return its path."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
