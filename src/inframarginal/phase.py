@@ -66,6 +66,13 @@ def _select(ds: xr.Dataset, x: str | None, y: str | None, where: dict[str, float
     return ds, [*chosen, *notes]
 
 
+def thin(ds: xr.Dataset, max_points: int = 1200) -> xr.Dataset:
+    """Every n-th value of each axis, so that no axis has more than ``max_points`` (for plotting)."""
+    axes = [str(d) for d in ds["general_equilibrium"].dims]
+    steps = {a: -(-ds.sizes[a] // max_points) for a in axes}
+    return ds.isel({a: slice(None, None, s) for a, s in steps.items() if s > 1})
+
+
 def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=None, **slice: float):
     """Phase diagram of a sweep: the general equilibrium's structure over the axes.
 

@@ -1,9 +1,204 @@
-"""``inframarginal sweep`` and ``inframarginal path`` (placeholder)."""
+"""``inframarginal sweep`` and ``inframarginal path``: comparative statics over parameters."""
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import time
+
 import click
+
+from inframarginal.cli.engine import parse_settings
+from inframarginal.sweep import SweepError
+
+
+def _number(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _check_output(path: str, suffixes: tuple[str, ...], option: str) -> None:
+    if not path.rstrip("/").endswith(suffixes):
+        raise SweepError(f"{option} {path!r}: expected a file ending in {' or '.join(suffixes)}")
+    parent = os.path.dirname(os.path.abspath(path.rstrip("/")))
+    if not os.path.isdir(parent):
+        raise SweepError(f"{option} {path!r}: the folder {parent} does not exist; create it first")
+
+
+def _save(fig, path: str) -> None:
+    """Save a figure atomically (no half-written image on failure)."""
+    root, ext = os.path.splitext(path)
+    tmp = f"{root}.tmp-{os.getpid()}{ext}"
+    try:
+        fig.savefig(tmp, dpi=150)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _parse_at(items: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise SweepError(f"--at {item!r} is not NAME=VALUE (for example --at t=0.2)") from None
+        if not sep:
+            raise SweepError(f"--at {item!r} is not NAME=VALUE (for example --at t=0.2)")
+    return out
 
 
 def register(group: click.Group) -> None:
     """Add the sweep commands to ``group``."""
+
+    @group.command("sweep")
+    @click.argument("model")
+    @click.option("--axis", "axes", multiple=True, required=True, metavar="NAME=START:STOP:COUNT",
+                  help="A parameter to vary: COUNT points from START to STOP, both included (repeatable).")
+    @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                  help="Fix a parameter (repeatable); others take their defaults.")
+    @click.option("--out", default=None, metavar="FILE.nc|FILE.zarr",
+                  help="Write the Dataset: NetCDF (in memory, then written) or Zarr (chunked, resumable).")
+    @click.option("--plot", default=None, metavar="FILE.png", help="Phase diagram (1-D strip, 2-D map, or a 2-D slice).")
+    @click.option("--plot-x", default=None, help="Axis on the plot's horizontal axis.")
+    @click.option("--plot-y", default=None, help="Axis on the plot's vertical axis.")
+    @click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+                  help="Value of an axis not plotted (nearest grid value; default its middle).")
+    @click.option("--backend", default="numpy", show_default=True, help="numpy or jax (extra [gpu]).")
+    @click.option("--workers", type=int, default=None, help="Start a Dask LocalCluster with N workers (needs --out .zarr).")
+    @click.option("--scheduler", default=None, metavar="ADDRESS", help="Use an existing Dask scheduler (needs --out .zarr).")
+    @click.option("--chunk", type=int, default=None, metavar="N", help="Points per chunk (default 1,000,000).")
+    @click.option("--format", "fmt", type=click.Choice(["summary", "json"]), default="summary", show_default=True)
+    def sweep_command(model, axes, settings, out, plot, plot_x, plot_y, at, backend, workers, scheduler, chunk, fmt):
+        """General equilibrium over a grid of parameter values (infra-marginal comparative statics).
+
+        Example: inframarginal sweep li-ke-2020 --axis K=0.05:1:400 --axis t=0:0.9:400 --out ks.nc --plot ks.png
+
+        An interrupted Zarr sweep continues where it stopped when rerun with the same command.
+        """
+        from inframarginal.backends import check_backend
+        from inframarginal.modelfile import load_model
+        from inframarginal.sweep import (
+            CHUNK_POINTS,
+            check_in_memory,
+            make_grid,
+            parse_axis,
+            sweep_grid,
+            write_netcdf,
+        )
+
+        started = time.perf_counter()
+        m = load_model(model)
+        parsed: dict = {}
+        for text in axes:
+            name, values = parse_axis(text)
+            if name in parsed:
+                raise SweepError(f"--axis {name} is given twice")
+            parsed[name] = values
+        fixed = parse_settings(settings)
+        backend = check_backend(backend)
+        chunk_points = CHUNK_POINTS if chunk is None else chunk
+        if chunk_points < 1:
+            raise SweepError(f"--chunk {chunk}: need at least 1 point per chunk")
+        if workers is not None and scheduler is not None:
+            raise SweepError("give either --workers N or --scheduler ADDRESS, not both")
+        if workers is not None and workers < 1:
+            raise SweepError(f"--workers {workers}: need at least 1 worker")
+        zarr = out is not None and out.rstrip("/").endswith(".zarr")
+        if out is not None:
+            _check_output(out, (".nc", ".zarr"), "--out")
+        if plot is not None:
+            _check_output(plot, (".png", ".pdf", ".svg"), "--plot")
+        if (workers is not None or scheduler is not None) and not zarr:
+            raise SweepError("--workers/--scheduler write chunks as they complete: give --out FILE.zarr")
+        grid = make_grid(m, parsed, fixed)
+        at_values = _parse_at(at)
+        summary = {"model": m.name, "axes": {n: {"start": float(v[0]), "stop": float(v[-1]), "count": len(v)}
+                                             for n, v in grid.axes},
+                   "fixed": grid.fixed, "points": grid.size, "backend": backend, "out": out}
+        if zarr:
+            from inframarginal.distributed import open_zarr_sweep, sweep_to_zarr
+
+            result = sweep_to_zarr(m, parsed, fixed, out, backend=backend, chunk_points=chunk_points,
+                                   workers=workers, scheduler=scheduler, progress=True)
+            summary.update(chunks=result.chunks, computed_chunks=result.computed, resumed_chunks=result.resumed,
+                           counts=result.counts)
+            ds = open_zarr_sweep(out) if plot else None
+        else:
+            check_in_memory(grid)
+            ds = sweep_grid(grid, backend=backend, progress=True, chunk_points=chunk_points)
+            names, counts = _counts(ds)
+            summary["counts"] = dict(zip(names, counts, strict=True))
+            if out is not None:
+                write_netcdf(ds, out)
+        if plot:
+            from inframarginal.phase import plot_phase, thin
+
+            _save(plot_phase(thin(ds), x=plot_x, y=plot_y, **at_values), plot)
+            summary["plot"] = plot
+        summary["seconds"] = time.perf_counter() - started
+        if fmt == "json":
+            click.echo(json.dumps(summary, indent=2, default=_number, allow_nan=False))
+            return
+        click.echo(f"{m.name}: {grid.size:,} points over {', '.join(grid.names)} in {summary['seconds']:.2f} s")
+        total = max(1, sum(summary["counts"].values()))
+        for name, count in summary["counts"].items():
+            click.echo(f"  {name or '(none or not admissible)':<26} {count:>14,}  {100 * count / total:6.2f}%")
+        if zarr:
+            click.echo(f"  chunks: {summary['chunks']} ({summary['computed_chunks']} computed now, "
+                       f"{summary['resumed_chunks']} found done)")
+        if out:
+            click.echo(f"written: {out}")
+        if plot:
+            click.echo(f"plot: {plot}")
+
+    @group.command("path")
+    @click.argument("model")
+    @click.option("--vary", required=True, metavar="NAME=START:STOP", help="The parameter varied along the path.")
+    @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                  help="Fix a parameter (repeatable); others take their defaults.")
+    @click.option("--points", type=int, default=2001, show_default=True, help="Points of the bracketing grid.")
+    @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+    @click.option("--plot", default=None, metavar="FILE.png", help="Strip of structures with the switch points.")
+    def path_command(model, vary, settings, points, fmt, plot):
+        """Structures of the general equilibrium along one parameter, with exact switch points.
+
+        Switch points are found by bracketing on a grid and root finding to 1e-12, and
+        given in closed form where SymPy solves for them.
+
+        Example: inframarginal path li-ke-2020 --vary K=0.05:1 --set t=0
+        """
+        from inframarginal.modelfile import load_model
+        from inframarginal.path import structure_path
+        from inframarginal.sweep import parse_range
+
+        if points < 3:
+            raise SweepError(f"--points {points}: need at least 3")
+        m = load_model(model)
+        name, lo, hi = parse_range(vary)
+        fixed = parse_settings(settings)
+        if name in fixed:
+            raise SweepError(f"parameter {name} is both varied (--vary) and fixed (--set); choose one")
+        if plot is not None:
+            _check_output(plot, (".png", ".pdf", ".svg"), "--plot")
+        result = structure_path(m, name, lo, hi, fixed, points=points)
+        if plot:
+            from inframarginal.phase import plot_path
+
+            _save(plot_path(result), plot)
+        if fmt == "json":
+            click.echo(json.dumps(result.to_dict(), indent=2, default=_number, allow_nan=False))
+        else:
+            click.echo(repr(result))
+
+
+def _counts(ds):
+    import numpy as np
+
+    names, counts = np.unique(ds["general_equilibrium"].values, return_counts=True)
+    return [str(n) for n in names], [int(c) for c in counts]
+

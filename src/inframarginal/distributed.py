@@ -1,0 +1,375 @@
+"""Sweeps too large for memory: chunked, written to Zarr as they complete, resumable, on Dask.
+
+:func:`sweep_to_zarr` splits the grid into chunks, computes each chunk from its
+coordinates alone (so no process ever holds more than a few chunks) and writes it
+into its own region of a Zarr store as soon as it is done.  A small marker file per
+finished chunk records completion, after the write: a sweep interrupted at any
+moment and rerun with the same arguments recomputes only the chunks without a
+marker and loses nothing.  The store is first created under a temporary name and
+renamed into place once its metadata and description are written, so a store that
+exists is always either complete or resumable.
+
+Chunks run in this process, on a Dask ``LocalCluster`` started for the sweep
+(``workers``), or on an existing Dask cluster (``scheduler``); workers write to the
+store directly, so it must be on a file system they share.
+
+References
+----------
+Dask Development Team (2016). *Dask: Library for dynamic task scheduling*. https://dask.org
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike
+
+from inframarginal.backends import check_backend
+from inframarginal.model import Model
+from inframarginal.sweep import (
+    CHUNK_POINTS,
+    Grid,
+    SweepError,
+    chunk_layout,
+    chunk_shape,
+    chunk_slices,
+    evaluate_chunk,
+    make_grid,
+    sweep_attrs,
+    to_dataset,
+)
+
+SPEC_FILE = ".inframarginal-sweep.json"
+#: Zarr format 2: fixed-width strings (structure names) have a stable encoding there.
+ZARR_FORMAT = 2
+DONE_DIR = ".inframarginal-done"
+#: Seconds to wait for an existing Dask scheduler before giving up.
+CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class ZarrSweep:
+    """What :func:`sweep_to_zarr` did: the store, its chunks, and the structures found."""
+
+    path: str
+    points: int
+    chunks: int
+    computed: int
+    resumed: int
+    seconds: float
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence Zarr's notes about our marker files inside the store."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"zarr\..*")
+        warnings.filterwarnings("ignore", message=".*not recognized as a component of a Zarr hierarchy.*")
+        yield
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
+def _template(grid: Grid, chunks: tuple[int, ...], backend: str) -> xr.Dataset:
+    import dask.array as da
+
+    sizes = {"structure": len(grid.structures), "good": len(grid.model.good_names)}
+    dims = grid.names
+    data_vars = {}
+    for name, (lead, dtype, fill) in chunk_layout(grid).items():
+        if lead:
+            data = da.full((*grid.shape, sizes[lead]), fill, dtype=dtype, chunks=(*chunks, sizes[lead]))
+            data_vars[name] = ((*dims, lead), data)
+        else:
+            data_vars[name] = (dims, da.full(grid.shape, fill, dtype=dtype, chunks=chunks))
+    coords: dict[str, Any] = {n: v for n, v in grid.axes}
+    coords["structure"] = list(grid.structures)
+    coords["good"] = list(grid.model.good_names)
+    ds = xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
+    for name in ds.data_vars:
+        ds[name].encoding["chunks"] = ds[name].data.chunksize
+    return ds
+
+
+def _spec(grid: Grid, chunks: tuple[int, ...]) -> dict[str, Any]:
+    return {**grid.spec(), "chunks": list(chunks)}
+
+
+def _read_spec(path: str) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(path, SPEC_FILE)) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str) -> None:
+    """Create the store's metadata under a temporary name, then rename it into place."""
+    tmp = f"{path}.init-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        with _quiet():
+            _template(grid, chunks, backend).to_zarr(tmp, mode="w", compute=False, consolidated=False,
+                                                     zarr_format=ZARR_FORMAT)
+        os.makedirs(os.path.join(tmp, DONE_DIR))
+        with open(os.path.join(tmp, SPEC_FILE), "w") as fh:
+            json.dump({**_spec(grid, chunks), "complete": False}, fh)
+        os.rename(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prepare_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str) -> None:
+    if not os.path.exists(path):
+        _create_store(path, grid, chunks, backend)
+        return
+    found = _read_spec(path)
+    if found is None:
+        raise SweepError(f"{path} exists and is not a sweep written by inframarginal; remove it or choose "
+                         "another --out")
+    found.pop("complete", None)
+    if found != _spec(grid, chunks):
+        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters or --chunk differ); "
+                         "rerun with the same arguments to resume it, or remove it / choose another --out")
+
+
+def _done(path: str) -> dict[int, dict[str, int]]:
+    out = {}
+    folder = os.path.join(path, DONE_DIR)
+    for name in os.listdir(folder):
+        if name.endswith(".json"):
+            try:
+                with open(os.path.join(folder, name)) as fh:
+                    out[int(name[:-5])] = json.load(fh)
+            except (OSError, ValueError):
+                continue  # a marker cut off mid-write: the chunk is simply computed again
+    return out
+
+
+def _mark_done(path: str, index: int, counts: dict[str, int]) -> None:
+    folder = os.path.join(path, DONE_DIR)
+    tmp = os.path.join(folder, f"{index}.json.tmp")
+    with open(tmp, "w") as fh:
+        json.dump(counts, fh)
+    os.replace(tmp, os.path.join(folder, f"{index}.json"))
+
+
+# -- one chunk -------------------------------------------------------------------------------
+
+_MODELS: dict[str, Model] = {}
+
+
+def _model_from(spec: Mapping[str, Any], source: str) -> Model:
+    """Rebuild a model on a worker (cached per process)."""
+    from inframarginal.model import build_model
+
+    key = json.dumps(spec, sort_keys=True, default=str)
+    if key not in _MODELS:
+        _MODELS[key] = build_model(spec, source)
+    return _MODELS[key]
+
+
+def _write_chunk(job: dict[str, Any]) -> tuple[int, dict[str, int]]:
+    """Compute one chunk from its coordinates and write it into its region of the store."""
+    model = _model_from(job["model_spec"], job["model_source"])
+    axes = {n: np.asarray(v) for n, v in job["axes"]}
+    grid = make_grid(model, axes, job["fixed"])
+    region = tuple(slice(a, b) for a, b in job["region"])
+    arrays = evaluate_chunk(grid, region, job["backend"])
+    ds = to_dataset(grid, arrays, job["backend"], region)
+    ds = ds.drop_vars([*grid.names, "structure", "good"])
+    ds.attrs = {}
+    with _quiet():
+        ds.to_zarr(job["path"], region=dict(zip(grid.names, region, strict=True)), consolidated=False,
+                   zarr_format=ZARR_FORMAT)
+    names, counts = np.unique(arrays["general_equilibrium"], return_counts=True)
+    return job["index"], {str(n): int(c) for n, c in zip(names, counts, strict=True)}
+
+
+# -- the driver ------------------------------------------------------------------------------
+
+
+def connect(scheduler: str, timeout: float = CONNECT_TIMEOUT):
+    """A Dask client of the scheduler at ``scheduler``, or a one-line error within ``timeout`` s."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
+                         f"({type(err).__name__}); start one with `dask scheduler` or use --workers N "
+                         "for a local cluster") from None
+
+
+def local_cluster(workers: int, threads: int = 1, processes: bool = True):
+    """A Dask LocalCluster on the loopback interface, and its client."""
+    from distributed import Client, LocalCluster
+
+    if workers < 1:
+        raise SweepError(f"--workers {workers}: need at least 1 worker")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
+                           host="127.0.0.1", dashboard_address=None)
+    return cluster, Client(cluster)
+
+
+def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None, path: str,
+                  *, backend: str = "numpy", chunk_points: int = CHUNK_POINTS, workers: int | None = None,
+                  scheduler: str | None = None, client=None, progress: bool = False,
+                  max_chunks: int | None = None) -> ZarrSweep:
+    """Sweep chunk by chunk into a Zarr store, resuming an interrupted run of the same sweep.
+
+    Parameters
+    ----------
+    model, axes, fixed, backend
+        As for :func:`inframarginal.sweep.sweep`.
+    path : str
+        The Zarr store (a directory, conventionally ``*.zarr``).
+    chunk_points : int
+        Points per chunk (each chunk is one task and one region of the store).
+    workers : int, optional
+        Start a Dask LocalCluster with this many single-threaded worker processes.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``).
+    client : distributed.Client, optional
+        Use this client instead (tests, notebooks).
+    progress : bool
+        Progress bar with ETA.
+    max_chunks : int, optional
+        Stop after this many chunks (the store stays resumable); for tests and trials.
+
+    Returns
+    -------
+    ZarrSweep
+    """
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    backend = check_backend(backend)
+    if workers is not None and scheduler is not None:
+        raise SweepError("give either --workers N or --scheduler ADDRESS, not both")
+    if chunk_points < 1:
+        raise SweepError(f"--chunk {chunk_points}: need at least 1 point per chunk")
+    grid = make_grid(model, axes, fixed)
+    chunks = chunk_shape(grid.shape, chunk_points)
+    regions = list(chunk_slices(grid.shape, chunks))
+    own = None
+    if client is None and scheduler is not None:
+        client = connect(scheduler)  # fail fast, before any file is written
+        own = (None, client)
+    path = os.fspath(path).rstrip("/")
+    _prepare_store(path, grid, chunks, backend)
+    done = _done(path)
+    pending = [i for i in range(len(regions)) if i not in done]
+    if max_chunks is not None:
+        pending = pending[:max_chunks]
+    counts: dict[str, int] = {}
+    for c in done.values():
+        for k, v in c.items():
+            counts[k] = counts.get(k, 0) + v
+    base = {"model_spec": model.spec, "model_source": model.source, "axes": [[n, v] for n, v in grid.axes],
+            "fixed": dict(grid.fixed), "backend": backend, "path": path}
+
+    def job(i: int) -> dict[str, Any]:
+        return {**base, "index": i, "region": [(s.start, s.stop) for s in regions[i]]}
+
+    def finish(index: int, chunk_counts: dict[str, int], bar) -> None:
+        _mark_done(path, index, chunk_counts)
+        for k, v in chunk_counts.items():
+            counts[k] = counts.get(k, 0) + v
+        bar.update(math.prod(s.stop - s.start for s in regions[index]))
+
+    done_points = sum(math.prod(s.stop - s.start for s in regions[i]) for i in done)
+    try:
+        if client is None and workers is not None:
+            own = local_cluster(workers)
+            client = own[1]
+        with tqdm(total=grid.size, initial=done_points, unit="pt", unit_scale=True, disable=not progress,
+                  desc="sweep", leave=False) as bar:
+            if client is None:
+                grid.kernel  # noqa: B018  (compile before the first chunk)
+                for i in pending:
+                    finish(*_write_chunk(job(i)), bar)
+            else:
+                _run_on_cluster(client, [job(i) for i in pending], lambda i, c: finish(i, c, bar))
+    finally:
+        if own is not None:
+            cluster, own_client = own
+            own_client.close()
+            if cluster is not None:
+                cluster.close()
+    complete = len(_done(path)) == len(regions)
+    if complete:
+        _complete(path)
+    return ZarrSweep(path, grid.size, len(regions), len(pending), len(done), time.perf_counter() - started,
+                     dict(sorted(counts.items())))
+
+
+def _run_on_cluster(client, jobs: list[dict[str, Any]], finish) -> None:
+    """Submit chunks with a bounded number in flight, recording each as it completes."""
+    from distributed import as_completed
+
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    window = 2 * workers + 1
+    queue = iter(jobs)
+    futures = as_completed()
+    for job in [j for _, j in zip(range(window), queue, strict=False)]:
+        futures.add(client.submit(_write_chunk, job, pure=False))
+    for future in futures:
+        index, counts = future.result()
+        finish(index, counts)
+        future.release()
+        nxt = next(queue, None)
+        if nxt is not None:
+            futures.add(client.submit(_write_chunk, nxt, pure=False))
+
+
+def _complete(path: str) -> None:
+    import zarr
+
+    spec = _read_spec(path) or {}
+    spec["complete"] = True
+    tmp = os.path.join(path, SPEC_FILE + ".tmp")
+    with open(tmp, "w") as fh:
+        json.dump(spec, fh)
+    os.replace(tmp, os.path.join(path, SPEC_FILE))
+    try:
+        with _quiet():
+            zarr.consolidate_metadata(path)
+    except Exception:  # consolidation only speeds up opening
+        pass
+
+
+def zarr_progress(path: str) -> tuple[int, int]:
+    """Chunks finished and chunks in all of a sweep's Zarr store."""
+    spec = _read_spec(path)
+    if spec is None:
+        raise SweepError(f"{path} is not a sweep written by inframarginal")
+    shape = [a[1]["count"] if isinstance(a[1], dict) else len(a[1]) for a in spec["axes"]]
+    total = math.prod(math.ceil(n / c) for n, c in zip(shape, spec["chunks"], strict=True))
+    return len(_done(path)), total
+
+
+def open_zarr_sweep(path: str, allow_incomplete: bool = False) -> xr.Dataset:
+    """Open a sweep's Zarr store (lazily, with Dask); refuse an unfinished one unless allowed."""
+    done, total = zarr_progress(path)
+    if done < total and not allow_incomplete:
+        raise SweepError(f"{path} is unfinished ({done} of {total} chunks); rerun the same sweep command "
+                         "to finish it")
+    with _quiet():
+        return xr.open_zarr(path, consolidated=None)
