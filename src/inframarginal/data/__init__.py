@@ -1,0 +1,1 @@
+"""Transcriptions of printed results the report audits (data files only)."""
