@@ -62,25 +62,25 @@ def check_backend(name: str) -> str:
 
 
 class _Folder:
-    """Replace every sub-expression free of the axes by a constant symbol with a float value."""
+    """Replace every sub-expression free of the axes by a constant symbol ``_c<i>``.
 
-    def __init__(self, axes: Sequence[sp.Symbol], values: Mapping[sp.Symbol, sp.Rational]):
+    The constants are expressions of the fixed parameters, evaluated once per set of
+    fixed values (:meth:`GridKernel.bind`), not once per grid point.
+    """
+
+    def __init__(self, axes: Sequence[sp.Symbol]):
         self.axes = set(axes)
-        self.values = dict(values)
-        self.constants: dict[sp.Symbol, float] = {}
-        self._memo: dict[sp.Expr, sp.Expr] = {}
+        self.constants: dict[sp.Symbol, sp.Expr] = {}
+        self._memo: dict[sp.Expr, sp.Symbol] = {}
 
     def constant(self, expr: sp.Expr) -> sp.Expr:
         if expr.is_Integer or expr.is_Rational:
             return expr
-        if expr in self._memo:
-            return self._memo[expr]
-        value = sp.sympify(expr).evalf(30, subs=self.values)
-        number = float(value) if value.is_real and value.is_finite else math.nan
-        symbol = sp.Symbol(f"_c{len(self.constants)}")
-        self.constants[symbol] = number
-        self._memo[expr] = symbol
-        return symbol
+        if expr not in self._memo:
+            symbol = sp.Symbol(f"_c{len(self.constants)}")
+            self.constants[symbol] = expr
+            self._memo[expr] = symbol
+        return self._memo[expr]
 
     def fold(self, expr: sp.Expr) -> sp.Expr:
         if not (expr.free_symbols & self.axes):
@@ -108,47 +108,38 @@ def _split(expr: sp.Expr) -> sp.Expr:
 class StructureKernel:
     """A structure's corner equilibrium as folded expressions in the axis parameters.
 
-    ``never`` is True when a condition that does not depend on the axes fails: the
-    structure then exists nowhere in the sweep.  ``closed`` is False for a structure
-    without closed form (solved by the batched numeric path instead).
+    ``closed`` is False for a structure without closed form (solved by the batched
+    numeric path instead).  ``forms`` holds the split and the plain variant, each
+    ``(log_income, conditions, log_prices, shares)``.
     """
 
     structure: Structure
     closed: bool
-    never: bool = False
-    log_income: sp.Expr | None = None
-    conditions: tuple[sp.Expr, ...] = ()
-    log_prices: tuple[tuple[str, sp.Expr], ...] = ()
-    shares: tuple[sp.Expr, ...] = ()
     numeraire: str | None = None
+    log_prices: tuple[str, ...] = ()
+    shares: tuple[int, ...] = ()
+    forms: dict[bool, tuple] = None  # type: ignore[assignment]
 
 
-def _structure_kernel(model: Model, structure: Structure, folder: _Folder, split: bool) -> StructureKernel:
+def _structure_kernel(model: Model, structure: Structure, folder: _Folder) -> StructureKernel:
     form = structure_closed_form(model, structure)
     if form is None:
         return StructureKernel(structure, closed=False)
     derived = model.derived_substitution()
+    forms = {}
+    for split in (True, False):
+        def prepare(expr: sp.Expr, linear: bool = False, split: bool = split) -> sp.Expr:
+            expr = sp.sympify(expr).xreplace(derived)
+            if split:
+                expr = _split(expr)
+                if linear:  # a sum of c * log(atom): distribute, so each log is scaled on its own axis
+                    expr = sp.expand(expr)
+            return folder.fold(expr)
 
-    def prepare(expr: sp.Expr, linear: bool = False) -> sp.Expr:
-        expr = sp.sympify(expr).xreplace(derived)
-        if split:
-            expr = _split(expr)
-            if linear:  # a sum of c * log(atom): distribute, so each log is scaled on its own axis
-                expr = sp.expand(expr)
-        return folder.fold(expr)
-
-    conditions = []
-    for condition, _ in form.conditions:
-        c = prepare(condition)
-        if c.free_symbols & folder.axes:
-            conditions.append(c)
-        elif not folder.constants.get(c, float(c) if c.is_Number else math.nan) > 0:
-            return StructureKernel(structure, closed=True, never=True, numeraire=form.numeraire)
-    return StructureKernel(
-        structure, True, False, prepare(form.log_income, True), tuple(conditions),
-        tuple((g, prepare(v, True)) for g, v in form.log_prices), tuple(prepare(s) for s in form.shares),
-        form.numeraire,
-    )
+        forms[split] = (prepare(form.log_income, True), tuple(prepare(c) for c, _ in form.conditions),
+                        tuple(prepare(v, True) for _, v in form.log_prices), tuple(prepare(s) for s in form.shares))
+    return StructureKernel(structure, True, form.numeraire, tuple(g for g, _ in form.log_prices),
+                           tuple(range(len(form.shares))), forms)
 
 
 # -- compiled kernel ----------------------------------------------------------------------
@@ -156,64 +147,98 @@ def _structure_kernel(model: Model, structure: Structure, folder: _Folder, split
 
 @dataclass(frozen=True)
 class GridKernel:
-    """Compiled evaluation of every studied structure over an open mesh of the axes.
+    """Compiled evaluation of every studied structure over an open mesh of some axes.
 
-    Call :meth:`log_incomes` with one array per axis (broadcastable against each
-    other) to get, per structure, the log of per-capita real income and whether the
-    corner equilibrium exists.
+    Independent of the fixed parameters' values: :meth:`bind` evaluates the folded
+    constants for given values and returns a :class:`BoundKernel`.
     """
 
     model: Model
     axes: tuple[str, ...]
-    fixed: tuple[tuple[str, float], ...]
+    fixed_names: tuple[str, ...]
     structures: tuple[StructureKernel, ...]
-    constants: tuple[tuple[sp.Symbol, float], ...]
-    _core: Callable
-    _details: tuple[Callable | None, ...]
-    _layout: tuple[tuple[int, int], ...]  # per closed structure: (first output, number of conditions)
+    constant_function: Callable
+    n_constants: int
+    cores: dict[bool, Callable]
+    layouts: dict[bool, tuple[tuple[int, int], ...]]
+    details: dict[bool, tuple[Callable | None, ...]]
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(k.structure.name for k in self.structures)
 
-    def log_incomes(self, *axis_values: np.ndarray) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
-        """Log incomes and existence per structure (``None`` for structures without closed form)."""
-        shape = np.broadcast_shapes(*(np.shape(a) for a in axis_values))
-        consts = [v for _, v in self.constants]
+    def bind(self, fixed: Mapping[str, float]) -> BoundKernel:
+        """The kernel at given values of the fixed parameters (the split forms checked there)."""
+        args = [float(fixed[n]) for n in self.fixed_names]
         with np.errstate(all="ignore"):
-            outputs = self._core(*axis_values, *consts) if self._layout else []
+            values = np.array([complex(v) for v in self.constant_function(*args)]) if self.n_constants else np.zeros(0)
+        real = np.where(np.abs(values.imag) <= 1e-300, values.real, np.nan)
+        real[~np.isfinite(real)] = np.nan
+        bound = BoundKernel(self, dict(fixed), tuple(real.tolist()), tuple(True for _ in self.structures))
+        sample = _sample_points(self.model, self.axes, fixed)
+        mesh = [sample[a] for a in self.axes]
+        incomes, flags = bound.log_incomes(*mesh)
+        plain = []
+        for k, inc, ok in zip(self.structures, incomes, flags, strict=True):
+            plain.append(k.closed and not _agrees(self.model, inc, ok, k.structure, sample))
+        if any(plain):
+            bound = BoundKernel(self, dict(fixed), bound.constants, tuple(not p for p in plain))
+        return bound
+
+
+@dataclass(frozen=True)
+class BoundKernel:
+    """A :class:`GridKernel` at fixed values of the other parameters.
+
+    Call :meth:`log_incomes` with one array per axis (broadcastable against each
+    other) to get, per structure, the log of per-capita real income and whether the
+    corner equilibrium exists (``None`` for structures without closed form).
+    """
+
+    kernel: GridKernel
+    fixed: dict[str, float]
+    constants: tuple[float, ...]
+    split: tuple[bool, ...]
+
+    @property
+    def structures(self) -> tuple[StructureKernel, ...]:
+        return self.kernel.structures
+
+    def log_incomes(self, *axis_values: np.ndarray) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in axis_values))
+        outputs = {}
+        with np.errstate(all="ignore"):
+            for variant in set(self.split):
+                if self.kernel.layouts[variant]:
+                    outputs[variant] = self.kernel.cores[variant](*axis_values, *self.constants)
         incomes: list[np.ndarray | None] = []
         exists: list[np.ndarray | None] = []
         j = 0
-        for k in self.structures:
+        for k, variant in zip(self.structures, self.split, strict=True):
             if not k.closed:
                 incomes.append(None)
                 exists.append(None)
                 continue
-            if k.never:
-                incomes.append(np.full(shape, -np.inf))
-                exists.append(np.zeros(shape, dtype=bool))
-                continue
-            first, n_cond = self._layout[j]
+            first, n_cond = self.kernel.layouts[variant][j]
             j += 1
-            log_income = np.broadcast_to(np.asarray(outputs[first], dtype=float), shape)
-            with np.errstate(invalid="ignore"):
+            out = outputs[variant]
+            with np.errstate(all="ignore"):
+                log_income = np.asarray(out[first], dtype=float)
                 ok = np.isfinite(log_income)
-                for c in outputs[first + 1:first + 1 + n_cond]:
+                for c in out[first + 1:first + 1 + n_cond]:
                     ok = ok & (np.asarray(c) > 0)
-            incomes.append(log_income)
+            incomes.append(np.broadcast_to(log_income, shape))
             exists.append(np.broadcast_to(ok, shape))
         return incomes, exists
 
     def details(self, index: int, *axis_values: np.ndarray) -> dict[str, np.ndarray]:
         """Log prices (``log_price_<good>``) and shares (``share_<i>``) of one closed-form structure."""
-        function = self._details[index]
-        shape = np.broadcast_shapes(*(np.shape(a) for a in axis_values))
         k = self.structures[index]
-        consts = [v for _, v in self.constants]
+        function = self.kernel.details[self.split[index]][index]
+        shape = np.broadcast_shapes(*(np.shape(a) for a in axis_values))
         with np.errstate(all="ignore"):
-            values = function(*axis_values, *consts)
-        names = [f"log_price_{g}" for g, _ in k.log_prices] + [f"share_{i}" for i in range(len(k.shares))]
+            values = function(*axis_values, *self.constants)
+        names = [f"log_price_{g}" for g in k.log_prices] + [f"share_{i}" for i in k.shares]
         return {n: np.broadcast_to(np.asarray(v, dtype=float), shape) for n, v in zip(names, values, strict=True)}
 
 
@@ -231,9 +256,8 @@ def _sample_points(model: Model, axes: Sequence[str], fixed: Mapping[str, float]
         if math.isfinite(lo) and math.isfinite(hi):
             values = lo + (hi - lo) * rng.uniform(0.02, 0.98, n)
         else:
-            values = p.default * np.exp(rng.normal(0.0, 0.3, n))
-            values = values[[v in p.domain for v in values]] if len(values) else values
-            values = np.resize(values, n)
+            values = p.default * np.exp(rng.normal(0.0, 0.5, n))
+            values = np.resize(values[[v in p.domain for v in values]], n)
         out[name] = values
     for name, value in fixed.items():
         out[name] = np.full(n, value)
@@ -252,63 +276,39 @@ def _agrees(model: Model, kernel_incomes, kernel_exists, structure: Structure, p
 
 
 @cache
-def grid_kernel(model: Model, axes: tuple[str, ...], fixed: tuple[tuple[str, float], ...]) -> GridKernel:
-    """The compiled kernel of ``model``'s studied structures over the ``axes``.
-
-    Parameters
-    ----------
-    axes : tuple of str
-        Base parameters varied by the sweep, in order.
-    fixed : tuple of (name, value)
-        Values of every other base parameter.
-    """
+def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
+    """The compiled kernel of ``model``'s studied structures over the ``axes``."""
     symbols = _symbols(model, axes)
-    values = {model.parameter(n).symbol: sp.Rational(v) for n, v in fixed}
-    folder = _Folder(symbols, values)
-    structures = studied_structures(model)
-    sample = _sample_points(model, axes, dict(fixed))
-    kernels = []
-    for s in structures:
-        kernel = _structure_kernel(model, s, folder, split=True)
-        if kernel.closed and not kernel.never:
-            single = _compile_single(kernel, symbols, folder)
-            inc, ok = single(*(sample[a] for a in axes))
-            if not _agrees(model, inc, ok, s, sample):
-                kernel = _structure_kernel(model, s, folder, split=False)
-        kernels.append(kernel)
-    outputs, layout, details = [], [], []
-    for k in kernels:
-        details.append(None)
-        if k.closed and not k.never:
-            layout.append((len(outputs), len(k.conditions)))
-            outputs.extend([k.log_income, *k.conditions])
-    constants = tuple(folder.constants.items())
-    args = [*symbols, *(c for c, _ in constants)]
-    core = sp.lambdify(args, outputs, modules="numpy", cse=True) if outputs else None
-    for i, k in enumerate(kernels):
-        if k.closed and not k.never:
-            details[i] = sp.lambdify(args, [v for _, v in k.log_prices] + list(k.shares), modules="numpy", cse=True)
-    return GridKernel(model, tuple(axes), tuple(fixed), tuple(kernels), constants, core, tuple(details),
-                      tuple(layout))
-
-
-def _compile_single(kernel: StructureKernel, symbols, folder: _Folder):
+    fixed_names = tuple(p.name for p in model.parameters if p.name not in axes)
+    folder = _Folder(symbols)
+    kernels = [_structure_kernel(model, s, folder) for s in studied_structures(model)]
     constants = list(folder.constants.items())
-    f = sp.lambdify([*symbols, *(c for c, _ in constants)], [kernel.log_income, *kernel.conditions],
-                    modules="numpy")
-    consts = [v for _, v in constants]
+    args = [*symbols, *(c for c, _ in constants)]
+    cores, layouts, details = {}, {}, {}
+    for variant in (True, False):
+        outputs, layout, detail = [], [], []
+        for k in kernels:
+            detail.append(None)
+            if k.closed:
+                log_income, conditions, log_prices, shares = k.forms[variant]
+                layout.append((len(outputs), len(conditions)))
+                outputs.extend([log_income, *conditions])
+                detail[-1] = sp.lambdify(args, [*log_prices, *shares], modules="numpy", cse=True)
+        cores[variant] = sp.lambdify(args, outputs, modules="numpy", cse=True) if outputs else None
+        layouts[variant] = tuple(layout)
+        details[variant] = tuple(detail)
+    fixed_symbols = [model.parameter(n).symbol for n in fixed_names]
+    # Constants are evaluated in complex arithmetic so that a logarithm of a negative number
+    # (a structure that cannot exist at these fixed values) gives NaN instead of an exception.
+    constant_function = sp.lambdify(fixed_symbols, [e for _, e in constants], modules=[{"log": np.emath.log,
+                                    "sqrt": np.emath.sqrt}, "numpy"], cse=True)
+    return GridKernel(model, tuple(axes), fixed_names, tuple(kernels), constant_function, len(constants),
+                      cores, layouts, details)
 
-    def run(*axis_values):
-        shape = np.broadcast_shapes(*(np.shape(a) for a in axis_values))
-        with np.errstate(all="ignore"):
-            out = f(*axis_values, *consts)
-            inc = np.broadcast_to(np.asarray(out[0], dtype=float), shape)
-            ok = np.isfinite(inc)
-            for c in out[1:]:
-                ok = ok & (np.asarray(c) > 0)
-        return inc, np.broadcast_to(ok, shape)
 
-    return run
+def bound_kernel(model: Model, axes: tuple[str, ...], fixed: Mapping[str, float]) -> BoundKernel:
+    """The kernel of ``model`` over ``axes`` at the fixed values ``fixed``."""
+    return grid_kernel(model, tuple(axes)).bind(fixed)
 
 
 def has_closed_form(model: Model, structure: Structure) -> bool:

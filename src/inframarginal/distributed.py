@@ -55,7 +55,7 @@ SPEC_FILE = ".inframarginal-sweep.json"
 ZARR_FORMAT = 2
 DONE_DIR = ".inframarginal-done"
 #: Seconds to wait for an existing Dask scheduler before giving up.
-CONNECT_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 3.0
 
 
 @dataclass(frozen=True)

@@ -283,44 +283,51 @@ def _with_closed_form(model: Model, grid: Grid, ev: _Evaluator, sw: Switch) -> S
     if sw.kind != "income":
         return sw
     try:
-        expr = _income_threshold(model, sw.parameter, sw.before, sw.after)
+        candidates = _income_thresholds(model, sw.parameter, sw.before, sw.after)
     except Exception:  # SymPy could not solve it: the numeric root stands alone
         return sw
-    if expr is None:
-        return sw
     values = {model.parameter(k).symbol: sp.Rational(v) for k, v in grid.fixed.items()}
-    try:
-        value = complex(expr.evalf(30, subs=values))
-    except (TypeError, ValueError):
-        return sw
-    if abs(value.imag) > 1e-12 or not math.isclose(value.real, sw.value, rel_tol=1e-9, abs_tol=1e-12):
-        return sw
-    return Switch(**{**sw.__dict__, "closed_form": expr, "closed_form_value": value.real})
+    for expr in candidates:
+        try:
+            value = complex(expr.evalf(30, subs=values))
+        except (TypeError, ValueError):
+            continue
+        if abs(value.imag) <= 1e-12 and math.isclose(value.real, sw.value, rel_tol=1e-9, abs_tol=1e-12):
+            return Switch(**{**sw.__dict__, "closed_form": expr, "closed_form_value": value.real})
+    return sw
 
 
-def _income_threshold(model: Model, name: str, before: str, after: str) -> sp.Expr | None:
-    """Solve ``log u_before = log u_after`` for the parameter ``name``, if SymPy can."""
+def _income_thresholds(model: Model, name: str, before: str, after: str) -> list[sp.Expr]:
+    """Solutions of ``log u_before = log u_after`` for the parameter ``name`` that SymPy finds.
+
+    Log incomes are sums ``sum_j c_j log(atom_j)``: with one atom depending on the
+    parameter the threshold is explicit; with several and rational exponents the
+    equation is algebraic (``prod atom_j^c_j = const``) and SymPy solves it when it can.
+    """
     from inframarginal.symbolic import structure_closed_form
 
     forms = [structure_closed_form(model, find_structure(model, s)) for s in (before, after)]
     if any(f is None for f in forms):
-        return None
+        return []
     x = model.parameter(name).symbol
     derived = model.derived_substitution()
     diff = (forms[0].log_income - forms[1].log_income).xreplace(derived)
     diff = sp.expand(sp.expand_log(diff, force=True))
     logs = {f for f in diff.atoms(sp.log) if x in f.free_symbols}
+    coefficients = {atom: diff.coeff(atom) for atom in logs}
+    rest = sp.expand(diff - sum(c * a for a, c in coefficients.items()))
+    if x in rest.free_symbols or any(x in c.free_symbols for c in coefficients.values()):
+        if not logs and diff.is_polynomial(x) and sp.degree(diff, x) == 1:
+            return [sp.factor(sp.solve(diff, x)[0])]
+        return []
     if len(logs) == 1:
-        (atom,) = logs
-        coefficient = diff.coeff(atom)
-        rest = sp.expand(diff - coefficient * atom)
-        if x not in coefficient.free_symbols and x not in rest.free_symbols and coefficient != 0:
-            target = sp.exp(-rest / coefficient)
-            inner = atom.args[0]
-            solutions = sp.solve(sp.Eq(inner, target), x)
-            if len(solutions) == 1:
-                return sp.factor(sp.powsimp(sp.powdenest(solutions[0], force=True), force=True))
-        return None
-    if not logs and diff.is_polynomial(x) and sp.degree(diff, x) == 1:
-        return sp.factor(sp.solve(diff, x)[0])
-    return None
+        ((atom, coefficient),) = coefficients.items()
+        solutions = sp.solve(sp.Eq(atom.args[0], sp.exp(-rest / coefficient)), x)
+    elif logs and all(c.is_Rational for c in coefficients.values()):
+        # prod atom_j^c_j = exp(-rest), with the exponents made whole numbers
+        scale = sp.ilcm(*(sp.Rational(c).q for c in coefficients.values()))
+        lhs = sp.Mul(*(a.args[0] ** (c * scale) for a, c in coefficients.items()))
+        solutions = sp.solve(sp.numer(sp.together(lhs - sp.exp(-rest * scale))), x)
+    else:
+        return []
+    return [sp.factor(sp.powsimp(sp.powdenest(s, force=True), force=True)) for s in solutions]

@@ -46,6 +46,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from inframarginal import __version__
-from inframarginal.backends import GridKernel, check_backend, grid_kernel
+from inframarginal.backends import BoundKernel, bound_kernel, check_backend
 from inframarginal.errors import InframarginalError, ParameterError
 from inframarginal.model import Model
 
@@ -159,9 +160,9 @@ class Grid:
     def size(self) -> int:
         return math.prod(self.shape)
 
-    @property
-    def kernel(self) -> GridKernel:
-        return grid_kernel(self.model, self.names, tuple(sorted(self.fixed.items())))
+    @cached_property
+    def kernel(self) -> BoundKernel:
+        return bound_kernel(self.model, self.names, self.fixed)
 
     @property
     def structures(self) -> tuple[str, ...]:
@@ -406,7 +407,7 @@ def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[s
         where = code == s
         if k.closed:
             details = kernel.details(int(s), *_mesh(values))
-            log_prices = {g: details[f"log_price_{g}"] for g, _ in k.log_prices}
+            log_prices = {g: details[f"log_price_{g}"] for g in k.log_prices}
             shares = [details[f"share_{i}"] for i in range(len(k.shares))]
             num = k.numeraire
         else:
