@@ -45,6 +45,8 @@ SIGN_SAMPLES = 20_000
 APPEAR_SAMPLES = 60_000
 #: Lines and steps per line for "monotone" checks.
 LINES, STEPS = 300, 120
+#: Expressions larger than this (SymPy operation count) go straight to sampling.
+MAX_PROOF_OPS = 150
 #: Upper end of the sampled interval for parameters whose domain is unbounded.
 UNBOUNDED_CAP = 2.0
 
@@ -249,7 +251,9 @@ def _factor_sign(f: sp.Expr, positive_atoms: list[sp.Expr], where: sp.Expr | Non
         ratio = sp.cancel(f / where)
         if ratio.is_number and ratio != 0:
             return int(sp.sign(ratio))
-    g = sp.simplify(f.xreplace(subs))
+    if sp.count_ops(f) > 40:
+        return 0
+    g = sp.factor(sp.together(f.xreplace(subs)))
     if g.is_positive:
         return 1
     if g.is_negative:
@@ -263,8 +267,10 @@ def prove_sign(model: Model, expr: sp.Expr, atoms_of: sp.Expr, where: sp.Expr | 
     Returns ``(sign, unknown_factors)``: ``sign`` is +1, -1, 0 (identically zero) or
     ``None`` when some factors' signs are not established (they are returned).
     """
+    if sp.count_ops(expr) > MAX_PROOF_OPS:
+        return None, [expr]  # too large for a readable proof: sampling decides
     expr = sp.together(sp.expand(expr))
-    if expr == 0 or sp.simplify(expr) == 0:
+    if expr == 0 or sp.cancel(expr) == 0:
         return 0, []
     point = {p.symbol: sp.Float(p.default) for p in model.parameters}
     try:
@@ -415,11 +421,16 @@ class ClaimEvaluator:
                     return f"{sp.sstr(f)} {rel} 0"
         return ""
 
+    def _appear_sample(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        if not hasattr(self, "_sample"):
+            pts = sample_points(self.model, APPEAR_SAMPLES, self.seed + 1)
+            self._sample = (pts, self.general_equilibrium(pts))
+        return self._sample
+
     def _appears(self, c: Check) -> CheckResult:
-        pts = sample_points(self.model, APPEAR_SAMPLES, self.seed + 1)
+        pts, best = self._appear_sample()
         where = self._expression(c.where, "where condition") if c.where else None
         mask = self._mask(pts, [], where)
-        best = self.general_equilibrium(pts)
         names = np.array([s.name for s in self.structures] + ["none"])
         chosen = names[best]
         hit = mask & np.isin(chosen, list(c.structures))

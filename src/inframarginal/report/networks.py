@@ -1,0 +1,68 @@
+"""Network diagrams of structures (the paper's lost Figure 1), drawn from the enumeration.
+
+Each kind of person in a structure (a configuration) is a node; each traded good an
+arrow from the configuration selling it to every configuration buying it, labelled
+with the good.  An autarky structure is one node producing everything itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import FancyArrowPatch  # noqa: E402
+
+from inframarginal.configurations import Structure  # noqa: E402
+
+
+def network_edges(structure: Structure) -> list[tuple[str, str, str]]:
+    """``(seller, buyer, good)`` for every trade of the structure."""
+    edges = []
+    for seller in structure.configurations:
+        if seller.sells is None:
+            continue
+        for buyer in structure.configurations:
+            if seller.sells in buyer.buys:
+                edges.append((seller.label, buyer.label, seller.sells))
+    return edges
+
+
+def plot_network(structure: Structure, ax=None):
+    """Draw ``structure`` as a network of division of labour; returns the figure."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.2, 3.6), constrained_layout=True)
+    else:
+        fig = ax.figure
+    labels = list(structure.labels)
+    n = len(labels)
+    if n == 1:
+        pos = {labels[0]: (0.0, 0.0)}
+    else:
+        pos = {lab: (math.cos(math.pi / 2 + 2 * math.pi * i / n), math.sin(math.pi / 2 + 2 * math.pi * i / n))
+               for i, lab in enumerate(labels)}
+    for lab, (x, y) in pos.items():
+        ax.text(x, y, lab, ha="center", va="center", fontsize=9, zorder=3,
+                bbox={"boxstyle": "round,pad=0.4", "fc": "#e8f0fb", "ec": "#2c5aa0"})
+    for seller, buyer, good in network_edges(structure):
+        (x0, y0), (x1, y1) = pos[seller], pos[buyer]
+        arrow = FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=16, lw=1.4,
+                                color="#b03a2e", connectionstyle="arc3,rad=0.18", shrinkA=24, shrinkB=24, zorder=2)
+        ax.add_patch(arrow)
+        # label beside the arc's middle, on the side the arc bends to
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        dx, dy = x1 - x0, y1 - y0
+        ax.text(mx + 0.14 * dy, my - 0.14 * dx, good, color="#b03a2e", fontsize=11, weight="bold",
+                ha="center", va="center", zorder=4)
+    if n == 1:
+        ax.text(0, -0.45, "autarky: produces everything it consumes", ha="center", fontsize=8)
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.45, 1.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    title = structure.name + (f": {structure.description}" if structure.description else "")
+    ax.set_title(title, fontsize=9)
+    return fig

@@ -1,0 +1,168 @@
+"""Table 2 regenerated: phase diagrams and paths in K, from the model and from the printed formulas.
+
+The derived side uses the engine's sweeps (:func:`inframarginal.sweep.sweep`) and
+exact structure paths (:func:`inframarginal.path.structure_path`).  The printed
+side evaluates the paper's printed per-capita real incomes (Table 1 as printed) on
+the same grids and picks, at each point, the structure with the highest printed
+income among those whose printed formula is a finite real number there: what the
+printed algebra implies.  Both are compared with the printed Table 2 ordering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import brentq
+
+from inframarginal.configurations import studied_structures
+from inframarginal.model import Model
+from inframarginal.path import StructurePath, structure_path
+from inframarginal.phase import plot_path, plot_phase
+from inframarginal.report.printed import evaluate_printed, load_printed
+from inframarginal.sweep import sweep
+
+#: Grid points per axis of a phase diagram.
+GRID = 200
+
+#: The diagrams of the report: (x, y, x range, y range).
+DIAGRAMS = (
+    ("K", "t", (0.005, 1.0), (0.0, 0.995)),
+    ("K", "alpha", (0.005, 1.0), (0.01, 1.5)),
+    ("e", "theta", (0.005, 0.995), (0.005, 0.995)),
+    ("b", "F", (0.005, 0.995), (0.005, 0.995)),
+)
+
+#: Settings of the 1-D paths in K (besides the defaults).
+PATHS = (
+    {},
+    {"t": 0.0, "alpha": 0.9, "b": 0.02, "F": 0.05},
+    {"t": 0.0, "alpha": 0.6, "b": 0.3, "F": 0.02, "e": 0.9, "theta": 0.05},
+)
+
+
+def _admissible_range(model: Model, name: str, lo: float, hi: float) -> tuple[float, float]:
+    d = model.parameter(name).domain
+    lo = max(lo, d.lower + (0 if d.lower_closed else 1e-3))
+    hi = min(hi, d.upper - (0 if d.upper_closed else 1e-3))
+    return lo, hi
+
+
+def axis_values(model: Model, name: str, rng: tuple[float, float], n: int = GRID) -> np.ndarray:
+    lo, hi = _admissible_range(model, name, *rng)
+    return np.linspace(lo, hi, n)
+
+
+def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
+                  fixed: dict[str, float] | None = None) -> xr.Dataset:
+    """The engine's sweep over (x, y)."""
+    return sweep(model, {x: xs, y: ys}, fixed or {})
+
+
+def printed_incomes(model: Model, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Printed per-capita real income of each structure on arrays of points."""
+    return {s: evaluate_printed(model, e, values) for s, e in load_printed(model).incomes().items()}
+
+
+def printed_general_equilibrium(model: Model, values: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    """Name of the structure with the highest printed income at each point ("" where none is real)."""
+    incomes = printed_incomes(model, values)
+    stack = np.stack([np.where(np.isnan(incomes[n]), -np.inf, incomes[n]) if n in incomes
+                      else np.full(np.shape(next(iter(incomes.values()))), -np.inf) for n in names])
+    best = stack.argmax(axis=0)
+    out = np.array(names, dtype=object)[best]
+    out[~np.isfinite(stack.max(axis=0))] = ""
+    return out.astype(str)
+
+
+def printed_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
+                  fixed: dict[str, float] | None = None) -> xr.Dataset:
+    """What the printed formulas imply over (x, y), as a dataset :func:`plot_phase` draws."""
+    names = [s.name for s in studied_structures(model)]
+    values = dict(model.check_parameters(fixed or {}))
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    values[x], values[y] = X, Y
+    ge = printed_general_equilibrium(model, values, names)
+    ds = xr.Dataset({"general_equilibrium": ((x, y), ge)}, coords={x: xs, y: ys, "structure": names})
+    ds.attrs["model"] = f"{model.name} (printed formulas)"
+    return ds
+
+
+@dataclass(frozen=True)
+class PrintedPath:
+    """The printed formulas' general equilibrium along one parameter, with switch points."""
+
+    parameter: str
+    lo: float
+    hi: float
+    fixed: dict[str, float]
+    segments: list[tuple[float, float, str]]
+    switches: list[tuple[float, str, str]]
+
+
+def printed_path(model: Model, name: str, lo: float, hi: float, fixed: dict[str, float],
+                 points: int = 2000) -> PrintedPath:
+    """Printed-formula structures along ``name``; switches by root finding on the income gap."""
+    names = [s.name for s in studied_structures(model)]
+    base = dict(model.check_parameters(fixed))
+
+    def at(v: np.ndarray) -> np.ndarray:
+        values = dict(base)
+        values[name] = v
+        return printed_general_equilibrium(model, values, names)
+
+    def income(s: str, v: float) -> float:
+        values = dict(base)
+        values[name] = np.array([v])
+        return float(evaluate_printed(model, load_printed(model).incomes()[s], values)[0])
+
+    xs = np.linspace(lo, hi, points)
+    ge = at(xs)
+    segments, switches = [], []
+    start = lo
+    for i in np.nonzero(ge[1:] != ge[:-1])[0]:
+        a, b, before, after = float(xs[i]), float(xs[i + 1]), str(ge[i]), str(ge[i + 1])
+        value = 0.5 * (a + b)
+        if before and after:
+            gap = lambda v, s=before, t=after: np.log(income(s, v)) - np.log(income(t, v))  # noqa: E731
+            try:
+                value = brentq(gap, a, b, xtol=1e-14)
+            except ValueError:
+                pass
+        segments.append((start, value, before))
+        switches.append((value, before, after))
+        start = value
+    segments.append((start, hi, str(ge[-1])))
+    return PrintedPath(name, lo, hi, {k: float(v) for k, v in fixed.items()}, segments, switches)
+
+
+def plot_printed_path(model: Model, path: PrintedPath):
+    """Draw a printed-formula path like the engine's paths."""
+    shim = StructurePath(f"{model.name} (printed formulas)", path.parameter, path.lo, path.hi, path.fixed,
+                         path.segments, [], [])
+    fig = plot_path(shim)
+    ax = fig.axes[0]
+    for value, _, _ in path.switches:
+        ax.axvline(value, color="black", lw=1.2)
+        ax.text(value, 1.02, f"{value:.6g}", ha="center", va="bottom", fontsize=9, transform=ax.get_xaxis_transform())
+    return fig
+
+
+def derived_path(model: Model, lo: float, hi: float, fixed: dict[str, float]) -> StructurePath:
+    return structure_path(model, "K", lo, hi, fixed)
+
+
+def sequence(segments) -> list[str]:
+    out = []
+    for seg in segments:
+        s = seg[2] or "(none)"
+        if not out or out[-1] != s:
+            out.append(s)
+    return out
+
+
+__all__ = [
+    "DIAGRAMS", "GRID", "PATHS", "PrintedPath", "axis_values", "derived_path", "derived_phase",
+    "plot_phase", "plot_printed_path", "printed_path", "printed_phase", "sequence",
+]
