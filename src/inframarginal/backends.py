@@ -87,13 +87,38 @@ class _Folder:
             return self.constant(expr)
         if expr.is_Atom:
             return expr
-        if isinstance(expr, sp.Add | sp.Mul):
+        if isinstance(expr, sp.Add):
+            # group terms by their varying factor: c1 f + c2 f -> (c1 + c2) f, one constant
+            fixed = [a for a in expr.args if not (a.free_symbols & self.axes)]
+            groups: dict[sp.Expr, list[sp.Expr]] = {}
+            for term in expr.args:
+                if term.free_symbols & self.axes:
+                    factors = sp.Mul.make_args(term)
+                    varying = sp.Mul(*(f for f in factors if f.free_symbols & self.axes))
+                    groups.setdefault(varying, []).append(sp.Mul(*(f for f in factors if not (f.free_symbols & self.axes))))
+            parts = [self.constant(sp.Add(*fixed))] if fixed else []
+            for varying, coefficients in groups.items():
+                parts.append(self.constant(sp.Add(*coefficients)) * self.fold(varying))
+            return sp.Add(*parts)
+        if isinstance(expr, sp.Mul):
             fixed = [a for a in expr.args if not (a.free_symbols & self.axes)]
             varying = [self.fold(a) for a in expr.args if a.free_symbols & self.axes]
             if fixed:
                 varying.insert(0, self.constant(expr.func(*fixed)))
             return expr.func(*varying)
         return expr.func(*(self.fold(a) for a in expr.args))
+
+    def fold_by_axes(self, expr: sp.Expr) -> tuple[sp.Expr, ...]:
+        """Fold a sum into parts grouped by the axes they depend on, fewest axes first.
+
+        Adding the parts in this order keeps every part on its own (lower-dimensional)
+        axes until the last additions: ``c + f(K) + g(t)`` costs one full-grid addition.
+        """
+        by_axes: dict[frozenset, list[sp.Expr]] = {}
+        for term in sp.Add.make_args(sp.expand(expr) if isinstance(expr, sp.Add) else expr):
+            by_axes.setdefault(frozenset(term.free_symbols & self.axes), []).append(term)
+        order = sorted(by_axes, key=lambda k: (len(k), sorted(map(str, k))))
+        return tuple(self.fold(sp.Add(*by_axes[k])) for k in order)
 
 
 def _split(expr: sp.Expr) -> sp.Expr:
@@ -136,7 +161,9 @@ def _structure_kernel(model: Model, structure: Structure, folder: _Folder) -> St
                     expr = sp.expand(expr)
             return folder.fold(expr)
 
-        forms[split] = (prepare(form.log_income, True), tuple(prepare(c) for c, _ in form.conditions),
+        income = sp.sympify(form.log_income).xreplace(derived)
+        income = folder.fold_by_axes(sp.expand(_split(income)) if split else income)
+        forms[split] = (income, tuple(prepare(c) for c, _ in form.conditions),
                         tuple(prepare(v, True) for _, v in form.log_prices), tuple(prepare(s) for s in form.shares))
     return StructureKernel(structure, True, form.numeraire, tuple(g for g, _ in form.log_prices),
                            tuple(range(len(form.shares))), forms)
@@ -160,7 +187,7 @@ class GridKernel:
     constant_function: Callable
     n_constants: int
     cores: dict[bool, Callable]
-    layouts: dict[bool, tuple[tuple[int, int], ...]]
+    layouts: dict[bool, tuple[tuple[int, int, int], ...]]
     details: dict[bool, tuple[Callable | None, ...]]
 
     @property
@@ -219,13 +246,15 @@ class BoundKernel:
                 incomes.append(None)
                 exists.append(None)
                 continue
-            first, n_cond = self.kernel.layouts[variant][j]
+            first, n_parts, n_cond = self.kernel.layouts[variant][j]
             j += 1
             out = outputs[variant]
             with np.errstate(all="ignore"):
                 log_income = np.asarray(out[first], dtype=float)
+                for part in out[first + 1:first + n_parts]:
+                    log_income = log_income + part
                 ok = np.isfinite(log_income)
-                for c in out[first + 1:first + 1 + n_cond]:
+                for c in out[first + n_parts:first + n_parts + n_cond]:
                     ok = ok & (np.asarray(c) > 0)
             incomes.append(np.broadcast_to(log_income, shape))
             exists.append(np.broadcast_to(ok, shape))
@@ -290,9 +319,9 @@ def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
         for k in kernels:
             detail.append(None)
             if k.closed:
-                log_income, conditions, log_prices, shares = k.forms[variant]
-                layout.append((len(outputs), len(conditions)))
-                outputs.extend([log_income, *conditions])
+                income_parts, conditions, log_prices, shares = k.forms[variant]
+                layout.append((len(outputs), len(income_parts), len(conditions)))
+                outputs.extend([*income_parts, *conditions])
                 detail[-1] = sp.lambdify(args, [*log_prices, *shares], modules="numpy", cse=True)
         cores[variant] = sp.lambdify(args, outputs, modules="numpy", cse=True) if outputs else None
         layouts[variant] = tuple(layout)
