@@ -189,6 +189,8 @@ class GridKernel:
     cores: dict[bool, Callable]
     layouts: dict[bool, tuple[tuple[int, int, int], ...]]
     details: dict[bool, tuple[Callable | None, ...]]
+    expressions: dict[bool, tuple[sp.Expr, ...]]
+    arguments: tuple[sp.Symbol, ...]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -313,7 +315,7 @@ def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
     kernels = [_structure_kernel(model, s, folder) for s in studied_structures(model)]
     constants = list(folder.constants.items())
     args = [*symbols, *(c for c, _ in constants)]
-    cores, layouts, details = {}, {}, {}
+    cores, layouts, details, expressions = {}, {}, {}, {}
     for variant in (True, False):
         outputs, layout, detail = [], [], []
         for k in kernels:
@@ -324,6 +326,7 @@ def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
                 outputs.extend([*income_parts, *conditions])
                 detail[-1] = sp.lambdify(args, [*log_prices, *shares], modules="numpy", cse=True)
         cores[variant] = sp.lambdify(args, outputs, modules="numpy", cse=True) if outputs else None
+        expressions[variant] = tuple(outputs)
         layouts[variant] = tuple(layout)
         details[variant] = tuple(detail)
     fixed_symbols = [model.parameter(n).symbol for n in fixed_names]
@@ -332,12 +335,108 @@ def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
     constant_function = sp.lambdify(fixed_symbols, [e for _, e in constants], modules=[{"log": np.emath.log,
                                     "sqrt": np.emath.sqrt}, "numpy"], cse=True)
     return GridKernel(model, tuple(axes), fixed_names, tuple(kernels), constant_function, len(constants),
-                      cores, layouts, details)
+                      cores, layouts, details, expressions, tuple(args))
 
 
 def bound_kernel(model: Model, axes: tuple[str, ...], fixed: Mapping[str, float]) -> BoundKernel:
     """The kernel of ``model`` over ``axes`` at the fixed values ``fixed``."""
     return grid_kernel(model, tuple(axes)).bind(fixed)
+
+
+# -- JAX ---------------------------------------------------------------------------------------
+
+#: Points of the float64 check of the float32 JAX general equilibrium.
+JAX_CHECK_POINTS = 2000
+#: Log-income gap below which float32 may pick either structure (a near tie).
+JAX_TIE = 1e-4
+
+
+_JAX_FUNCTIONS: dict[tuple[int, tuple[bool, ...]], Callable] = {}
+
+
+def _jax_function(kernel: GridKernel, split: tuple[bool, ...]):
+    """A jitted JAX function: axis arrays and constants -> index of the general equilibrium (-1: none)."""
+    key = (id(kernel), split)  # kernels live in grid_kernel's cache: their ids are stable
+    if key not in _JAX_FUNCTIONS:
+        _JAX_FUNCTIONS[key] = _make_jax_function(kernel, split)
+    return _JAX_FUNCTIONS[key]
+
+
+def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...]):
+    import jax
+    import jax.numpy as jnp
+
+    functions = {v: sp.lambdify(kernel.arguments, list(kernel.expressions[v]), modules="jax")
+                 for v in set(split) if kernel.expressions[v]}
+
+    def run(*args):
+        outputs = {v: f(*args) for v, f in functions.items()}
+        shape = jnp.broadcast_shapes(*(jnp.shape(a) for a in args[:len(kernel.axes)]))
+        best = jnp.full(shape, -jnp.inf, dtype=jnp.float32)
+        code = jnp.full(shape, -1, dtype=jnp.int16)
+        positions = {v: 0 for v in functions}
+        for s, (k, variant) in enumerate(zip(kernel.structures, split, strict=True)):
+            if not k.closed:
+                continue
+            first, n_parts, n_cond = kernel.layouts[variant][positions[variant]]
+            positions[variant] += 1
+            out = outputs[variant]
+            income = jnp.asarray(out[first], dtype=jnp.float32)
+            for part in out[first + 1:first + n_parts]:
+                income = income + part
+            ok = jnp.isfinite(income)
+            for c in out[first + n_parts:first + n_parts + n_cond]:
+                ok = ok & (jnp.asarray(c) > 0)
+            better = ok & (income > best)
+            best = jnp.where(better, income, best)
+            code = jnp.where(better, jnp.int16(s), code)
+        return code
+
+    return jax.jit(run)
+
+
+def jax_general_equilibrium(bound: BoundKernel, values: Sequence[np.ndarray]) -> np.ndarray:
+    """Index of the general equilibrium over the open mesh of ``values``, in float32 with JAX.
+
+    Runs on JAX's default device (a GPU when one is present).  A sample of points is
+    checked against the float64 NumPy kernel: a different choice is accepted only at a
+    near tie of log incomes (within ``JAX_TIE``); otherwise :class:`BackendError`.
+    Structures without closed form are left to the caller.
+    """
+    import jax.numpy as jnp
+
+    check_backend("jax")
+    n = len(values)
+    mesh = [jnp.asarray(np.asarray(v, dtype=np.float32).reshape([-1 if j == i else 1 for j in range(n)]))
+            for i, v in enumerate(values)]
+    constants = [jnp.float32(c) for c in bound.constants]
+    code = np.asarray(_jax_function(bound.kernel, bound.split)(*mesh, *constants))
+    _check_float32(bound, values, code)
+    return code
+
+
+def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.ndarray) -> None:
+    rng = np.random.default_rng(2024)
+    shape = code.shape
+    count = min(JAX_CHECK_POINTS, code.size)
+    flat = rng.choice(code.size, size=count, replace=False)
+    index = np.unravel_index(flat, shape)
+    points = [v[i] for v, i in zip(values, index, strict=True)]
+    incomes, flags = bound.log_incomes(*points)
+    closed = [s for s, inc in enumerate(incomes) if inc is not None]
+    table = np.full((len(incomes), count), -np.inf)
+    for s in closed:
+        table[s] = np.where(flags[s], incomes[s], -np.inf)
+    reference = np.where(np.isfinite(table.max(axis=0)), table.argmax(axis=0), -1)
+    got = code[index]
+    wrong = np.nonzero(reference != got)[0]
+    for j in wrong:
+        a, b = reference[j], got[j]
+        if a >= 0 and b >= 0 and abs(table[a, j] - table[b, j]) <= JAX_TIE * max(1.0, abs(table[a, j])):
+            continue  # a near tie: float32 cannot tell, either structure is right to its precision
+        raise BackendError(
+            f"the float32 JAX general equilibrium differs from float64 at {len(wrong)} of {count} sampled "
+            "points beyond a near tie; use --backend numpy for this sweep")
 
 
 def has_closed_form(model: Model, structure: Structure) -> bool:
