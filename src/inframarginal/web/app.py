@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from functools import lru_cache
 from importlib import resources
@@ -37,6 +38,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from inframarginal.configurations import studied_structures
@@ -132,6 +134,27 @@ class SecurityHeaders:
             await send(message)
 
         return await self.app(scope, receive, with_headers)
+
+
+class ServerTiming:
+    """ASGI middleware: a ``Server-Timing: app;dur=MS`` header, the server's time on a request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+
+        async def timed(message):
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                ms = (time.perf_counter() - start) * 1000
+                message["headers"] = [*message.get("headers", []), (b"server-timing", f"app;dur={ms:.2f}".encode())]
+            await send(message)
+
+        return await self.app(scope, receive, timed)
 
 
 class ModelRegistry:
@@ -236,10 +259,12 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
     """
     registry = ModelRegistry(model_name)
     solve(registry.get(registry.default), {})  # derive and compile the closed forms once, now
+    warmed = {registry.default}  # models whose closed forms are compiled: a solve takes milliseconds
 
     app = FastAPI(title="inframarginal explorer", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.registry = registry
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ServerTiming)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(InframarginalError)
@@ -280,12 +305,29 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
     @app.post("/api/models")
     def upload_model(body: UploadRequest) -> dict[str, Any]:
         key = registry.add_upload(body.filename, body.text)
+        warmed.add(key)
         return model_payload(key, registry.get(key))
 
+    @lru_cache(maxsize=4096)
+    def solve_cached(key: str, values: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+        model = registry.get(key)
+        return solution_payload(model, solve(model, dict(values)))
+
     @app.post("/api/solve")
-    def solve_point(body: SolveRequest) -> dict[str, Any]:
-        model = registry.get(body.model)
-        return solution_payload(model, solve(model, body.values))
+    async def solve_point(body: SolveRequest) -> dict[str, Any]:
+        # A slider moves on a grid of steps and comes back: answers are kept by exact values.
+        args = (body.model, tuple(sorted(body.values.items())))
+        if body.model in warmed:
+            # a few milliseconds of work: run inline, which under load is cheaper and
+            # fairer than handing each request to a thread that contends for the GIL
+            return solve_cached(*args)
+        result = await run_in_threadpool(solve_cached, *args)  # may derive closed forms: seconds
+        warmed.add(body.model)
+        return result
+
+    # One phase diagram and one path at a time: each may compile a kernel for seconds, and
+    # running them side by side would only compile twice and slow every slider move.
+    phase_lock, path_lock = threading.Lock(), threading.Lock()
 
     @lru_cache(maxsize=64)
     def phase_cached(key: str, x: Axis, y: Axis, fixed: tuple[tuple[str, float], ...]) -> dict[str, Any]:
@@ -331,7 +373,8 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
         fixed = tuple(sorted((k, v) for k, v in body.values.items() if k not in (body.x.name, body.y.name)))
         for name, _ in fixed:
             model.parameter(name)
-        return phase_cached(body.model, body.x, body.y, fixed)
+        with phase_lock:
+            return phase_cached(body.model, body.x, body.y, fixed)
 
     @app.post("/api/path")
     def path(body: PathRequest) -> dict[str, Any]:
@@ -349,10 +392,11 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
                 raise ParameterError(f"path along {body.name}: {end!r} is outside the domain {parameter.domain}")
         fixed = {k: v for k, v in body.values.items() if k != body.name}
         model.check_parameters(fixed)
-        return finite(structure_path(model, body.name, body.lo, body.hi, fixed).to_dict())
+        with path_lock:
+            return finite(structure_path(model, body.name, body.lo, body.hi, fixed).to_dict())
 
     @app.post("/api/beach/shares")
-    def beach_shares(body: BeachRequest) -> dict[str, Any]:
+    async def beach_shares(body: BeachRequest) -> dict[str, Any]:
         shares = market_shares([float(x) for x in body.positions], circle=body.circle)
         return {"positions": body.positions, "shares": [float(s) for s in shares], "circle": body.circle}
 
@@ -373,7 +417,8 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
 
             def warm_phase() -> None:
                 try:
-                    phase_cached(registry.default, axes[0], axes[1], ())
+                    with phase_lock:
+                        phase_cached(registry.default, axes[0], axes[1], ())
                 except Exception:  # a warm-up failure shows later, in the request that needs it
                     log.debug("phase warm-up failed", exc_info=True)
 

@@ -562,11 +562,8 @@ const pathChannel = channel(async () => {
 });
 
 function pathSegments(data) {
-  // [{lo, hi, structure}] from the path's segments (structure null where none exists)
-  return (data.segments || []).map((s) => ({
-    lo: s.lo ?? s.start ?? s.low, hi: s.hi ?? s.end ?? s.high,
-    structure: s.structure ?? s.general_equilibrium ?? null,
-  }));
+  // [{lo, hi, structure}]; the path marks "no corner equilibrium" with an empty name
+  return (data.segments || []).map((s) => ({ lo: s.from, hi: s.to, structure: s.structure || null }));
 }
 
 function drawPath() {
@@ -591,7 +588,10 @@ function drawPath() {
   for (const sw of switches) {
     const x = X(sw.value);
     box.append(svg("line", { x1: x, x2: x, y1: Y - 6, y2: Y + Hb + 6, stroke: "#1d2430", "stroke-width": "1.5" }));
-    list.append(el("li", {}, `${name} = ${sw.value.toPrecision(12)}: ${sw.before ?? "none"} → ${sw.after ?? "none"}`));
+    const item = el("li", {}, `${name} = ${sw.value.toPrecision(12)}: ${sw.before || "none"} → ${sw.after || "none"}` +
+                    (sw.kind === "existence" ? " (a corner equilibrium stops or starts existing)" : " (incomes equal)"));
+    if (sw.closed_form) item.append(el("div", { class: "muted closed-form" }, `${name} = ${sw.closed_form}`));
+    list.append(item);
   }
   if (!switches.length) list.append(el("li", { class: "muted" }, `no switch of the general equilibrium on this range of ${name}`));
   // axis
@@ -654,14 +654,14 @@ function drawBeach() {
   const box = $("beach");
   box.replaceChildren();
   const { positions, shares, circle } = state.beach;
-  box.append(svg("rect", { x: BEACH.L, y: BEACH.Y - 6, width: BEACH.R - BEACH.L, height: 12, rx: 3, fill: "#e9d8a6" }));
+  box.append(svg("rect", { x: BEACH.L, y: BEACH.Y - 6, width: BEACH.R - BEACH.L, height: 12, fill: "#fff" }));
   const regions = beachRegions(positions, circle);
   const firstAt = {};
   positions.forEach((p, i) => { if (!(p in firstAt)) firstAt[p] = i; });
   for (const [y, pieces] of Object.entries(regions)) {
     for (const [lo, hi] of pieces) {
       box.append(svg("rect", { x: beachX(lo), y: BEACH.Y - 6, width: Math.max(0, beachX(hi) - beachX(lo)), height: 12,
-                               fill: sellerColour(firstAt[y]), "fill-opacity": "0.6" }));
+                               fill: sellerColour(firstAt[y]), "fill-opacity": "0.45" }));
     }
   }
   for (const v of [0, 0.25, 0.5, 0.75, 1]) {
@@ -794,7 +794,7 @@ async function uploadFile(file) {
     await loadModels(model.key);
     await loadModel(model.key);
   } catch (err) {
-    box.textContent = `Cannot use ${file.name}: ${err.message}`;
+    box.textContent = `Model file not loaded: ${err.message}`;
     box.classList.remove("hidden");
   }
 }
@@ -804,6 +804,7 @@ async function main() {
   const url = readURL();
   setupBeach();
   $("reset").addEventListener("click", resetValues);
+  $("upload-error").addEventListener("click", () => $("upload-error").classList.add("hidden"));
   $("model-select").addEventListener("change", () => loadModel($("model-select").value).catch((e) => showError(e.message)));
   $("upload").addEventListener("change", (event) => {
     const file = event.target.files[0];
