@@ -143,7 +143,7 @@ def bench_dask() -> None:
     from inframarginal.distributed import sweep_to_zarr
 
     model = im.build_model(NUMERIC_TWIN)
-    n = 40 if QUICK else 160
+    n = 40 if QUICK else 200
     axes = {"k": np.linspace(0.1, 1, n), "a": np.array([1.3, 2.1])}
     folder = tempfile.mkdtemp()
     try:

@@ -359,16 +359,18 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
 
         points = {n: m.reshape(-1) for n, m in zip(grid.names, np.meshgrid(*values, indexing="ij"), strict=True)}
         points.update({k: np.full(math.prod(shape), v) for k, v in grid.fixed.items()})
+        solved = {}
         for s in numeric:
             result = numeric_structure_grid(grid.model, kernel.structures[s].structure, points)
             exists[s] = result["exists"].reshape(shape)
             income[s] = np.where(exists[s], np.exp(result["log_income"]).reshape(shape), np.nan)
+            solved[s] = {name: a.reshape(shape) for name, a in result.items()}
         for block in blocks:
-            _finish_block(grid, values, block, out, None)
+            _finish_block(grid, values, block, out, None, solved)
 
 
 def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[str, np.ndarray],
-                  codes: np.ndarray | None) -> None:
+                  codes: np.ndarray | None, solved: dict[int, dict[str, np.ndarray]] | None = None) -> None:
     """The general equilibrium of a block (highest income, first structure on ties) and its details."""
     kernel = grid.kernel
     income, exists = out["per_capita_real_income"][:, block], out["exists"][:, block]
@@ -387,11 +389,11 @@ def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[
     out["general_equilibrium"][block] = names[code]
     best[code < 0] = np.nan
     out["equilibrium_income"][block] = best
-    _details(grid, [values[0][block], *values[1:]], code, out, block)
+    _details(grid, [values[0][block], *values[1:]], code, out, block, solved or {})
 
 
 def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[str, np.ndarray],
-             block: slice) -> None:
+             block: slice, solved: dict[int, dict[str, np.ndarray]]) -> None:
     """Prices, numbers of specialists and numeraire of the general equilibrium in a block."""
     kernel = grid.kernel
     goods = grid.model.good_names
@@ -411,23 +413,14 @@ def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[s
             shares = [details[f"share_{i}"] for i in range(len(k.shares))]
             num = k.numeraire
         else:
-            from inframarginal.batched import numeric_structure_grid
             from inframarginal.symbolic import numeraire as numeraire_of
 
-            index = np.nonzero(where)
-            coords = [v[i] for v, i in zip(values, index, strict=True)]
-            points = dict(zip(grid.names, coords, strict=True))
-            points.update({n: np.full(len(coords[0]), v) for n, v in grid.fixed.items()})
-            result = numeric_structure_grid(grid.model, structure, points)
+            # the numeric corner equilibria were solved for the whole box already
+            result = {name: a[block] for name, a in solved[int(s)].items()}
             num = numeraire_of(structure, grid.model)
-
-            def spread(a, index=index):
-                full = np.full(code.shape, np.nan)
-                full[index] = a
-                return full
-
-            log_prices = {g: spread(np.log(result[f"price_{g}"])) for g in goods if f"price_{g}" in result}
-            shares = [spread(result[f"share_{i}"]) for i in range(len(structure.configurations))]
+            with np.errstate(all="ignore"):
+                log_prices = {g: np.log(result[f"price_{g}"]) for g in goods if f"price_{g}" in result}
+            shares = [result[f"share_{i}"] for i in range(len(structure.configurations))]
         for gi, g in enumerate(goods):
             if g in log_prices:
                 np.copyto(prices[gi], np.exp(log_prices[g]), where=where)
