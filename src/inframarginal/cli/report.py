@@ -1,9 +1,60 @@
-"""``inframarginal report`` and ``inframarginal claims`` (placeholder)."""
+"""``inframarginal report`` and ``inframarginal claims``."""
 
 from __future__ import annotations
 
+import json
+
 import click
+
+from inframarginal.errors import InframarginalError
 
 
 def register(group: click.Group) -> None:
     """Add the report commands to ``group``."""
+
+    @group.command("report")
+    @click.argument("model")
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="report", show_default=True,
+                  help="Folder to write report.html, report.md, figures/ and the tables into.")
+    @click.option("--quiet", is_flag=True, help="No progress bar.")
+    def report_command(model: str, out_dir: str, quiet: bool) -> None:
+        """Write the report of MODEL: a built-in model name, a model file, or `beach`.
+
+        For `li-ke-2020` (the seed paper) the report also audits the printed Table 1, regenerates
+        Table 2 from the model and from the printed formulas, decides every claim and adds domain
+        notes. `beach` writes the location-game report of the second seed.
+        """
+        if model == "beach":
+            from inframarginal.location.report import write_beach_report
+
+            path = write_beach_report(out_dir)
+            click.echo(f"wrote {path}")
+            return
+        from inframarginal.report import write_report
+
+        path = write_report(model, out_dir, progress=not quiet)
+        click.echo(f"wrote {path} (and report.md, figures/, tables as CSV and LaTeX)")
+
+    @group.command("claims")
+    @click.argument("model")
+    @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+    def claims_command(model: str, fmt: str) -> None:
+        """Decide the seed paper's claims (Propositions 1-2, Scenarios 1-4) from MODEL's closed forms.
+
+        JSON: a list of objects with id, text, verdict (holds, fails or holds-only-where), method,
+        evidence and the details of each check (counterexample points and values).
+        """
+        from inframarginal.modelfile import load_model
+        from inframarginal.report.claims import evaluate_claims, paper_claims
+
+        m = load_model(model)
+        claims = paper_claims(m)
+        if not claims:
+            raise InframarginalError(f"no claims are transcribed for model {m.name!r} "
+                                     "(claims exist for the seed paper's model, li-ke-2020)")
+        results = evaluate_claims(m, claims)
+        if fmt == "json":
+            click.echo(json.dumps([r.to_dict() for r in results], indent=2))
+            return
+        for r in results:
+            click.echo(f"{r.claim.id:<7} {r.verdict:<17} {r.method}")

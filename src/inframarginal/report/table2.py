@@ -37,8 +37,8 @@ DIAGRAMS = (
 #: Settings of the 1-D paths in K (besides the defaults).
 PATHS = (
     {},
-    {"t": 0.0, "alpha": 0.9, "b": 0.02, "F": 0.05},
-    {"t": 0.0, "alpha": 0.6, "b": 0.3, "F": 0.02, "e": 0.9, "theta": 0.05},
+    {"t": 0.01, "alpha": 0.85, "b": 0.02, "F": 0.05},
+    {"t": 0.01, "alpha": 0.6, "b": 0.3, "F": 0.02, "e": 0.9, "theta": 0.05},
 )
 
 
