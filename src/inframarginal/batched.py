@@ -1,6 +1,10 @@
-"""Numeric corner equilibria over many parameter points at once (no closed form needed).
+"""Numeric corner equilibria over many parameter points (no closed form needed).
 
-The fallback of sweeps for structures whose technologies are not of power form.
+The fallback of sweeps for structures whose technologies are not of power form.  For now
+this is a loop of :func:`inframarginal.numeric.numeric_corner_equilibrium` over the points
+(correct, not vectorized): a batched solver (Newton on the stacked KKT and
+utility-equalization conditions of all points, with per-point fallback) would keep this
+interface.
 """
 
 from __future__ import annotations
