@@ -15,6 +15,45 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
+#: The README's two-good model: a small valid model file to upload.
+SMALL_MODEL = """
+[model]
+name = "my-model"
+
+[parameters.k]
+default = 0.5
+domain = "(0, 1]"
+description = "trading efficiency"
+
+[parameters.a]
+default = 1.5
+domain = "(1, inf)"
+description = "degree of economies of specialization"
+
+[goods.x]
+trading_efficiency = "k"
+[goods.y]
+trading_efficiency = "k"
+
+[utility]
+weights = { x = 1, y = 1 }
+
+[[technologies.x]]
+output = "l**a"
+[[technologies.y]]
+output = "l**a"
+
+[structures]
+A = ["(xy)"]
+D = ["(x/y)", "(y/x)"]
+"""
+
+
+@pytest.fixture
+def small_model() -> str:
+    return SMALL_MODEL
+
+
 @pytest.fixture(scope="session")
 def app():
     from inframarginal.web import create_app
@@ -86,7 +125,8 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh page that records script errors and failed requests; checked at the end."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    # bypass_csp: Playwright polls with evaluated expressions, which the page's policy forbids
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     pg = context.new_page()
     problems: list[str] = []
     pg.on("pageerror", lambda err: problems.append(f"script error: {err}"))
@@ -96,9 +136,14 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a screenshot under tests/artifacts/ (gitignored) and return its path."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture
+def shoot():
+    """Save a page's screenshot under tests/artifacts/ (gitignored); returns its path."""
+
+    def save(page, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -24,37 +24,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.te
 SEED = "li-ke-2020"
 POINT = {"K": 1.0, "t": 0.0, "F": 0.05, "b": 0.05}
 
-SMALL_MODEL = """
-[model]
-name = "my-model"
-
-[parameters.k]
-default = 0.5
-domain = "(0, 1]"
-description = "trading efficiency"
-
-[parameters.a]
-default = 1.5
-domain = "(1, inf)"
-description = "degree of economies of specialization"
-
-[goods.x]
-trading_efficiency = "k"
-[goods.y]
-trading_efficiency = "k"
-
-[utility]
-weights = { x = 1, y = 1 }
-
-[[technologies.x]]
-output = "l**a"
-[[technologies.y]]
-output = "l**a"
-
-[structures]
-A = ["(xy)"]
-D = ["(x/y)", "(y/x)"]
-"""
 
 
 def error_of(response) -> str:
@@ -87,9 +56,9 @@ def test_model_payload_describes_parameters_and_sliders(client):
     assert [s["name"] for s in payload["structures"]] == ["A", "B", "PA", "PB", "PC", "CCA", "CCB"]
 
 
-def test_model_key_is_never_opened_as_a_path(client, tmp_path):
+def test_model_key_is_never_opened_as_a_path(client, tmp_path, small_model):
     model_file = tmp_path / "m.toml"
-    model_file.write_text(SMALL_MODEL)
+    model_file.write_text(small_model)
     for key in (str(model_file), "../models/li-ke-2020", "/etc/passwd"):
         response = client.get("/api/model", params={"model": key})
         assert response.status_code == 400
@@ -227,8 +196,8 @@ def test_pages_and_assets_are_local(client):
 # --------------------------------------------------------------------------- upload
 
 
-def test_upload_broken_model_reports_the_parser_message(client):
-    for text in ("[model\nname = 'x'", SMALL_MODEL.replace('output = "l**a"', 'output = "__import__(1)"', 1)):
+def test_upload_broken_model_reports_the_parser_message(client, small_model):
+    for text in ("[model\nname = 'x'", small_model.replace('output = "l**a"', 'output = "__import__(1)"', 1)):
         with pytest.raises(InframarginalError) as parsed:
             read_model_text(text, source="broken.toml")
         response = client.post("/api/models", json={"filename": "broken.toml", "text": text})
@@ -236,14 +205,14 @@ def test_upload_broken_model_reports_the_parser_message(client):
         assert error_of(response) == str(parsed.value)
 
 
-def test_upload_a_model_then_solve_it(client):
-    response = client.post("/api/models", json={"filename": "mine.toml", "text": SMALL_MODEL})
+def test_upload_a_model_then_solve_it(client, small_model):
+    response = client.post("/api/models", json={"filename": "mine.toml", "text": small_model})
     assert response.status_code == 200
     payload = response.json()
     assert payload["key"].startswith("upload:") and payload["name"] == "my-model"
     assert [p["name"] for p in payload["parameters"]] == ["k", "a"]
     assert any(m["key"] == payload["key"] for m in client.get("/api/models").json()["models"])
-    model = read_model_text(SMALL_MODEL)
+    model = read_model_text(small_model)
     for k in (0.1, 0.9):
         got = client.post("/api/solve", json={"model": payload["key"], "values": {"k": k}}).json()
         assert got["general_equilibrium"] == solve(model, {"k": k}).general_equilibrium

@@ -155,7 +155,9 @@ async function loadModel(key, urlState = {}) {
   fillParamSelect($("path-param"), urlState.path, 0);
   buildLegend();
   writeURL();
-  await Promise.all([solveChannel(), phaseChannel(), pathChannel()]);
+  phaseChannel();   // may take seconds (a new pair of axes compiles its kernel): not awaited
+  pathChannel();
+  await solveChannel();
 }
 
 function fillParamSelect(select, wanted, fallbackIndex) {
@@ -287,7 +289,7 @@ function nodeLayout(n, w, h) {
 function drawNetwork(sol) {
   const box = $("network");
   box.replaceChildren();
-  const W = 560, H = 330;
+  const W = 560, H = 300;
   const defs = svg("defs");
   box.append(defs);
   const net = sol.network;
@@ -419,6 +421,9 @@ const phaseChannel = channel(async () => {
   const sx = sliderOf(px), sy = sliderOf(py);
   const body = { model: state.modelKey, values: { ...state.values },
                  x: { name: px, lo: sx.min, hi: sx.max, n }, y: { name: py, lo: sy.min, hi: sy.max, n } };
+  if (!state.phase || state.phase.x.name !== px || state.phase.y.name !== py) {
+    clearPhase(`computing the ${px}–${py} diagram (a new pair of parameters takes a few seconds)…`);
+  }
   try {
     const data = await api("/api/phase", body);
     if (body.model !== state.modelKey) return;
@@ -549,6 +554,10 @@ const pathChannel = channel(async () => {
   const name = $("path-param").value;
   const s = sliderOf(name);
   const body = { model: state.modelKey, name, lo: s.min, hi: s.max, values: { ...state.values } };
+  if (!state.path || state.path.name !== name) {
+    $("path").replaceChildren();
+    $("switches").replaceChildren(el("li", { class: "muted" }, `computing the path along ${name}…`));
+  }
   try {
     const data = await api("/api/path", body);
     if (body.model !== state.modelKey) return;
@@ -803,6 +812,8 @@ async function uploadFile(file) {
 async function main() {
   const url = readURL();
   setupBeach();
+  drawBeach();
+  beachChannel();
   $("reset").addEventListener("click", resetValues);
   $("upload-error").addEventListener("click", () => $("upload-error").classList.add("hidden"));
   $("model-select").addEventListener("change", () => loadModel($("model-select").value).catch((e) => showError(e.message)));
@@ -844,8 +855,6 @@ async function main() {
   } catch (err) {
     showError(err.message);
   }
-  drawBeach();
-  beachChannel();
 }
 
 document.addEventListener("DOMContentLoaded", main);
