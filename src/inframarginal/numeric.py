@@ -31,6 +31,7 @@ from inframarginal.model import LABOUR, Model
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
 BOUND = 200.0
+NO_PLAN = "no feasible plan found"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class IndividualOptimum:
     converged: bool
     message: str = ""
     log_solution: np.ndarray | None = None
+    price_elasticities: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -199,11 +201,12 @@ def individual_optimum(
     if start is not None:
         # From a nearby solution (the previous prices), Newton on the KKT conditions
         # alone is enough and much faster than a new SLSQP run.
-        y, converged = _polish(start, -weights, constraints, jacobian, return_status=True)
+        y, converged, mu = _polish(start, -weights, constraints, jacobian)
         if converged and np.all(constraints(y) > -1e-12):
             x = np.exp(y)
             return IndividualOptimum(config, float(np.exp(weights @ y)),
-                                     dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y)
+                                     dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y,
+                                     _price_elasticities(config, comp, x, mu, prices))
     def starts():
         yield np.full(n, np.log(0.2))
         # a constructed feasible plan, for problems whose scales defeat a generic start
@@ -225,10 +228,10 @@ def individual_optimum(
         if feasible and result.success:
             break
     if best is None:
-        return IndividualOptimum(config, 0.0, {}, True, False, "no feasible plan found")
+        return IndividualOptimum(config, 0.0, {}, True, False, NO_PLAN)
     # An optimum satisfies the KKT conditions with positive multipliers (every
     # constraint binds); where they cannot be met, the optimizer was running away.
-    y, kkt = _polish(best.x, -weights, constraints, jacobian, return_status=True)
+    y, kkt, mu = _polish(best.x, -weights, constraints, jacobian)
     x = np.exp(y)
     message = "" if kkt else (
         "utility rises without bound (the optimizer runs away and no plan meets the "
@@ -236,7 +239,25 @@ def individual_optimum(
     return IndividualOptimum(
         config, float(np.exp(weights @ y)), dict(zip(comp.names, map(float, x), strict=True)),
         kkt, bool(best.success), message, y,
+        _price_elasticities(config, comp, x, mu, prices) if kkt else None,
     )
+
+
+def _price_elasticities(config: Configuration, comp: _Compiled, x: np.ndarray, mu: np.ndarray,
+                        prices: dict[str, float]) -> dict[str, float]:
+    """d log u / d log p for each traded good, by the envelope theorem.
+
+    Prices enter only the budget constraint ``1 - sum p_g d_g / (p_s s) >= 0`` (the
+    last constraint), so the derivative of the maximal log utility is its multiplier
+    times the constraint's derivative in the log price.
+    """
+    if not comp.budget:
+        return {}
+    si, buys = comp.budget
+    revenue = prices[config.sells] * x[si]
+    out = {g: -mu[-1] * prices[g] * x[j] / revenue for g, j in buys}
+    out[config.sells] = -sum(out.values())
+    return out
 
 
 def _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices):
@@ -286,14 +307,14 @@ def _feasible_start(model, config, comp, techs, params, values, endowment, effic
     return np.clip(np.log(x), -BOUND + 1, BOUND - 1)
 
 
-def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: int = 30,
-            return_status: bool = False):
+def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: int = 30):
     """Refine an SLSQP solution by Newton's method on the KKT conditions.
 
     SLSQP stops on a small change of the objective, which leaves the decision
     variables accurate to about the square root of its tolerance; every constraint
     binds at the optimum of a configuration, so a few Newton steps on
-    ``grad f = J' mu, g = 0`` make them accurate to rounding.
+    ``grad f = J' mu, g = 0`` make them accurate to rounding.  Returns the point, whether
+    the KKT conditions hold with positive multipliers, and the multipliers.
     """
     jac = jacobian(y)
     mu, *_ = np.linalg.lstsq(jac.T, gradient, rcond=None)
@@ -321,7 +342,15 @@ def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: i
         if largest > 1.0:
             step = step / largest  # far from the solution: a bounded step
         y, mu = y + step[:n], mu + step[n:]
-    return (y, converged) if return_status else y
+    return y, converged, mu
+
+
+def _starting_log_prices(unknowns: int, reach: tuple[float, ...] = (-6.0, -3.0, 0.0, 3.0, 6.0),
+                         most: int = 40) -> list[np.ndarray]:
+    """Log relative prices to start utility equalization from, nearest to equal prices first."""
+    grid = np.array(np.meshgrid(*[reach] * unknowns, indexing="ij")).reshape(unknowns, -1).T
+    grid = grid[np.any(grid != 0.0, axis=1)]
+    return list(grid[np.argsort(np.abs(grid).sum(axis=1), kind="stable")][:most])
 
 
 @dataclass(frozen=True)
@@ -364,34 +393,30 @@ def numeric_corner_equilibrium(
         return optima
 
     def equalization(lp):
+        """Residuals log u_i - log u_0, their Jacobian in the log prices, and the optima."""
         optima = solve_all(lp)
-        if not all(o.bounded and o.values for o in optima):
-            return None
+        if not all(o.bounded and o.values and o.price_elasticities is not None for o in optima):
+            return None, None, optima
         logs = [np.log(o.utility) for o in optima]
-        return np.array([v - logs[0] for v in logs[1:]])
+        slopes = np.array([[o.price_elasticities.get(g, 0.0) for g in unknown] for o in optima])
+        return np.array([v - logs[0] for v in logs[1:]]), slopes[1:] - slopes[0], optima
 
-    # Newton's method with a finite-difference Jacobian kept fixed (chord method): with
-    # power-form technologies log utility is linear in log prices, and one step suffices.
+    # Newton's method on utility equalization, its Jacobian from the envelope theorem; with
+    # power-form technologies log utility is linear in log prices and one step suffices.
     lp = np.zeros(len(unknown))
-    if unknown:
-        residual = equalization(lp)
-        jacobian = None
-        for _ in range(30):
-            if residual is None or np.max(np.abs(residual)) < 1e-13:
+    residual, jacobian, optima = equalization(lp) if unknown else (None, None, solve_all(lp))
+    if unknown and residual is None and any(o.message == NO_PLAN for o in optima):
+        # At equal prices a person may have no feasible plan within reach (an input that
+        # costs far more than its product sells for): start from other relative prices.
+        for start in _starting_log_prices(len(unknown)):
+            trial = equalization(start)
+            if trial[0] is not None:
+                lp, (residual, jacobian, optima) = start, trial
                 break
-            if jacobian is None:
-                step = 1e-5
-                columns = []
-                for j in range(len(unknown)):
-                    shifted = lp.copy()
-                    shifted[j] += step
-                    r = equalization(shifted)
-                    if r is None:
-                        break
-                    columns.append((r - residual) / step)
-                if len(columns) < len(unknown):
-                    break
-                jacobian = np.column_stack(columns)
+    if unknown:
+        for _ in range(30):
+            if residual is None or np.max(np.abs(residual)) < 1e-12:
+                break  # at rounding level: halving steps cannot do better
             try:
                 step = np.linalg.solve(jacobian, residual)
             except np.linalg.LinAlgError:
@@ -400,13 +425,13 @@ def numeric_corner_equilibrium(
             # undamped step can reach prices at which some person has no feasible plan)
             for _ in range(20):
                 trial = equalization(lp - step)
-                if trial is not None and np.max(np.abs(trial)) < np.max(np.abs(residual)):
+                if trial[0] is not None and np.max(np.abs(trial[0])) < np.max(np.abs(residual)):
                     break
                 step = step / 2
             else:
                 break
-            lp, residual = lp - step, trial
-    optima = solve_all(lp)
+            lp = lp - step
+            residual, jacobian, optima = trial
     prices = prices_of(lp)
     for o in optima:
         if not o.bounded or not o.values:
