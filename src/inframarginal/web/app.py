@@ -308,7 +308,7 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
         warmed.add(key)
         return model_payload(key, registry.get(key))
 
-    @lru_cache(maxsize=4096)
+    @lru_cache(maxsize=1024)
     def solve_cached(key: str, values: tuple[tuple[str, float], ...]) -> dict[str, Any]:
         model = registry.get(key)
         return solution_payload(model, solve(model, dict(values)))
@@ -329,20 +329,16 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
     # running them side by side would only compile twice and slow every slider move.
     phase_lock, path_lock = threading.Lock(), threading.Lock()
 
-    @lru_cache(maxsize=64)
+    @lru_cache(maxsize=16)
     def phase_cached(key: str, x: Axis, y: Axis, fixed: tuple[tuple[str, float], ...]) -> dict[str, Any]:
         from inframarginal.sweep import sweep
 
         model = registry.get(key)
         xs, ys = _check_axis(model, x, "x"), _check_axis(model, y, "y")
-        values = model.check_parameters(dict(fixed))
-        # Every other parameter enters as an axis of length one: the sweep compiles one
-        # kernel per set of axis names, so a moved slider reuses it (fixed values would
-        # be folded into the kernel and cost a new compilation each time).
-        others = [p.name for p in model.parameters if p.name not in (x.name, y.name)]
-        axes = {x.name: xs, y.name: ys} | {name: np.array([values[name]]) for name in others}
-        ds = sweep(model, axes)
-        ge = ds["general_equilibrium"].isel({name: 0 for name in others}).transpose(y.name, x.name).values
+        fixed_values = dict(fixed)
+        model.check_parameters(fixed_values)
+        ds = sweep(model, {x.name: xs, y.name: ys}, fixed_values)
+        ge = ds["general_equilibrium"].transpose(y.name, x.name).values
         names = [s.name for s in studied_structures(model)]
         codes = np.full(ge.shape, -1, dtype=int)
         for i, name in enumerate(names):
