@@ -91,6 +91,23 @@ def test_reset_and_shared_address(page, live_server):
         assert "does not exist:" in row.inner_text()
 
 
+def test_a_typed_value_outside_the_domain_is_refused_with_the_reason(page, live_server):
+    open_explorer(page, live_server)
+    before = shown_structure(page)
+    page.fill("#value-K", "2")
+    page.press("#value-K", "Enter")
+    banner = page.locator("#error")
+    banner.wait_for(state="visible", timeout=TIMEOUT)
+    assert "K=2" in banner.inner_text() and "(0, 1]" in banner.inner_text()
+    assert "invalid" in page.locator("#value-K").get_attribute("class")
+    assert shown_structure(page) == before  # the last valid solution stays on screen
+    page.fill("#value-K", "0.5")
+    page.press("#value-K", "Enter")
+    banner.wait_for(state="hidden", timeout=TIMEOUT)
+    wait_idle(page)
+    assert shown_structure(page) == solve(im.load_model(SEED), url_values(page)).general_equilibrium
+
+
 def test_upload_a_broken_model_shows_the_parser_error(page, live_server, tmp_path, shoot):
     open_explorer(page, live_server)
     text = "[model]\nname = 'broken'\n\n[parameters.k]\ndefault = 0.5\ndomain = '(0, 1'\n"

@@ -325,8 +325,9 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
         warmed.add(body.model)
         return result
 
-    # One phase diagram and one path at a time: each may compile a kernel for seconds, and
-    # running them side by side would only compile twice and slow every slider move.
+    # One phase diagram and one path at a time: the first over a new pair of parameters
+    # compiles a kernel for seconds, and side by side they would compile it twice and
+    # slow every slider move.
     phase_lock, path_lock = threading.Lock(), threading.Lock()
 
     @lru_cache(maxsize=16)
