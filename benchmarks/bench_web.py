@@ -1,6 +1,6 @@
 """Explorer benchmarks (issue 6): slider moves, phase diagrams and a bounded load test.
 
-Run: python benchmarks/bench_web.py [--duration 30] [--clients 50] [--think-ms 500] [--skip-load]
+Run: python benchmarks/bench_web.py [--duration 30] [--clients 50] [--think-ms 500] [--skip-load] [--quick]
 
 1. A slider move: ``POST /api/solve`` in process (server time, from the ``Server-Timing``
    header), against the engine's ``solve`` called directly (the baseline): target
@@ -217,7 +217,10 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=500.0,
                         help="mean pause of a client between an answer and its next move (0: back to back)")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a 10 s load test and fewer points")
     args = parser.parse_args()
+    if args.quick:
+        args.duration = min(args.duration, 10.0)
 
     import warnings
 
@@ -230,8 +233,8 @@ def main() -> None:
     model = im.load_model(SEED)
     rng = random.Random(6)
     with TestClient(create_app(SEED, warm=False)) as client:
-        bench_solve(client, model, rng)
-        bench_phase(client, model, rng)
+        bench_solve(client, model, rng, n=100 if args.quick else 300)
+        bench_phase(client, model, rng, repeats=4 if args.quick else 8)
     if not args.skip_load:
         bench_load(args.clients, args.duration, args.think_ms / 1000)
 
