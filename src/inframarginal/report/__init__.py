@@ -23,7 +23,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import sympy as sp
 from tqdm import tqdm
 
 from inframarginal import __version__
@@ -163,7 +162,7 @@ def _diagram_sections(doc: Document, model: Model, out: Path, bar, printed: bool
     rows = []
     for i, fixed in enumerate(settings):
         fixed = {k: v for k, v in fixed.items() if k in names}
-        path = t2.structure_path(model, first, lo, hi, fixed)
+        path = t2.structure_path(model, first, lo, hi, fixed, closed_forms=False)
         seq = t2.sequence(path.segments)
         seen["derived"].update(s for s in seq if s != "(none)")
         label = ", ".join(f"{k}={v:g}" for k, v in fixed.items()) or "defaults"
@@ -273,7 +272,7 @@ def _domain_section(doc: Document, model: Model, out: Path, bar) -> None:
     wins = {s: sum(b.wins[s] for b in vboxes) for s in vboxes[0].wins}
     doc.p("Under the variant, sampling the space (a in (0, 3)) finds every structure as a general equilibrium "
           "somewhere: " + ", ".join(f"{s}: {n} points" for s, n in wins.items()) + ".")
-    path = t2.structure_path(variant, "K", 0.005, 1.0, {})
+    path = t2.structure_path(variant, "K", 0.005, 1.0, {}, closed_forms=False)
     doc.img(save_figure(t2.plot_path(path), out, "variant-path-K"),
             f"Extension {variant_name}: general equilibrium along K at its defaults")
     doc.p("Along K: " + " -> ".join(t2.sequence(path.segments)) + "; switches " +

@@ -133,7 +133,7 @@ def to_html(doc: Document) -> str:
     for block in doc.blocks:
         kind = block[0]
         if kind == "h":
-            anchor = "".join(ch if ch.isalnum() else "-" for ch in block[2].lower())
+            anchor = "s-" + "".join(ch if ch.isalnum() else "-" for ch in block[2].lower())
             out.append(f'<h{block[1] + 1} id="{anchor}">{html.escape(block[2])}</h{block[1] + 1}>')
         elif kind == "p":
             out.append(f"<p>{_html_inline(block[1])}</p>")

@@ -115,7 +115,7 @@ def log_atoms(expr: sp.Expr, point: dict[sp.Symbol, float]) -> dict[sp.Expr, sp.
 
     def add(atom: sp.Expr, c: sp.Expr) -> None:
         atom = sp.expand(atom)
-        value = atom.xreplace(point)
+        value = sp.sympify(atom).xreplace({k: sp.Float(v) for k, v in point.items()})
         if value.is_number and value < 0:
             atom = sp.expand(-atom)
         out[atom] = out.get(atom, sp.Integer(0)) + c

@@ -150,7 +150,7 @@ def plot_printed_path(model: Model, path: PrintedPath):
 
 
 def derived_path(model: Model, lo: float, hi: float, fixed: dict[str, float]) -> StructurePath:
-    return structure_path(model, "K", lo, hi, fixed)
+    return structure_path(model, "K", lo, hi, fixed, closed_forms=False)
 
 
 def sequence(segments) -> list[str]:
