@@ -215,31 +215,36 @@ def individual_optimum(
             yield feasible
         yield from (np.full(n, v) for v in (np.log(0.05), np.log(0.5)))
 
-    best = None
+    # An optimum satisfies the KKT conditions with positive multipliers (every constraint
+    # binds); where no start leads to a plan that meets them, the optimizer was running away.
+    best, found = None, None
     for y0 in starts():
         result = optimize.minimize(
             objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
             constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
             options={"maxiter": 500, "ftol": 1e-14},
         )
-        feasible = np.all(constraints(result.x) > -1e-8)
-        if feasible and (best is None or result.fun < best.fun - 1e-12):
+        if not np.all(constraints(result.x) > -1e-8):
+            continue
+        if best is None or result.fun < best.fun - 1e-12:
             best = result
-        if feasible and result.success:
+        y, kkt, mu = _polish(result.x, -weights, constraints, jacobian)
+        if kkt and np.all(constraints(y) > -1e-12):
+            found = (y, mu, bool(result.success))
             break
     if best is None:
         return IndividualOptimum(config, 0.0, {}, True, False, NO_PLAN)
-    # An optimum satisfies the KKT conditions with positive multipliers (every
-    # constraint binds); where they cannot be met, the optimizer was running away.
-    y, kkt, mu = _polish(best.x, -weights, constraints, jacobian)
+    if found is None:
+        x = np.exp(best.x)
+        return IndividualOptimum(
+            config, float(np.exp(weights @ best.x)), dict(zip(comp.names, map(float, x), strict=True)),
+            False, bool(best.success), "utility rises without bound (the optimizer runs away and "
+            "no plan meets the optimality conditions)", best.x)
+    y, mu, success = found
     x = np.exp(y)
-    message = "" if kkt else (
-        "utility rises without bound (the optimizer runs away and no plan meets the "
-        "optimality conditions)")
     return IndividualOptimum(
         config, float(np.exp(weights @ y)), dict(zip(comp.names, map(float, x), strict=True)),
-        kkt, bool(best.success), message, y,
-        _price_elasticities(config, comp, x, mu, prices) if kkt else None,
+        True, success, "", y, _price_elasticities(config, comp, x, mu, prices),
     )
 
 
