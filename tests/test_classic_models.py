@@ -6,8 +6,11 @@ clearing), never from the engine's output.  Both the symbolic path (closed forms
 1e-9) and the independent numeric path (relative 1e-6) must reproduce them, and the
 general equilibrium must switch where the published inequalities say.
 
-Sources (chapters as best located; the books derive these examples in Part II of Yang
-2001 and in Sachs and Yang 2003, ch. 4-5):
+Sources (chapters as best located; the books were not at hand when this was written, so
+every formula below was re-derived by hand from the model, step by step in the comments,
+and the chapter references should be checked against the printed pages).  Models 1 and 2
+are the books' two-good examples; models 3 and 4 are the books' three-good and roundabout
+set-ups in the forms stated in their model files:
 
 * Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*. Blackwell.
 * Yang, X. and Ng, Y.-K. (1993). *Specialization and Economic Organization*. North-Holland.
