@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -69,6 +70,13 @@ class Domain:
             f"{'[' if self.lower_closed else '('}{fmt(self.lower)}, "
             f"{fmt(self.upper)}{']' if self.upper_closed else ')'}"
         )
+
+
+@cache
+def _compiled_formula(formula: sp.Expr) -> tuple[tuple[str, ...], Any]:
+    """A derived parameter's formula as a fast function of the names it uses (sorted)."""
+    symbols = sorted(formula.free_symbols, key=lambda s: s.name)
+    return tuple(s.name for s in symbols), sp.lambdify(symbols, formula, modules="math")
 
 
 @dataclass(frozen=True)
@@ -246,9 +254,9 @@ class Model:
                     + (f" ({param.description})" if param.description else "")
                 )
             out[name] = number
-        symbols = self.symbols
         for d in self.derived:
-            value = float(d.formula.xreplace({symbols[k]: v for k, v in out.items() if k in symbols}))
+            names, function = _compiled_formula(d.formula)
+            value = float(function(*(out[n] for n in names)))
             if d.name in given and not math.isclose(float(given[d.name]), value, rel_tol=1e-12, abs_tol=1e-15):
                 raise ParameterError(
                     f"parameter {d.name}={given[d.name]!r} is derived ({d.name} = {d.text} = {value:.12g} "
