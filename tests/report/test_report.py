@@ -11,12 +11,6 @@ from inframarginal.report import write_report
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-@pytest.fixture
-def report_dir(tmp_path, small_report):
-    write_report("li-ke-2020", tmp_path / "a", progress=False)
-    return tmp_path / "a"
-
-
 def test_report_files_and_table1_csv(report_dir):
     for name in ("report.html", "report.md", "table1.csv", "table1.tex", "claims.csv", "table2.csv"):
         assert (report_dir / name).is_file(), name
@@ -31,7 +25,7 @@ def test_report_files_and_table1_csv(report_dir):
     assert "<math" in html and "http://" not in html.replace("http://www.w3.org/1998/Math/MathML", "")
 
 
-def test_report_is_deterministic(report_dir, tmp_path):
+def test_report_is_deterministic(report_dir, tmp_path, small_report):
     write_report("li-ke-2020", tmp_path / "b", progress=False)
     for name in ("report.md", "report.html", "table1.csv", "claims.csv", "table2.csv", "paths.csv"):
         assert (report_dir / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -120,7 +120,7 @@ td.holds-only-where { background: #fdf3d8; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #555; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
-math[display=block] { margin: 0.5em 0; }
+math[display=block] { margin: 0.5em 0; } td math { font-size: 1.15em; }
 """
 
 _VERDICTS = {"agrees", "differs", "holds", "fails", "holds-only-where"}
