@@ -165,3 +165,15 @@ def test_results_read_well_in_a_terminal_and_in_jupyter():
     assert "<b>PC</b>" in sol._repr_html_()
     assert "p_x=" in repr(sol.structures["PC"]) and "<table>" in sol.structures["PC"]._repr_html_()
     assert "does not exist" in repr(MODEL.solve(alpha=1.5).structures["CCB"])
+
+
+def test_cluster_with_constant_returns_in_the_bought_input_does_not_exist():
+    # beta = alpha + e - theta = 1 exactly: the closed forms meet 0 ** negative powers there;
+    # the result must say the corner equilibrium does not exist, not raise.
+    sol = MODEL.solve(alpha=0.9, e=0.3, theta=0.2)
+    assert sol.parameters["beta"] == pytest.approx(1.0)
+    assert not sol.structures["CCA"].exists and "without bound" in sol.structures["CCA"].reason
+    from inframarginal.path import structure_path
+
+    path = structure_path(MODEL, "K", 0.1, 1.0, {"alpha": 0.9, "e": 0.3, "theta": 0.2})
+    assert [s for *_, s in path.segments] == ["A", "PC"]

@@ -198,7 +198,8 @@ class GridKernel:
 
     def bind(self, fixed: Mapping[str, float]) -> BoundKernel:
         """The kernel at given values of the fixed parameters (the split forms checked there)."""
-        args = [float(fixed[n]) for n in self.fixed_names]
+        # NumPy scalars: 0.0 ** -1 at a boundary (beta = 1, say) gives inf, not an exception
+        args = [np.float64(fixed[n]) for n in self.fixed_names]
         with np.errstate(all="ignore"):
             values = np.array([complex(v) for v in self.constant_function(*args)]) if self.n_constants else np.zeros(0)
         real = np.where(np.abs(values.imag) <= 1e-300, values.real, np.nan)

@@ -96,7 +96,8 @@ def compile_structure(model: Model, structure: Structure) -> CompiledStructure |
 
 def evaluate(function: Function, model: Model, values: dict[str, float], *extra: float) -> float:
     """Evaluate a compiled function at one point, as a float (NaN on domain errors)."""
-    args = [values[p.name] for p in model.parameters] + list(extra)
+    # NumPy scalars, not floats: 0.0 ** -1 at a boundary (beta = 1, say) gives inf, not an error
+    args = [np.float64(values[p.name]) for p in model.parameters] + [np.float64(v) for v in extra]
     with np.errstate(all="ignore"):
         return float(np.asarray(function(*args), dtype=float))
 
