@@ -219,11 +219,12 @@ def individual_optimum(
     # binds); where no start leads to a plan that meets them, the optimizer was running away.
     best, found = None, None
     for y0 in starts():
-        result = optimize.minimize(
-            objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
-            constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
-            options={"maxiter": 500, "ftol": 1e-14},
-        )
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # trial steps may overflow
+            result = optimize.minimize(
+                objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
+                constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
+                options={"maxiter": 500, "ftol": 1e-14},
+            )
         if not np.all(constraints(result.x) > -1e-8):
             continue
         if best is None or result.fun < best.fun - 1e-12:
