@@ -27,8 +27,8 @@ def register(group: click.Group) -> None:
         if model == "beach":
             from inframarginal.location.report import write_beach_report
 
-            path = write_beach_report(out_dir)
-            click.echo(f"wrote {path}")
+            for path in write_beach_report(out_dir):
+                click.echo(f"wrote {path}")
             return
         from inframarginal.report import write_report
 
