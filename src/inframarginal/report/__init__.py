@@ -253,7 +253,7 @@ def _domain_section(doc: Document, model: Model, out: Path, bar) -> None:
     doc.p(f"Evidence: {DOMAIN_SAMPLES} uniform random points in each region over the whole 7-dimensional "
           "space (unbounded alpha capped at 3). Plainly: with utility x*y and these technologies, only "
           f"{' and '.join(winners)} can ever be the general equilibrium; {', '.join(never)} never are. "
-          "The reason is in the technology: labour is at most 1, so a self-provided z is below 1 and "
+          "The evidence is the sampling; a heuristic reading: labour is at most 1, so a self-provided z is below 1 and "
           "z^alpha < 1; roundabout production then lowers the output of x while costing the extra fixed "
           "cost b, and buying z adds a trading loss. The paper's story (autarky, then partial, then complete "
           "division of labour with and without a cluster) cannot occur in its own model.")
