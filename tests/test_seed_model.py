@@ -177,3 +177,22 @@ def test_cluster_with_constant_returns_in_the_bought_input_does_not_exist():
 
     path = structure_path(MODEL, "K", 0.1, 1.0, {"alpha": 0.9, "e": 0.3, "theta": 0.2})
     assert [s for *_, s in path.segments] == ["A", "PC"]
+
+
+def test_envelope_price_elasticities_match_finite_differences():
+    # The numeric path's Newton step uses d log u / d log p from the budget multiplier
+    # (envelope theorem); compare with re-solving the person's problem at shifted prices.
+    from inframarginal.configurations import resolve_configuration
+    from inframarginal.numeric import individual_optimum
+
+    values = MODEL.check_parameters(K=0.7, alpha=0.4)
+    prices = {"x": 2.5, "y": 0.8, "z": 1.0}
+    for label in ("(x/yz)[x=cluster]", "(z/xy)", "(y/x)"):
+        config = resolve_configuration(MODEL, label)
+        base = individual_optimum(MODEL, config, values, prices)
+        for good, slope in base.price_elasticities.items():
+            h = 1e-5
+            up = individual_optimum(MODEL, config, values, {**prices, good: prices[good] * math.exp(h)})
+            down = individual_optimum(MODEL, config, values, {**prices, good: prices[good] * math.exp(-h)})
+            numeric = (math.log(up.utility) - math.log(down.utility)) / (2 * h)
+            assert slope == pytest.approx(numeric, rel=1e-5, abs=1e-7), (label, good)
