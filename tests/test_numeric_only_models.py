@@ -8,28 +8,10 @@ gives u_A = 2^(-2a) and the division of labour (x/y)(y/x) gives u_D = k/4.
 
 import pytest
 
-import inframarginal as im
-
-TEMPLATE = {
-    "model": {"name": "twin"},
-    "parameters": {
-        "k": {"default": 0.5, "domain": "(0, 1]", "description": "trading efficiency"},
-        "a": {"default": 1.5, "domain": "(1, 3)", "description": "economies of specialization"},
-    },
-    "goods": {"x": {"trading_efficiency": "k"}, "y": {"trading_efficiency": "k"}},
-    "utility": {"weights": {"x": 1, "y": 1}},
-    "structures": {"A": ["(xy)"], "D": ["(x/y)", "(y/x)"]},
-}
-
-
-def model(output):
-    spec = dict(TEMPLATE, technologies={"x": [{"output": output}], "y": [{"output": output}]})
-    return im.build_model(spec)
-
 
 @pytest.mark.parametrize("k, a", [(0.6, 1.5), (0.2, 1.2), (0.9, 2.5), (0.3, 1.05)])
-def test_numeric_path_without_closed_form_matches_published_results(k, a):
-    general = model("exp(a * log(l))")
+def test_numeric_path_without_closed_form_matches_published_results(k, a, twin_model):
+    general = twin_model("exp(a * log(l))")
     assert all(t.power_form is None for t in general.technologies)
     sol = general.solve(k=k, a=a)
     assert sol.structures["A"].method == "numeric"
@@ -40,7 +22,7 @@ def test_numeric_path_without_closed_form_matches_published_results(k, a):
     assert sol.general_equilibrium == expected
     assert sol.deviation.passed
 
-    closed = model("l**a").solve(k=k, a=a)
+    closed = twin_model("l**a").solve(k=k, a=a)
     for name in ("A", "D"):
         assert closed.structures[name].method == "symbolic"
         assert closed.structures[name].per_capita_real_income == pytest.approx(

@@ -41,3 +41,7 @@ class ParameterError(InframarginalError):
 
 class UnknownModelError(InframarginalError):
     """A model name that is neither built in nor a readable file."""
+
+
+class SweepError(InframarginalError):
+    """A malformed axis, an empty or reversed range, a grid too large, a bad output."""

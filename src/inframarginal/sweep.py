@@ -55,17 +55,13 @@ from numpy.typing import ArrayLike
 
 from inframarginal import __version__
 from inframarginal.backends import BoundKernel, bound_kernel, check_backend
-from inframarginal.errors import InframarginalError, ParameterError
+from inframarginal.errors import ParameterError, SweepError
 from inframarginal.model import Model
 
 #: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
 CHUNK_POINTS = 1_000_000
 #: Points per block of the vectorized kernel: small enough for the CPU cache.
 BLOCK_POINTS = 1 << 16
-
-
-class SweepError(InframarginalError):
-    """A malformed axis, an empty or reversed range, a grid too large, a bad output."""
 
 
 # -- axes ---------------------------------------------------------------------------------
@@ -81,14 +77,8 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
     SweepError
         Naming the part that is wrong, e.g. a reversed or empty range.
     """
-    name, sep, rest = str(text).partition("=")
-    name = name.strip()
     example = "for example K=0.05:1:400"
-    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        raise SweepError(f"axis {text!r} is not NAME=START:STOP:COUNT ({example})")
-    parts = rest.split(":")
-    if len(parts) != 3:
-        raise SweepError(f"axis {text!r}: expected START:STOP:COUNT after '{name}=' ({example})")
+    name, parts = _named_fields(text, "axis", "START:STOP:COUNT", example)
     start, stop = _float(parts[0], "START", text), _float(parts[1], "STOP", text)
     try:
         count = int(parts[2].strip())
@@ -100,15 +90,21 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
     return name, np.linspace(start, stop, count)
 
 
-def parse_range(text: str) -> tuple[str, float, float]:
-    """Parse a path range written ``NAME=START:STOP`` (START < STOP)."""
+def _named_fields(text: str, kind: str, form: str, example: str) -> tuple[str, list[str]]:
+    """Split ``NAME=A:B[:C]`` into the name and the colon-separated fields ``form`` names."""
     name, sep, rest = str(text).partition("=")
     name = name.strip()
     if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        raise SweepError(f"range {text!r} is not NAME=START:STOP (for example K=0.05:1)")
+        raise SweepError(f"{kind} {text!r} is not NAME={form} ({example})")
     parts = rest.split(":")
-    if len(parts) != 2:
-        raise SweepError(f"range {text!r}: expected START:STOP after '{name}=' (for example K=0.05:1)")
+    if len(parts) != form.count(":") + 1:
+        raise SweepError(f"{kind} {text!r}: expected {form} after '{name}=' ({example})")
+    return name, parts
+
+
+def parse_range(text: str) -> tuple[str, float, float]:
+    """Parse a path range written ``NAME=START:STOP`` (START < STOP)."""
+    name, parts = _named_fields(text, "range", "START:STOP", "for example K=0.05:1")
     start, stop = _float(parts[0], "START", text), _float(parts[1], "STOP", text)
     _check_order(name, start, stop, text, allow_equal=False)
     return name, start, stop

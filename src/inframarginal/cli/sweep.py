@@ -10,7 +10,7 @@ import time
 import click
 
 from inframarginal.cli.engine import parse_settings
-from inframarginal.sweep import SweepError
+from inframarginal.errors import SweepError
 
 
 def _number(value):
