@@ -17,6 +17,7 @@ Blackwell, ch. 4.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
@@ -207,23 +208,30 @@ def individual_optimum(
             return IndividualOptimum(config, float(np.exp(weights @ y)),
                                      dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y,
                                      _price_elasticities(config, comp, x, mu, prices))
-    def starts():
-        yield np.full(n, np.log(0.2))
-        # a constructed feasible plan, for problems whose scales defeat a generic start
-        feasible = _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices)
-        if feasible is not None and np.all(constraints(feasible) >= 0):
-            yield feasible
-        yield from (np.full(n, v) for v in (np.log(0.05), np.log(0.5)))
+    # a constructed feasible plan, for problems whose scales defeat a generic start
+    feasible = _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices)
+    if feasible is not None and not np.all(constraints(feasible) >= 0):
+        feasible = None
+
+    def attempts():
+        starts = [np.full(n, np.log(0.2)), feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))]
+        for y0 in starts:
+            if y0 is not None:
+                yield "SLSQP", y0, {"maxiter": 500, "ftol": 1e-14}
+        if best is None and feasible is not None:
+            # SLSQP's steps can leave the region where the technologies are defined and
+            # never come back; an interior-point method stays inside (slower, so last).
+            yield "trust-constr", feasible, {"maxiter": 3000, "gtol": 1e-12, "xtol": 1e-14}
 
     # An optimum satisfies the KKT conditions with positive multipliers (every constraint
     # binds); where no start leads to a plan that meets them, the optimizer was running away.
     best, found = None, None
-    for y0 in starts():
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # trial steps may overflow
+    for method, y0, options in attempts():
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # trial steps may overflow; quasi-Newton updates may be skipped
             result = optimize.minimize(
-                objective, y0, jac=True, method="SLSQP", bounds=[(-BOUND, BOUND)] * n,
-                constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
-                options={"maxiter": 500, "ftol": 1e-14},
+                objective, y0, jac=True, method=method, bounds=[(-BOUND, BOUND)] * n,
+                constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}], options=options,
             )
         if not np.all(constraints(result.x) > -1e-8):
             continue
@@ -427,6 +435,8 @@ def numeric_corner_equilibrium(
                 step = np.linalg.solve(jacobian, residual)
             except np.linalg.LinAlgError:
                 break
+            if np.max(np.abs(step)) < 1e-11:
+                break  # the residual is at the precision of the individual optima
             # damped: halve the step until the residual shrinks (far from the solution an
             # undamped step can reach prices at which some person has no feasible plan)
             for _ in range(20):
