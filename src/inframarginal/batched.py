@@ -25,16 +25,12 @@ Yang, X. (2001). *Economics: New Classical Versus Neoclassical Frameworks*. Blac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-
 import numpy as np
-import sympy as sp
 
-from inframarginal.configurations import Configuration, Structure
-from inframarginal.individual import technology_output
-from inframarginal.model import LABOUR, Model
-from inframarginal.numeric import BOUND, _compile, _scalar_function, numeric_corner_equilibrium
+from inframarginal.configurations import Structure
+from inframarginal.model import Model
+from inframarginal.numeric import BOUND, numeric_corner_equilibrium
+from inframarginal.primal import PrimalProgramme, ProgrammeValues, evaluate, primal_programme
 from inframarginal.symbolic import numeraire
 
 #: A point has converged when every equation of its system holds to this (max norm).
@@ -45,194 +41,59 @@ ACCEPT = 1e-10
 ANCHOR_ROUNDS = 8
 
 
-@dataclass(frozen=True)
-class _Configuration:
-    """One configuration's problem in log variables, as arrays.
-
-    Every constraint but the technologies is ``1 - sum_k exp(E_k . y + b_k) >= 0`` (a
-    posynomial); ``b_k`` is a log coefficient that depends on the parameters and, for the
-    budget, linearly on the log prices.  Technologies are ``f(l, inputs) / g - 1 >= 0``.
-    """
-
-    config: Configuration
-    names: tuple[str, ...]
-    weights: tuple[tuple[int, sp.Expr], ...]  # (variable, utility weight)
-    exponents: np.ndarray  # (terms, variables)
-    membership: np.ndarray  # (constraints, terms): 1 where a term belongs to a constraint
-    term_rows: np.ndarray  # (terms,) the constraint of each term
-    log_coefficients: tuple[sp.Expr, ...]  # price-free part of each b_k
-    price_loadings: np.ndarray  # (terms, unknown prices): d b_k / d log p
-    technologies: tuple[tuple[int, int, tuple[int, ...], str], ...]  # row, g index, args, good
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return len(self.names), self.membership.shape[0]
-
-
-@cache
-def _configuration(model: Model, config: Configuration, unknown: tuple[str, ...]) -> _Configuration:
-    comp = _compile(model, config)
-    n = len(comp.names)
-    terms: list[tuple[int, dict[int, float], sp.Expr, dict[str, float]]] = []
-    row = 0
-    for _, li, _, _ in comp.produced:  # labour: sum l / endowment
-        terms.append((row, {li: 1.0}, -sp.log(model.endowment), {}))
-    row += 1
-    technologies = []
-    for g, li, gi, inputs in comp.produced:
-        technologies.append((row, gi, (li, *(j for _, j in inputs)), g))
-        row += 1
-    for g, src, kind, items in comp.availability:
-        log_k = sp.Integer(0) if kind == "g" else sp.log(model.good(g).trading_efficiency)
-        for j in items:
-            terms.append((row, {j: 1.0, src: -1.0}, -log_k, {}))
-        row += 1
-    if comp.budget:
-        si, buys = comp.budget
-        sells = config.sells
-        for g, j in buys:
-            loading = {g: 1.0}
-            loading[sells] = loading.get(sells, 0.0) - 1.0
-            terms.append((row, {j: 1.0, si: -1.0}, sp.Integer(0), loading))
-        row += 1
-    exponents = np.zeros((len(terms), n))
-    membership = np.zeros((row, len(terms)))
-    loadings = np.zeros((len(terms), len(unknown)))
-    for k, (r, exps, _, loading) in enumerate(terms):
-        membership[r, k] = 1.0
-        for j, e in exps.items():
-            exponents[k, j] = e
-        for g, v in loading.items():
-            if g in unknown:  # the numeraire's log price is 0
-                loadings[k, unknown.index(g)] = v
-    weights = tuple((i, model.good(g).weight) for i, g in comp.consumption)
-    return _Configuration(config, comp.names, weights, exponents, membership,
-                          np.array([t[0] for t in terms], dtype=int), tuple(t[2] for t in terms),
-                          loadings, tuple(technologies))
-
-
-@cache
-def _technology_derivatives(model: Model, config: Configuration, good: str):
-    """Output, gradient and Hessian in (labour, inputs...) as functions of arrays."""
-    expr = technology_output(model, config, good).xreplace(model.derived_substitution())
-    inputs = [sp.Symbol(i, positive=True) for i in model.good_names
-              if sp.Symbol(i, positive=True) in expr.free_symbols]
-    args = [LABOUR, *inputs]
-    params = [p.symbol for p in model.parameters]
-    gradient = [sp.diff(expr, a) for a in args]
-    hessian = [[sp.diff(d, b) for b in args] for d in gradient]
-    return (sp.lambdify([args, params], expr, "numpy"),
-            sp.lambdify([args, params], gradient, "numpy"),
-            sp.lambdify([args, params], hessian, "numpy"))
-
-
-def _array(value, n: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=float), (n,))
-
-
-class _Data:
-    """The parameter-dependent arrays of one configuration at a set of points."""
-
-    def __init__(self, model: Model, c: _Configuration, params: list[np.ndarray]):
-        n = len(params[0])
-        self.params = params
-        self.weights = np.zeros((n, len(c.names)))
-        for i, w in c.weights:
-            self.weights[:, i] = _array(_scalar_function(model, w)(*params), n)
-        self.log_coefficients = np.column_stack(
-            [_array(_scalar_function(model, b)(*params), n) for b in c.log_coefficients]
-        ) if c.log_coefficients else np.zeros((n, 0))
-        self.technologies = [_technology_derivatives(model, c.config, g) for *_, g in c.technologies]
-
-    def subset(self, index: np.ndarray) -> _Data:
-        out = object.__new__(_Data)
-        out.params = [p[index] for p in self.params]
-        out.weights, out.log_coefficients = self.weights[index], self.log_coefficients[index]
-        out.technologies = self.technologies
-        return out
-
-
-def _conditions(c: _Configuration, d: _Data, y: np.ndarray, mu: np.ndarray, lp: np.ndarray):
-    """Constraints, their Jacobian, the Lagrangian's Hessian and the price derivatives.
-
-    Returns ``g`` (N, m), ``jac`` (N, m, n), ``hess`` = sum_i mu_i d2 g_i (N, n, n),
-    ``dg`` = dg/dlp (N, m, P) and ``dstat`` = d(jac' mu)/dlp (N, n, P).
-    """
-    npts = len(y)
-    t = np.exp(y @ c.exponents.T + d.log_coefficients + lp @ c.price_loadings.T)  # (N, T)
-    g = 1.0 - t @ c.membership.T
-    spread = t[:, None, :] * c.membership  # (N, m, T): each constraint's terms
-    jac = -(spread @ c.exponents)
-    dg = -(spread @ c.price_loadings)
-    weighted = (mu[:, c.term_rows] * t)[:, None, :] * c.exponents.T  # (N, n, T)
-    hess = -(weighted @ c.exponents)
-    dstat = -(weighted @ c.price_loadings)
-    for (row, gi, args, _), (f, grad, second) in zip(c.technologies, d.technologies, strict=True):
-        x = np.exp(y[:, list(args)])  # (N, a)
-        inverse = np.exp(-y[:, gi])
-        point = list(x.T)
-        q = _array(f(point, d.params), npts) * inverse
-        fa = np.column_stack([_array(v, npts) for v in grad(point, d.params)]) * x * inverse[:, None]
-        faa = np.stack([np.column_stack([_array(v, npts) for v in r]) for r in second(point, d.params)], axis=1)
-        faa = faa * x[:, :, None] * x[:, None, :] * inverse[:, None, None]
-        g[:, row] = q - 1.0
-        jac[:, row, :] = 0.0
-        jac[:, row, list(args)] = fa
-        jac[:, row, gi] = -q
-        block = faa + np.einsum("na,ab->nab", fa, np.eye(len(args)))
-        w = mu[:, row]
-        idx = np.array(args)
-        hess[:, idx[:, None], idx[None, :]] += w[:, None, None] * block
-        hess[:, idx, gi] -= w[:, None] * fa
-        hess[:, gi, idx] -= w[:, None] * fa
-        hess[:, gi, gi] += w * q
-    return g, jac, hess, dg, dstat
-
-
 class _System:
-    """The stacked equilibrium conditions of a structure: unknowns (y_c, mu_c)_c and lp."""
+    """The stacked equilibrium conditions of a structure: unknowns (y_c, mu_c) per configuration, then lp."""
 
-    def __init__(self, configurations: list[_Configuration], unknown: tuple[str, ...]):
-        self.configurations, self.unknown = configurations, unknown
-        self.offsets = np.cumsum([0, *(sum(c.size) for c in configurations)])
+    def __init__(self, model: Model, programmes: list[PrimalProgramme], unknown: tuple[str, ...]):
+        self.programmes, self.unknown = programmes, unknown
+        self.goods = len(model.good_names)
+        self.price_columns = [model.good_names.index(g) for g in unknown]
+        self.offsets = np.cumsum([0, *(sum(c.size) for c in programmes)])
         self.dimension = int(self.offsets[-1]) + len(unknown)
 
     def split(self, z: np.ndarray):
         parts = []
-        for c, o in zip(self.configurations, self.offsets, strict=False):
+        for c, o in zip(self.programmes, self.offsets, strict=False):
             n, m = c.size
             parts.append((z[:, o:o + n], z[:, o + n:o + n + m]))
         return parts, z[:, self.offsets[-1]:]
 
-    def evaluate(self, z: np.ndarray, data: list[_Data]):
+    def log_prices(self, lp: np.ndarray) -> np.ndarray:
+        """All goods' log prices (the numeraire's and untraded goods' are 0)."""
+        out = np.zeros((len(lp), self.goods))
+        out[:, self.price_columns] = lp
+        return out
+
+    def evaluate(self, z: np.ndarray, values: list[ProgrammeValues]):
         """The residual (N, D) and its Jacobian (N, D, D)."""
         npts = len(z)
         parts, lp = self.split(z)
+        log_prices = self.log_prices(lp)
         residual = np.zeros((npts, self.dimension))
         jacobian = np.zeros((npts, self.dimension, self.dimension))
-        top = self.offsets[-1]
-        for i, (c, d, (y, mu), o) in enumerate(zip(self.configurations, data, parts, self.offsets, strict=False)):
+        top, columns = self.offsets[-1], self.price_columns
+        n0 = self.programmes[0].size[0]
+        for i, (c, v, (y, mu), o) in enumerate(zip(self.programmes, values, parts, self.offsets, strict=False)):
             n, m = c.size
-            g, jac, hess, dg, dstat = _conditions(c, d, y, mu, lp)
+            e = evaluate(c, v, y, log_prices, mu)
             sy, sm = slice(o, o + n), slice(o + n, o + n + m)
-            residual[:, sy] = -d.weights - np.einsum("nmj,nm->nj", jac, mu)
-            residual[:, sm] = g
-            jacobian[:, sy, sy] = -hess
-            jacobian[:, sy, sm] = -jac.transpose(0, 2, 1)
-            jacobian[:, sy, top:] = -dstat
-            jacobian[:, sm, sy] = jac
-            jacobian[:, sm, top:] = dg
+            residual[:, sy] = -v.weights - np.einsum("nmj,nm->nj", e.jacobian, mu)
+            residual[:, sm] = e.constraints
+            jacobian[:, sy, sy] = -e.hessian
+            jacobian[:, sy, sm] = -e.jacobian.transpose(0, 2, 1)
+            jacobian[:, sy, top:] = -e.stationarity_price[:, :, columns]
+            jacobian[:, sm, sy] = e.jacobian
+            jacobian[:, sm, top:] = e.constraint_price[:, :, columns]
             if i:  # utility equalization: log u_i - log u_0 = 0
-                first = slice(self.offsets[0], self.offsets[0] + self.configurations[0].size[0])
                 row = top + i - 1
-                residual[:, row] = np.einsum("nj,nj->n", d.weights, y) - np.einsum(
-                    "nj,nj->n", data[0].weights, parts[0][0])
-                jacobian[:, row, sy] = d.weights
-                jacobian[:, row, first] = -data[0].weights
+                residual[:, row] = np.einsum("nj,nj->n", v.weights, y) - np.einsum(
+                    "nj,nj->n", values[0].weights, parts[0][0])
+                jacobian[:, row, sy] = v.weights
+                jacobian[:, row, :n0] = -values[0].weights
         return residual, jacobian
 
 
-def _newton(system: _System, z: np.ndarray, data: list[_Data], steps: int = 60) -> tuple[np.ndarray, np.ndarray]:
+def _newton(system: _System, z: np.ndarray, data: list[ProgrammeValues], steps: int = 60) -> tuple[np.ndarray, np.ndarray]:
     """Damped Newton's method from ``z`` at every point; returns the roots and where they converged."""
     with np.errstate(all="ignore"):
         residual, jacobian = system.evaluate(z, data)
@@ -242,7 +103,7 @@ def _newton(system: _System, z: np.ndarray, data: list[_Data], steps: int = 60) 
         stalled = np.zeros(len(z), dtype=bool)
         bounded = np.ones(len(z), dtype=bool)
         variables = np.zeros(system.dimension, dtype=bool)
-        for c, o in zip(system.configurations, system.offsets, strict=False):
+        for c, o in zip(system.programmes, system.offsets, strict=False):
             variables[o:o + c.size[0]] = True
         variables[system.offsets[-1]:] = True
         for _ in range(steps):
@@ -274,7 +135,7 @@ def _newton(system: _System, z: np.ndarray, data: list[_Data], steps: int = 60) 
             bounded &= np.all(np.abs(z[:, variables]) < BOUND, axis=1)
             active = (merit > TOLERANCE) & ~stalled & bounded
     converged = (merit < ACCEPT) & bounded
-    for c, o in zip(system.configurations, system.offsets, strict=False):
+    for c, o in zip(system.programmes, system.offsets, strict=False):
         n, m = c.size
         converged &= np.all(z[:, o + n:o + n + m] > 0, axis=1)  # a KKT point with positive multipliers
     return z, converged
@@ -287,20 +148,20 @@ def _solve_or_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.full_like(b, np.nan)
 
 
-def _anchor_start(system: _System, result, data: list[_Data]) -> np.ndarray | None:
+def _anchor_start(system: _System, result, data: list[ProgrammeValues]) -> np.ndarray | None:
     """The unknowns of a per-point solution (multipliers by least squares from stationarity)."""
     z = np.zeros((1, system.dimension))
-    for c, o, opt in zip(system.configurations, system.offsets, result.optima, strict=False):
+    for c, o, opt in zip(system.programmes, system.offsets, result.optima, strict=False):
         if opt.log_solution is None:
             return None
         n, _ = c.size
         z[0, o:o + n] = opt.log_solution
     z[0, system.offsets[-1]:] = [np.log(result.prices[g]) for g in system.unknown]
     parts, lp = system.split(z)
-    for c, d, (y, _), o in zip(system.configurations, data, parts, system.offsets, strict=False):
+    for c, d, (y, _), o in zip(system.programmes, data, parts, system.offsets, strict=False):
         n, m = c.size
-        _, jac, *_ = _conditions(c, d, y, np.zeros((1, m)), lp)
-        z[0, o + n:o + n + m] = np.linalg.lstsq(jac[0].T, -d.weights[0], rcond=None)[0]
+        jac = evaluate(c, d, y, system.log_prices(lp)).jacobian[0]
+        z[0, o + n:o + n + m] = np.linalg.lstsq(jac.T, -d.weights[0], rcond=None)[0]
     return z
 
 
@@ -354,9 +215,9 @@ def numeric_structure_grid(model: Model, structure: Structure, points: dict[str,
             one_at_a_time(i)
         return out
 
-    cs = [_configuration(model, c, unknown) for c in configs]
-    data = [_Data(model, c, params) for c in cs]
-    system = _System(cs, unknown)
+    cs = [primal_programme(model, c) for c in configs]
+    data = [ProgrammeValues(model, c, params) for c in cs]
+    system = _System(model, cs, unknown)
     spread = [np.ptp(p) for p in params]
     scaled = np.column_stack([(p - p.min()) / s for p, s in zip(params, spread, strict=True) if s > 0] or [np.zeros(npts)])
 
@@ -392,7 +253,7 @@ def numeric_structure_grid(model: Model, structure: Structure, points: dict[str,
     return out
 
 
-def _store(system: _System, cs: list[_Configuration], data: list[_Data], z: np.ndarray, index: np.ndarray,
+def _store(system: _System, cs: list[PrimalProgramme], data: list[ProgrammeValues], z: np.ndarray, index: np.ndarray,
            traded: list[str], unknown: tuple[str, ...], out: dict[str, np.ndarray]) -> None:
     """Market clearing for the shares of people, then the results of converged points."""
     if not index.size:
@@ -403,10 +264,11 @@ def _store(system: _System, cs: list[_Configuration], data: list[_Data], z: np.n
         columns = []
         for c, (y, _) in zip(cs, parts, strict=True):
             flow = np.zeros(len(z))
-            if f"s_{g}" in c.names:
-                flow += np.exp(y[:, c.names.index(f"s_{g}")])
-            if f"d_{g}" in c.names:
-                flow -= np.exp(y[:, c.names.index(f"d_{g}")])
+            names = c.layout.names
+            if f"s_{g}" in names:
+                flow += np.exp(y[:, names.index(f"s_{g}")])
+            if f"d_{g}" in names:
+                flow -= np.exp(y[:, names.index(f"d_{g}")])
             columns.append(flow)
         rows.append(np.column_stack(columns))
     a = np.stack(rows, axis=1)  # (N, 1 + goods, configurations)

@@ -19,15 +19,21 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
 from scipy import optimize
 
 from inframarginal.configurations import Configuration, Structure
-from inframarginal.individual import technology_output, uses
-from inframarginal.model import LABOUR, Model
+from inframarginal.model import Model
+from inframarginal.primal import (
+    Layout,
+    ProgrammeValues,
+    evaluate,
+    parameter_function,
+    primal_programme,
+    technology_functions,
+)
 
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
@@ -54,69 +60,8 @@ class IndividualOptimum:
     price_elasticities: dict[str, float] | None = None
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    names: tuple[str, ...]
-    consumption: tuple[tuple[int, str], ...]  # (variable index, good)
-    produced: tuple[tuple[str, int, int, tuple[tuple[str, int], ...]], ...]  # good, l idx, g idx, inputs
-    availability: tuple[tuple[str, int | None, str | None, tuple[int, ...]], ...]
-    budget: tuple[int, tuple[tuple[str, int], ...]] | None
-
-
-@cache
-def _compile(model: Model, config: Configuration) -> _Compiled:
-    names: list[str] = []
-
-    def var(name: str) -> int:
-        names.append(name)
-        return len(names) - 1
-
-    use_table = uses(model, config)
-    produced = []
-    index: dict[str, int] = {}
-    for g in config.produces:
-        index[f"l_{g}"] = var(f"l_{g}")
-        index[f"g_{g}"] = var(f"g_{g}")
-    for items in use_table.values():
-        for name, _ in items:
-            index[name] = var(name)
-    for g in config.buys:
-        index[f"d_{g}"] = var(f"d_{g}")
-    for g in config.produces:
-        inputs = tuple((i, index[f"in_{i}_{g}"]) for i in model.good_names if f"in_{i}_{g}" in index)
-        produced.append((g, index[f"l_{g}"], index[f"g_{g}"], inputs))
-    availability = []
-    for g, items in use_table.items():
-        source = ("g", index[f"g_{g}"]) if g in config.produces else ("d", index[f"d_{g}"])
-        availability.append((g, source[1], source[0], tuple(index[n] for n, _ in items)))
-    consumption = tuple((index[f"c_{g.name}"], g.name) for g in model.goods if g.consumed)
-    budget = None
-    if config.sells:
-        budget = (index[f"s_{config.sells}"], tuple((g, index[f"d_{g}"]) for g in config.buys))
-    return _Compiled(tuple(names), consumption, tuple(produced), tuple(availability), budget)
-
-
-@cache
-def _technology_functions(model: Model, config: Configuration, good: str):
-    """Output and its gradient in (labour, inputs...) as numeric functions of the parameters."""
-    expr = technology_output(model, config, good)
-    subs = model.derived_substitution()
-    expr = expr.xreplace(subs)
-    inputs = [sp.Symbol(i, positive=True) for i in model.good_names if sp.Symbol(i, positive=True) in expr.free_symbols]
-    args = [LABOUR, *inputs]
-    params = [p.symbol for p in model.parameters]
-    f = sp.lambdify([args, params], expr, "numpy")
-    grad = sp.lambdify([args, params], [sp.diff(expr, a) for a in args], "numpy")
-    return f, grad
-
-
-@cache
-def _scalar_function(model: Model, expr: sp.Expr):
-    return sp.lambdify([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()))
-
-
 def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
-    return float(_scalar_function(model, expr)(*(values[p.name] for p in model.parameters)))
+    return float(parameter_function(model, expr)(*(values[p.name] for p in model.parameters)))
 
 
 def individual_optimum(
@@ -136,88 +81,56 @@ def individual_optimum(
     start : array, optional
         Logarithms of the decision variables to start from (a previous solution).
     """
-    comp = _compile(model, config)
-    n = len(comp.names)
-    params = [values[p.name] for p in model.parameters]
-    endowment = _scalar(model, model.endowment, values)
-    weights = np.zeros(n)
-    for i, g in comp.consumption:
-        weights[i] = _scalar(model, model.good(g).weight, values)
-    efficiency = {g: _scalar(model, model.good(g).trading_efficiency, values) for g in config.buys}
-    techs = {g: _technology_functions(model, config, g) for g in config.produces}
+    programme = primal_programme(model, config)
+    lay = programme.layout
+    n = len(lay.names)
+    point = ProgrammeValues(model, programme, [np.array([values[p.name]]) for p in model.parameters])
+    log_prices = np.log([[prices.get(g, 1.0) for g in model.good_names]])
+    weights = point.weights[0]
+    last: list = [None, None]
+
+    def at(y):  # SLSQP asks for the constraints and their Jacobian at the same iterate
+        if last[0] is None or not np.array_equal(last[0], y):
+            last[:] = [y.copy(), evaluate(programme, point, y[None], log_prices)]
+        return last[1]
 
     def objective(y):
         return -weights @ y, -weights
 
     def constraints(y):
-        x = np.exp(y)
-        out = [1.0 - sum(x[li] for _, li, _, _ in comp.produced) / endowment]
-        for g, li, gi, inputs in comp.produced:
-            out.append(techs[g][0]([x[li], *[x[j] for _, j in inputs]], params) / x[gi] - 1.0)
-        for g, src, kind, items in comp.availability:
-            cap = x[src] if kind == "g" else efficiency[g] * x[src]
-            out.append(1.0 - sum(x[j] for j in items) / cap)
-        if comp.budget:
-            si, buys = comp.budget
-            spend = sum(prices[g] * x[j] for g, j in buys)
-            out.append(1.0 - spend / (prices[config.sells] * x[si]))
-        return np.array(out)
+        return at(y).constraints[0]
 
     def jacobian(y):
+        return at(y).jacobian[0]
+
+    def second(y, mu):
+        return evaluate(programme, point, y[None], log_prices, mu[None])
+
+    def optimum(y, mu, success):
         x = np.exp(y)
-        rows = []
-        row = np.zeros(n)
-        for _, li, _, _ in comp.produced:
-            row[li] = -x[li] / endowment
-        rows.append(row)
-        for g, li, gi, inputs in comp.produced:
-            row = np.zeros(n)
-            point = [x[li], *[x[j] for _, j in inputs]]
-            f = techs[g][0](point, params)
-            grad = techs[g][1](point, params)
-            for idx, dv in zip([li, *[j for _, j in inputs]], grad, strict=True):
-                row[idx] += dv * x[idx] / x[gi]
-            row[gi] -= f / x[gi]
-            rows.append(row)
-        for g, src, kind, items in comp.availability:
-            row = np.zeros(n)
-            cap = x[src] if kind == "g" else efficiency[g] * x[src]
-            total = sum(x[j] for j in items)
-            for j in items:
-                row[j] -= x[j] / cap
-            row[src] += total / cap
-            rows.append(row)
-        if comp.budget:
-            si, buys = comp.budget
-            row = np.zeros(n)
-            revenue = prices[config.sells] * x[si]
-            spend = 0.0
-            for g, j in buys:
-                row[j] -= prices[g] * x[j] / revenue
-                spend += prices[g] * x[j]
-            row[si] += spend / revenue
-            rows.append(row)
-        return np.array(rows)
+        # envelope theorem: d log u / d log p = sum_i mu_i dg_i/dlog p (prices enter the budget only)
+        slopes = mu @ second(y, mu).constraint_price[0]
+        elasticities = {g: float(slopes[model.good_names.index(g)]) for g in (config.sells, *config.buys) if g}
+        return IndividualOptimum(config, float(np.exp(weights @ y)), dict(zip(lay.names, map(float, x), strict=True)),
+                                 True, success, "", y, elasticities)
 
     if start is not None:
         # From a nearby solution (the previous prices), Newton on the KKT conditions
         # alone is enough and much faster than a new SLSQP run.
-        y, converged, mu = _polish(start, -weights, constraints, jacobian)
+        y, converged, mu = _polish(start, -weights, constraints, jacobian, second)
         if converged and np.all(constraints(y) > -1e-12):
-            x = np.exp(y)
-            return IndividualOptimum(config, float(np.exp(weights @ y)),
-                                     dict(zip(comp.names, map(float, x), strict=True)), True, True, "", y,
-                                     _price_elasticities(config, comp, x, mu, prices))
-    # a constructed feasible plan, for problems whose scales defeat a generic start
-    feasible = _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices)
-    if feasible is not None and not np.all(constraints(feasible) >= 0):
-        feasible = None
+            return optimum(y, mu, True)
 
     def attempts():
-        starts = [np.full(n, np.log(0.2)), feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))]
-        for y0 in starts:
+        slsqp = {"maxiter": 500, "ftol": 1e-10}
+        yield "SLSQP", np.full(n, np.log(0.2)), slsqp
+        # a constructed feasible plan, for problems whose scales defeat a generic start
+        feasible = _feasible_start(model, config, lay, point, values, prices)
+        if feasible is not None and not np.all(constraints(feasible) >= 0):
+            feasible = None
+        for y0 in (feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))):
             if y0 is not None:
-                yield "SLSQP", y0, {"maxiter": 500, "ftol": 1e-14}
+                yield "SLSQP", y0, slsqp
         if best is None and feasible is not None:
             # SLSQP's steps can leave the region where the technologies are defined and
             # never come back; an interior-point method stays inside (slower, so last).
@@ -237,7 +150,7 @@ def individual_optimum(
             continue
         if best is None or result.fun < best.fun - 1e-12:
             best = result
-        y, kkt, mu = _polish(result.x, -weights, constraints, jacobian)
+        y, kkt, mu = _polish(result.x, -weights, constraints, jacobian, second)
         if kkt and np.all(constraints(y) > -1e-12):
             found = (y, mu, bool(result.success))
             break
@@ -246,35 +159,14 @@ def individual_optimum(
     if found is None:
         x = np.exp(best.x)
         return IndividualOptimum(
-            config, float(np.exp(weights @ best.x)), dict(zip(comp.names, map(float, x), strict=True)),
+            config, float(np.exp(weights @ best.x)), dict(zip(lay.names, map(float, x), strict=True)),
             False, bool(best.success), "utility rises without bound (the optimizer runs away and "
             "no plan meets the optimality conditions)", best.x)
-    y, mu, success = found
-    x = np.exp(y)
-    return IndividualOptimum(
-        config, float(np.exp(weights @ y)), dict(zip(comp.names, map(float, x), strict=True)),
-        True, success, "", y, _price_elasticities(config, comp, x, mu, prices),
-    )
+    return optimum(*found)
 
 
-def _price_elasticities(config: Configuration, comp: _Compiled, x: np.ndarray, mu: np.ndarray,
-                        prices: dict[str, float]) -> dict[str, float]:
-    """d log u / d log p for each traded good, by the envelope theorem.
-
-    Prices enter only the budget constraint ``1 - sum p_g d_g / (p_s s) >= 0`` (the
-    last constraint), so the derivative of the maximal log utility is its multiplier
-    times the constraint's derivative in the log price.
-    """
-    if not comp.budget:
-        return {}
-    si, buys = comp.budget
-    revenue = prices[config.sells] * x[si]
-    out = {g: -mu[-1] * prices[g] * x[j] / revenue for g, j in buys}
-    out[config.sells] = -sum(out.values())
-    return out
-
-
-def _feasible_start(model, config, comp, techs, params, values, endowment, efficiency, prices):
+def _feasible_start(model: Model, config: Configuration, lay: Layout, point: ProgrammeValues,
+                    values: dict[str, float], prices: dict[str, float]) -> np.ndarray | None:
     """A strictly feasible plan in log variables, built by a damped fixed point.
 
     Labour covers each good's fixed cost and splits the rest equally; each good's
@@ -284,13 +176,18 @@ def _feasible_start(model, config, comp, techs, params, values, endowment, effic
     """
     from inframarginal.individual import labour_of
 
+    endowment = _scalar(model, model.endowment, values)
+    efficiency = {g: _scalar(model, model.good(g).trading_efficiency, values) for g in config.buys}
+    outputs = {g: technology_functions(model, config, g)[0] for g in config.produces}
+    params = [values[p.name] for p in model.parameters]
     fixed = {g: _scalar(model, labour_of(model, config, g), values) for g in config.produces}
     spare = endowment - sum(fixed.values())
     if spare <= 0:
         return None
-    x = np.full(len(comp.names), 0.1)
-    for g, li, _, _ in comp.produced:
-        x[li] = fixed[g] + 0.999 * spare / len(comp.produced)
+    x = np.full(len(lay.names), 0.1)
+    for g, li, _, _ in lay.produced:
+        x[li] = fixed[g] + 0.999 * spare / len(lay.produced)
+
     def update(j, value, only_down):
         x[j] = min(x[j], value) if only_down else value
 
@@ -300,17 +197,17 @@ def _feasible_start(model, config, comp, techs, params, values, endowment, effic
         for iteration in range(260):
             down = iteration >= 60
             before = x.copy()
-            for g, li, gi, inputs in comp.produced:
-                output = techs[g][0]([x[li], *[x[j] for _, j in inputs]], params)
+            for g, li, gi, inputs in lay.produced:
+                output = outputs[g]([x[li], *[x[j] for _, j in inputs]], params)
                 if not output > 0 or not np.isfinite(output):
                     return None
                 update(gi, output * 0.99, down)
-            for g, src, kind, items in comp.availability:
+            for g, src, kind, items in lay.availability:
                 cap = x[src] * 0.99 if kind == "g" else efficiency[g] * x[src] * 0.99
                 for j in items:
                     update(j, 0.9 * cap / len(items), down)
-            if comp.budget:
-                si, buys = comp.budget
+            if lay.budget:
+                si, buys = lay.budget
                 revenue = prices[config.sells] * x[si]
                 for g, j in buys:
                     update(j, 0.9 * revenue / (len(buys) * prices[g]), down)
@@ -321,41 +218,39 @@ def _feasible_start(model, config, comp, techs, params, values, endowment, effic
     return np.clip(np.log(x), -BOUND + 1, BOUND - 1)
 
 
-def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, steps: int = 30):
+def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, second, steps: int = 30):
     """Refine an SLSQP solution by Newton's method on the KKT conditions.
 
     SLSQP stops on a small change of the objective, which leaves the decision
     variables accurate to about the square root of its tolerance; every constraint
     binds at the optimum of a configuration, so a few Newton steps on
-    ``grad f = J' mu, g = 0`` make them accurate to rounding.  Returns the point, whether
-    the KKT conditions hold with positive multipliers, and the multipliers.
+    ``grad f = J' mu, g = 0`` make them accurate to rounding.  ``second(y, mu)`` gives the
+    Hessian of the Lagrangian.  Returns the point, whether the KKT conditions hold with
+    positive multipliers, and the multipliers.
     """
-    jac = jacobian(y)
-    mu, *_ = np.linalg.lstsq(jac.T, gradient, rcond=None)
+    mu, *_ = np.linalg.lstsq(jacobian(y).T, gradient, rcond=None)
     n, m = len(y), len(mu)
     converged = False
-    for iteration in range(steps):
-        jac = jacobian(y)
-        stationarity = gradient - jac.T @ mu
-        residual = np.concatenate([stationarity, constraints(y)])
-        if np.max(np.abs(residual)) < 1e-12:
-            converged = bool(np.all(mu > 0))
-            break
-        if iteration % 4 == 0:  # refresh the finite-difference Hessian now and then only
-            h = 1e-6
-            base = jac.T @ mu
-            hessian = np.column_stack([(jacobian(y + h * e).T @ mu - base) / h for e in np.eye(n)])
-        kkt = np.block([[-hessian, -jac.T], [jac, np.zeros((m, m))]])
-        try:
-            step = np.linalg.solve(kkt, -np.concatenate([stationarity, constraints(y)]))
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)):
-            break
-        largest = np.max(np.abs(step[:n]))
-        if largest > 1.0:
-            step = step / largest  # far from the solution: a bounded step
-        y, mu = y + step[:n], mu + step[n:]
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            e = second(y, mu)
+            jac, g = e.jacobian[0], e.constraints[0]
+            stationarity = gradient - jac.T @ mu
+            residual = np.concatenate([stationarity, g])
+            if np.max(np.abs(residual)) < 1e-12:
+                converged = bool(np.all(mu > 0))
+                break
+            kkt = np.block([[-e.hessian[0], -jac.T], [jac, np.zeros((m, m))]])
+            try:
+                step = np.linalg.solve(kkt, -residual)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)):
+                break
+            largest = np.max(np.abs(step[:n]))
+            if largest > 1.0:
+                step = step / largest  # far from the solution: a bounded step
+            y, mu = y + step[:n], mu + step[n:]
     return y, converged, mu
 
 
