@@ -39,6 +39,8 @@ TOLERANCE = 1e-12
 ACCEPT = 1e-10
 #: Rounds of new anchors before the points left are solved one at a time.
 ANCHOR_ROUNDS = 8
+#: Points solved together: the stacked Jacobians (points x D x D) stay within tens of MB.
+BLOCK_POINTS = 2048
 
 
 class _System:
@@ -188,6 +190,10 @@ def numeric_structure_grid(model: Model, structure: Structure, points: dict[str,
     """
     names = [p.name for p in model.parameters]
     npts = len(next(iter(points.values())))
+    if npts > BLOCK_POINTS:
+        blocks = [numeric_structure_grid(model, structure, {k: v[i:i + BLOCK_POINTS] for k, v in points.items()},
+                                         anchor_rounds) for i in range(0, npts, BLOCK_POINTS)]
+        return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     params = [np.asarray(points[k], dtype=float) for k in names]
     num = numeraire(structure, model)
     traded = [g for g in model.good_names if g in structure.traded_goods]
