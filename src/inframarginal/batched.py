@@ -66,45 +66,95 @@ class _System:
         out[:, self.price_columns] = lp
         return out
 
-    def evaluate(self, z: np.ndarray, values: list[ProgrammeValues]):
-        """The residual (N, D) and its Jacobian (N, D, D)."""
-        npts = len(z)
+    def residual(self, z: np.ndarray, values: list[ProgrammeValues]) -> np.ndarray:
+        """The equations at every point (N, D): stationarity and binding constraints per
+        configuration, then utility equalization log u_i - log u_0 = 0."""
         parts, lp = self.split(z)
         log_prices = self.log_prices(lp)
-        residual = np.zeros((npts, self.dimension))
-        jacobian = np.zeros((npts, self.dimension, self.dimension))
-        top, columns = self.offsets[-1], self.price_columns
-        n0 = self.programmes[0].size[0]
+        out = np.empty((len(z), self.dimension))
+        top = self.offsets[-1]
         for i, (c, v, (y, mu), o) in enumerate(zip(self.programmes, values, parts, self.offsets, strict=False)):
             n, m = c.size
+            e = evaluate(c, v, y, log_prices)
+            out[:, o:o + n] = -v.weights - np.einsum("nmj,nm->nj", e.jacobian, mu)
+            out[:, o + n:o + n + m] = e.constraints
+            if i:
+                out[:, top + i - 1] = _dot(v.weights, y) - _dot(values[0].weights, parts[0][0])
+        return out
+
+    def newton_step(self, z: np.ndarray, residual: np.ndarray, values: list[ProgrammeValues]) -> np.ndarray:
+        """The Newton step at every point, by blocks.
+
+        Each configuration's KKT block K_c = [[-H, -J'], [J, 0]] couples to the others only
+        through the log prices: solve K_c [a_c, G_c] = [-r_c, B_c] (B_c: the price columns),
+        so that its step is a_c - G_c dlp, then the small system of utility equalization
+        for dlp.  Rows of NaN where a block is singular.
+        """
+        parts, lp = self.split(z)
+        log_prices = self.log_prices(lp)
+        npts, prices, columns = len(z), len(self.unknown), self.price_columns
+        solved = []
+        for c, v, (y, mu), o in zip(self.programmes, values, parts, self.offsets, strict=False):
+            n, m = c.size
             e = evaluate(c, v, y, log_prices, mu)
-            sy, sm = slice(o, o + n), slice(o + n, o + n + m)
-            residual[:, sy] = -v.weights - np.einsum("nmj,nm->nj", e.jacobian, mu)
-            residual[:, sm] = e.constraints
-            jacobian[:, sy, sy] = -e.hessian
-            jacobian[:, sy, sm] = -e.jacobian.transpose(0, 2, 1)
-            jacobian[:, sy, top:] = -e.stationarity_price[:, :, columns]
-            jacobian[:, sm, sy] = e.jacobian
-            jacobian[:, sm, top:] = e.constraint_price[:, :, columns]
-            if i:  # utility equalization: log u_i - log u_0 = 0
-                row = top + i - 1
-                residual[:, row] = np.einsum("nj,nj->n", v.weights, y) - np.einsum(
-                    "nj,nj->n", values[0].weights, parts[0][0])
-                jacobian[:, row, sy] = v.weights
-                jacobian[:, row, :n0] = -values[0].weights
-        return residual, jacobian
+            kkt = np.zeros((npts, n + m, n + m))
+            kkt[:, :n, :n] = -e.hessian
+            kkt[:, :n, n:] = -e.jacobian.transpose(0, 2, 1)
+            kkt[:, n:, :n] = e.jacobian
+            rhs = np.empty((npts, n + m, 1 + prices))
+            rhs[:, :, 0] = -residual[:, o:o + n + m]
+            rhs[:, :n, 1:] = e.stationarity_price[:, :, columns]  # -(-dstat): moved to the right
+            rhs[:, n:, 1:] = -e.constraint_price[:, :, columns]
+            solved.append(_solve(kkt, rhs))
+        step = np.empty((npts, self.dimension))
+        dlp = np.zeros((npts, prices))
+        if prices:
+            # row i: w_i . dy_i - w_0 . dy_0 = -r_ue_i, with dy_c = a_c + G_c dlp (G_c: the
+            # solved price columns, already carrying the minus sign)
+            w0, n0 = values[0].weights, self.programmes[0].size[0]
+            matrix = np.empty((npts, prices, prices))
+            rhs = np.empty((npts, prices))
+            for i in range(1, len(self.programmes)):
+                n = self.programmes[i].size[0]
+                wi, si, s0 = values[i].weights, solved[i], solved[0]
+                matrix[:, i - 1] = np.einsum("nj,njq->nq", wi, si[:, :n, 1:]) - np.einsum("nj,njq->nq", w0, s0[:, :n0, 1:])
+                rhs[:, i - 1] = -residual[:, self.offsets[-1] + i - 1] - _dot(wi, si[:, :n, 0]) + _dot(w0, s0[:, :n0, 0])
+            dlp = _solve(matrix, rhs[..., None])[..., 0]
+            step[:, self.offsets[-1]:] = dlp
+        for c, o, sol in zip(self.programmes, self.offsets, solved, strict=False):
+            size = sum(c.size)
+            step[:, o:o + size] = sol[:, :, 0] + np.einsum("njq,nq->nj", sol[:, :, 1:], dlp)
+        return step
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("nj,nj->n", a, b)
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched solve; NaN rows for the points whose matrix is singular."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        out = np.full(b.shape, np.nan)
+        for i in range(len(a)):
+            try:
+                out[i] = np.linalg.solve(a[i], b[i])
+            except np.linalg.LinAlgError:
+                pass
+        return out
 
 
 def _newton(system: _System, z: np.ndarray, data: list[ProgrammeValues], steps: int = 60) -> tuple[np.ndarray, np.ndarray]:
     """Damped Newton's method from ``z`` at every point; returns the roots and where they converged."""
     with np.errstate(all="ignore"):
-        residual, jacobian = system.evaluate(z, data)
+        residual = system.residual(z, data)
         merit = np.max(np.abs(residual), axis=1)
         merit[~np.isfinite(merit)] = np.inf
         active = merit > TOLERANCE
         stalled = np.zeros(len(z), dtype=bool)
         bounded = np.ones(len(z), dtype=bool)
-        variables = np.zeros(system.dimension, dtype=bool)
+        variables = np.zeros(system.dimension, dtype=bool)  # log quantities and log prices
         for c, o in zip(system.programmes, system.offsets, strict=False):
             variables[o:o + c.size[0]] = True
         variables[system.offsets[-1]:] = True
@@ -112,26 +162,23 @@ def _newton(system: _System, z: np.ndarray, data: list[ProgrammeValues], steps: 
             index = np.flatnonzero(active)
             if not index.size:
                 break
-            try:
-                step = np.linalg.solve(jacobian[index], -residual[index][..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                step = np.stack([_solve_or_nan(a, -r) for a, r in zip(jacobian[index], residual[index], strict=True)])
+            sub = [d.subset(index) for d in data]
+            step = system.newton_step(z[index], residual[index], sub)
             finite = np.all(np.isfinite(step), axis=1)
             largest = np.max(np.abs(step[:, variables]), axis=1, initial=0.0)
             step /= np.maximum(largest, 1.0)[:, None]  # far from the root: bounded steps in logs
-            pending, length = index[finite], np.ones(int(finite.sum()))
-            step = step[finite]
             stalled[index[~finite]] = True
-            for _ in range(30):
+            pending, step = index[finite], step[finite]
+            length = np.ones(len(pending))
+            for _ in range(30):  # backtracking until the largest residual falls
                 if not pending.size:
                     break
                 trial = z[pending] + length[:, None] * step
-                sub = [d.subset(pending) for d in data]
-                r, j = system.evaluate(trial, sub)
+                r = system.residual(trial, [d.subset(pending) for d in data])
                 m = np.max(np.abs(r), axis=1)
                 better = np.isfinite(m) & (m < merit[pending])
                 accepted = pending[better]
-                z[accepted], residual[accepted], jacobian[accepted], merit[accepted] = trial[better], r[better], j[better], m[better]
+                z[accepted], residual[accepted], merit[accepted] = trial[better], r[better], m[better]
                 pending, length, step = pending[~better], length[~better] / 2, step[~better]
             stalled[pending] = True
             bounded &= np.all(np.abs(z[:, variables]) < BOUND, axis=1)
@@ -141,13 +188,6 @@ def _newton(system: _System, z: np.ndarray, data: list[ProgrammeValues], steps: 
         n, m = c.size
         converged &= np.all(z[:, o + n:o + n + m] > 0, axis=1)  # a KKT point with positive multipliers
     return z, converged
-
-
-def _solve_or_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        return np.full_like(b, np.nan)
 
 
 def _anchor_start(system: _System, result, data: list[ProgrammeValues]) -> np.ndarray | None:
