@@ -352,18 +352,20 @@ JAX_CHECK_POINTS = 2000
 JAX_TIE = 1e-4
 
 
-_JAX_FUNCTIONS: dict[tuple[int, tuple[bool, ...]], Callable] = {}
+_JAX_FUNCTIONS: dict[tuple[int, tuple[bool, ...], bool], Callable] = {}
 
 
-def _jax_function(kernel: GridKernel, split: tuple[bool, ...]):
-    """A jitted JAX function: axis arrays and constants -> index of the general equilibrium (-1: none)."""
-    key = (id(kernel), split)  # kernels live in grid_kernel's cache: their ids are stable
+def _jax_function(kernel: GridKernel, split: tuple[bool, ...], incomes: bool = False):
+    """A jitted JAX function: axis arrays and constants -> index of the general equilibrium
+    (-1: none) and, with ``incomes``, each closed-form structure's log income (NaN where its
+    corner equilibrium does not exist), stacked."""
+    key = (id(kernel), split, incomes)  # kernels live in grid_kernel's cache: their ids are stable
     if key not in _JAX_FUNCTIONS:
-        _JAX_FUNCTIONS[key] = _make_jax_function(kernel, split)
+        _JAX_FUNCTIONS[key] = _make_jax_function(kernel, split, incomes)
     return _JAX_FUNCTIONS[key]
 
 
-def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...]):
+def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...], with_incomes: bool):
     import jax
     import jax.numpy as jnp
 
@@ -376,6 +378,7 @@ def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...]):
         best = jnp.full(shape, -jnp.inf, dtype=jnp.float32)
         code = jnp.full(shape, -1, dtype=jnp.int16)
         positions = {v: 0 for v in functions}
+        incomes = []
         for s, (k, variant) in enumerate(zip(kernel.structures, split, strict=True)):
             if not k.closed:
                 continue
@@ -391,18 +394,22 @@ def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...]):
             better = ok & (income > best)
             best = jnp.where(better, income, best)
             code = jnp.where(better, jnp.int16(s), code)
-        return code
+            if with_incomes:
+                incomes.append(jnp.broadcast_to(jnp.where(ok, income, jnp.nan), shape))
+        return (code, jnp.stack(incomes)) if with_incomes else code
 
     return jax.jit(run)
 
 
-def jax_general_equilibrium(bound: BoundKernel, values: Sequence[np.ndarray]) -> np.ndarray:
+def jax_general_equilibrium(bound: BoundKernel, values: Sequence[np.ndarray], incomes: bool = False):
     """Index of the general equilibrium over the open mesh of ``values``, in float32 with JAX.
 
     Runs on JAX's default device (a GPU when one is present).  A sample of points is
     checked against the float64 NumPy kernel: a different choice is accepted only at a
     near tie of log incomes (within ``JAX_TIE``); otherwise :class:`BackendError`.
-    Structures without closed form are left to the caller.
+    Structures without closed form are left to the caller.  With ``incomes``, also returns
+    a list with each structure's float32 log income (NaN where it does not exist; ``None``
+    for structures without closed form).
     """
     import jax.numpy as jnp
 
@@ -411,9 +418,13 @@ def jax_general_equilibrium(bound: BoundKernel, values: Sequence[np.ndarray]) ->
     mesh = [jnp.asarray(np.asarray(v, dtype=np.float32).reshape([-1 if j == i else 1 for j in range(n)]))
             for i, v in enumerate(values)]
     constants = [jnp.float32(c) for c in bound.constants]
-    code = np.asarray(_jax_function(bound.kernel, bound.split)(*mesh, *constants))
+    result = _jax_function(bound.kernel, bound.split, incomes)(*mesh, *constants)
+    code = np.asarray(result[0] if incomes else result)
     _check_float32(bound, values, code)
-    return code
+    if not incomes:
+        return code
+    stacked = iter(np.asarray(result[1], dtype=float))
+    return code, [next(stacked) if k.closed else None for k in bound.structures]
 
 
 def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.ndarray) -> None:

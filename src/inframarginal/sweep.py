@@ -330,18 +330,21 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     kernel = grid.kernel
     shape = tuple(len(v) for v in values)
     numeric = [i for i, k in enumerate(kernel.structures) if not k.closed]
-    codes = None
-    if backend == "jax":
+    codes = jax_incomes = None
+    if backend == "jax":  # the structures' incomes and the choice among them on JAX's device
         from inframarginal.backends import jax_general_equilibrium
 
-        codes = jax_general_equilibrium(kernel, values)
+        codes, jax_incomes = jax_general_equilibrium(kernel, values, incomes=True)
     # Blocks of about BLOCK_POINTS points along the first axis keep temporaries in cache.
     rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
     blocks = [slice(r0, min(shape[0], r0 + rows)) for r0 in range(0, shape[0], rows)]
     income, exists = out["per_capita_real_income"], out["exists"]
     for block in blocks:
-        mesh = _mesh([values[0][block], *values[1:]])
-        incomes, flags = kernel.log_incomes(*mesh)
+        if jax_incomes is None:
+            incomes, flags = kernel.log_incomes(*_mesh([values[0][block], *values[1:]]))
+        else:
+            incomes = [None if a is None else a[block] for a in jax_incomes]
+            flags = [None if a is None else np.isfinite(a) for a in incomes]
         for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
             if inc is None:
                 continue

@@ -96,6 +96,10 @@ def test_jax_backend_matches_numpy():
     a = model.sweep(axes, backend="jax")
     b = model.sweep(axes, backend="numpy")
     assert (a.general_equilibrium.values == b.general_equilibrium.values).all()
+    # the structures' incomes come from the device in float32
+    assert (a.exists.values == b.exists.values).all()
+    np.testing.assert_allclose(a.per_capita_real_income.values, b.per_capita_real_income.values, rtol=1e-5)
+    np.testing.assert_allclose(a.price.values, b.price.values, rtol=1e-12)  # the details stay float64
 
 
 def test_numpy_backend_does_not_import_jax():
