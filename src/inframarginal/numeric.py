@@ -58,6 +58,7 @@ class IndividualOptimum:
     message: str = ""
     log_solution: np.ndarray | None = None
     price_elasticities: dict[str, float] | None = None
+    too_poor: bool = False  # no plan found, and the optimizer's runs shrink every quantity
 
 
 def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
@@ -66,7 +67,7 @@ def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
 
 def individual_optimum(
     model: Model, config: Configuration, values: dict[str, float], prices: dict[str, float],
-    start: np.ndarray | None = None,
+    start: np.ndarray | None = None, thorough: bool = True,
 ) -> IndividualOptimum:
     """Solve a person's problem in ``config`` numerically at parameter ``values`` and ``prices``.
 
@@ -80,6 +81,9 @@ def individual_optimum(
         Prices of (at least) the goods the configuration trades.
     start : array, optional
         Logarithms of the decision variables to start from (a previous solution).
+    thorough : bool
+        Where no SLSQP run finds a plan, try an interior-point method from a constructed
+        feasible plan too (slow; searches over prices turn it off).
     """
     programme = primal_programme(model, config)
     lay = programme.layout
@@ -122,7 +126,7 @@ def individual_optimum(
             return optimum(y, mu, True)
 
     def attempts():
-        slsqp = {"maxiter": 500, "ftol": 1e-10}
+        slsqp = {"maxiter": 200, "ftol": 1e-10}
         yield "SLSQP", np.full(n, np.log(0.2)), slsqp
         # a constructed feasible plan, for problems whose scales defeat a generic start
         feasible = _feasible_start(model, config, lay, point, values, prices)
@@ -131,14 +135,14 @@ def individual_optimum(
         for y0 in (feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))):
             if y0 is not None:
                 yield "SLSQP", y0, slsqp
-        if best is None and feasible is not None:
+        if thorough and best is None and feasible is not None:
             # SLSQP's steps can leave the region where the technologies are defined and
             # never come back; an interior-point method stays inside (slower, so last).
-            yield "trust-constr", feasible, {"maxiter": 3000, "gtol": 1e-12, "xtol": 1e-14}
+            yield "trust-constr", feasible, {"maxiter": 1000, "gtol": 1e-12, "xtol": 1e-14}
 
     # An optimum satisfies the KKT conditions with positive multipliers (every constraint
     # binds); where no start leads to a plan that meets them, the optimizer was running away.
-    best, found = None, None
+    best, found, shrinking = None, None, False
     for method, y0, options in attempts():
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # trial steps may overflow; quasi-Newton updates may be skipped
@@ -146,16 +150,22 @@ def individual_optimum(
                 objective, y0, jac=True, method=method, bounds=[(-BOUND, BOUND)] * n,
                 constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}], options=options,
             )
-        if not np.all(constraints(result.x) > -1e-8):
+        # a run to the edge of the box is utility rising without bound, even where the last
+        # steps left the constraints slightly unmet
+        runaway = np.max(result.x) >= BOUND - 1e-6 and np.all(constraints(result.x) > -1e-3)
+        shrinking |= bool(result.fun > 0 and np.min(result.x) <= -BOUND + 1e-6)
+        if not (runaway or np.all(constraints(result.x) > -1e-8)):
             continue
         if best is None or result.fun < best.fun - 1e-12:
             best = result
+        if runaway:
+            continue
         y, kkt, mu = _polish(result.x, -weights, constraints, jacobian, second)
         if kkt and np.all(constraints(y) > -1e-12):
             found = (y, mu, bool(result.success))
             break
     if best is None:
-        return IndividualOptimum(config, 0.0, {}, True, False, NO_PLAN)
+        return IndividualOptimum(config, 0.0, {}, True, False, NO_PLAN, too_poor=shrinking)
     if found is None:
         x = np.exp(best.x)
         return IndividualOptimum(
@@ -254,6 +264,59 @@ def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, second, 
     return y, converged, mu
 
 
+def _viable_log_prices(model: Model, structure: Structure, values: dict[str, float], unknown: list[str],
+                       prices_of, lp: np.ndarray, rounds: int = 2) -> np.ndarray | None:
+    """Log prices at which every person of the structure has an optimal plan, or None.
+
+    A person whose every plan shrinks to nothing is too poor at these prices: raise the
+    price of what they sell relative to what they buy (doubling steps) until they have a
+    plan or become unboundedly rich, then bisect between the two.  Near a technology with
+    constant returns (beta close to 1 in the seed model) the window of such prices is
+    narrow: the scale of the optimal plan is a high power of the terms of trade.
+    """
+
+    def status(config: Configuration, trial: np.ndarray) -> int:
+        """0: a plan; -1: too poor; 1: otherwise (unbounded, or no plan)."""
+        o = individual_optimum(model, config, values, prices_of(trial), thorough=False)
+        return 0 if o.bounded and o.values else (-1 if o.too_poor or (not o.bounded and o.utility < 1.0) else 1)
+
+    for _ in range(rounds):
+        states = {c: status(c, lp) for c in structure.configurations}
+        if all(v == 0 for v in states.values()):
+            return lp
+        config = next((c for c, v in states.items() if v == -1), None)
+        if config is None:
+            return None
+        if config.sells in unknown:  # its own price up, or (it sells the numeraire) what it buys down
+            direction = np.array([1.0 if g == config.sells else 0.0 for g in unknown])
+        else:
+            direction = np.array([-1.0 if g in config.buys else 0.0 for g in unknown])
+        if not direction.any():
+            return None
+        poor, found = 0.0, None
+        for k in range(7):
+            t = 0.25 * 2**k
+            s = status(config, lp + t * direction)
+            if s == 0:
+                found = t
+            elif s == 1:  # the window lies between the last two steps
+                rich = t
+                for _ in range(12):
+                    mid = (poor + rich) / 2
+                    s = status(config, lp + mid * direction)
+                    if s == 0:
+                        found = mid
+                        break
+                    poor, rich = (mid, rich) if s == -1 else (poor, mid)
+            if s != -1:
+                break
+            poor = t
+        if found is None:
+            return None
+        lp = lp + found * direction
+    return None
+
+
 def _starting_log_prices(unknowns: int, reach: tuple[float, ...] = (-6.0, -3.0, 0.0, 3.0, 6.0),
                          most: int = 40) -> list[np.ndarray]:
     """Log relative prices to start utility equalization from, nearest to equal prices first."""
@@ -292,18 +355,18 @@ def numeric_corner_equilibrium(
 
     warm: dict[int, np.ndarray] = {}
 
-    def solve_all(lp):
+    def solve_all(lp, thorough=True):
         optima = []
         for i, c in enumerate(configs):
-            o = individual_optimum(model, c, values, prices_of(lp), warm.get(i))
+            o = individual_optimum(model, c, values, prices_of(lp), warm.get(i), thorough)
             if o.bounded and o.log_solution is not None:
                 warm[i] = o.log_solution
             optima.append(o)
         return optima
 
-    def equalization(lp):
+    def equalization(lp, thorough=True):
         """Residuals log u_i - log u_0, their Jacobian in the log prices, and the optima."""
-        optima = solve_all(lp)
+        optima = solve_all(lp, thorough)
         if not all(o.bounded and o.values and o.price_elasticities is not None for o in optima):
             return None, None, optima
         logs = [np.log(o.utility) for o in optima]
@@ -316,9 +379,12 @@ def numeric_corner_equilibrium(
     residual, jacobian, optima = equalization(lp) if unknown else (None, None, solve_all(lp))
     if unknown and residual is None and any(o.message == NO_PLAN for o in optima):
         # At equal prices a person may have no feasible plan within reach (an input that
-        # costs far more than its product sells for): start from other relative prices.
-        for start in _starting_log_prices(len(unknown)):
-            trial = equalization(start)
+        # costs far more than its product sells for; a plan whose scale is a high power of
+        # the terms of trade): start from other relative prices, first by moving the terms
+        # of trade of whoever is too poor, then from a grid.
+        viable = _viable_log_prices(model, structure, values, unknown, prices_of, lp)
+        for start in ([viable] if viable is not None else []) + _starting_log_prices(len(unknown)):
+            trial = equalization(start, thorough=False)
             if trial[0] is not None:
                 lp, (residual, jacobian, optima) = start, trial
                 break
