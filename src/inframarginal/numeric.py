@@ -250,7 +250,8 @@ def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, second, 
             if np.max(np.abs(residual)) < 1e-12:
                 converged = bool(np.all(mu > 0))
                 break
-            kkt = np.block([[-e.hessian[0], -jac.T], [jac, np.zeros((m, m))]])
+            kkt = np.zeros((n + m, n + m))
+            kkt[:n, :n], kkt[:n, n:], kkt[n:, :n] = -e.hessian[0], -jac.T, jac
             try:
                 step = np.linalg.solve(kkt, -residual)
             except np.linalg.LinAlgError:
