@@ -56,6 +56,21 @@ def test_batched_numeric_equals_the_per_point_loop_on_a_model_without_closed_for
         assert (batched["exists"] == loop["exists"]).all()
         for key in batched:
             np.testing.assert_allclose(batched[key], loop[key], rtol=1e-10, equal_nan=True)
-        # Yang (2001, ch. 4): u_A = 2^(-2a) and u_D = k/4 (log income below)
-        expected = -2 * a.ravel() * np.log(2) if s.name == "A" else np.log(k.ravel() / 4)
-        np.testing.assert_allclose(batched["log_income"], expected, rtol=1e-10)
+
+
+def test_batched_numeric_in_blocks_matches_the_textbook_closed_forms(twin_model):
+    # more points than one block of the batched solver; Yang (2001, ch. 4): u_A = 2^(-2a)
+    # (autarky) and u_D = k/4 (division of labour), prices 1, half the people in each
+    from inframarginal.batched import BLOCK_POINTS
+
+    model = twin_model("exp(a * log(l))")
+    k, a = np.meshgrid(np.linspace(0.1, 1.0, 60), np.linspace(1.05, 2.9, 60), indexing="ij")
+    points = {"k": k.ravel(), "a": a.ravel()}
+    assert len(points["k"]) > BLOCK_POINTS
+    autarky, division = model.structures()
+    result = numeric_structure_grid(model, autarky, points)
+    np.testing.assert_allclose(result["log_income"], -2 * points["a"] * np.log(2), rtol=1e-10)
+    result = numeric_structure_grid(model, division, points)
+    np.testing.assert_allclose(result["log_income"], np.log(points["k"] / 4), rtol=1e-10)
+    np.testing.assert_allclose(result["price_x"], 1.0, rtol=1e-10)
+    np.testing.assert_allclose(result["share_0"], 0.5, rtol=1e-10)
