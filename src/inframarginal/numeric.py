@@ -2,9 +2,10 @@
 
 Each person's problem in a configuration is solved directly (SLSQP over the
 logarithms of the decision variables, with the technologies evaluated from their
-formulas, whatever their shape); utility equalization across the configurations
-of a structure is solved for the log relative prices by a root finder; market
-clearing then gives the shares of people.  Nothing here uses the GP dual of
+formulas, whatever their shape, in the array form of :mod:`inframarginal.primal`),
+then polished by Newton's method on its KKT conditions; utility equalization across
+the configurations of a structure is solved for the log relative prices by a root
+finder; market clearing then gives the shares of people.  Nothing here uses the GP dual of
 :mod:`inframarginal.symbolic`, so agreement of the two is a real check.
 
 References
@@ -121,7 +122,7 @@ def individual_optimum(
     if start is not None:
         # From a nearby solution (the previous prices), Newton on the KKT conditions
         # alone is enough and much faster than a new SLSQP run.
-        y, converged, mu = _polish(start, -weights, constraints, jacobian, second)
+        y, converged, mu = _polish(start, -weights, jacobian, second)
         if converged and np.all(constraints(y) > -1e-12):
             return optimum(y, mu, True)
 
@@ -129,7 +130,7 @@ def individual_optimum(
         slsqp = {"maxiter": 200, "ftol": 1e-10}
         yield "SLSQP", np.full(n, np.log(0.2)), slsqp
         # a constructed feasible plan, for problems whose scales defeat a generic start
-        feasible = _feasible_start(model, config, lay, point, values, prices)
+        feasible = _feasible_start(model, config, lay, values, prices)
         if feasible is not None and not np.all(constraints(feasible) >= 0):
             feasible = None
         for y0 in (feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))):
@@ -160,7 +161,7 @@ def individual_optimum(
             best = result
         if runaway:
             continue
-        y, kkt, mu = _polish(result.x, -weights, constraints, jacobian, second)
+        y, kkt, mu = _polish(result.x, -weights, jacobian, second)
         if kkt and np.all(constraints(y) > -1e-12):
             found = (y, mu, bool(result.success))
             break
@@ -175,8 +176,8 @@ def individual_optimum(
     return optimum(*found)
 
 
-def _feasible_start(model: Model, config: Configuration, lay: Layout, point: ProgrammeValues,
-                    values: dict[str, float], prices: dict[str, float]) -> np.ndarray | None:
+def _feasible_start(model: Model, config: Configuration, lay: Layout, values: dict[str, float],
+                    prices: dict[str, float]) -> np.ndarray | None:
     """A strictly feasible plan in log variables, built by a damped fixed point.
 
     Labour covers each good's fixed cost and splits the rest equally; each good's
@@ -228,7 +229,7 @@ def _feasible_start(model: Model, config: Configuration, lay: Layout, point: Pro
     return np.clip(np.log(x), -BOUND + 1, BOUND - 1)
 
 
-def _polish(y: np.ndarray, gradient: np.ndarray, constraints, jacobian, second, steps: int = 30):
+def _polish(y: np.ndarray, gradient: np.ndarray, jacobian, second, steps: int = 30):
     """Refine an SLSQP solution by Newton's method on the KKT conditions.
 
     SLSQP stops on a small change of the objective, which leaves the decision
