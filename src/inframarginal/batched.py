@@ -5,8 +5,9 @@ optimum of a configuration every constraint binds with a positive multiplier, so
 equilibrium is a root of one square system per point: for each configuration, the KKT
 conditions of the person's problem in log variables (stationarity, binding constraints),
 and across configurations, utility equalization in the log relative prices.  Newton's
-method runs on that system for all points at once (stacked arrays, one batched linear
-solve per step, a backtracking line search per point).
+method runs on that system for all points at once (stacked arrays; per step, a batched
+solve of each configuration's KKT block and one of utility equalization for the prices;
+a backtracking line search per point).
 
 Newton needs a start near the solution.  It comes from *anchors*: points solved one at a
 time by :func:`inframarginal.numeric.numeric_corner_equilibrium` (SLSQP and the price
@@ -39,7 +40,7 @@ TOLERANCE = 1e-12
 ACCEPT = 1e-10
 #: Rounds of new anchors before the points left are solved one at a time.
 ANCHOR_ROUNDS = 8
-#: Points solved together: the stacked Jacobians (points x D x D) stay within tens of MB.
+#: Points solved together: the stacked KKT blocks stay within tens of MB.
 BLOCK_POINTS = 2048
 
 
