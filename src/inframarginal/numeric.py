@@ -111,10 +111,10 @@ def individual_optimum(
     def second(y, mu):
         return evaluate(programme, point, y[None], log_prices, mu[None])
 
-    def optimum(y, mu, success):
+    def optimum(y, mu, at_optimum, success):
         x = np.exp(y)
         # envelope theorem: d log u / d log p = sum_i mu_i dg_i/dlog p (prices enter the budget only)
-        slopes = mu @ second(y, mu).constraint_price[0]
+        slopes = mu @ at_optimum.constraint_price[0]
         elasticities = {g: float(slopes[model.good_names.index(g)]) for g in (config.sells, *config.buys) if g}
         return IndividualOptimum(config, float(np.exp(weights @ y)), dict(zip(lay.names, map(float, x), strict=True)),
                                  True, success, "", y, elasticities)
@@ -122,9 +122,9 @@ def individual_optimum(
     if start is not None:
         # From a nearby solution (the previous prices), Newton on the KKT conditions
         # alone is enough and much faster than a new SLSQP run.
-        y, converged, mu = _polish(start, -weights, jacobian, second)
-        if converged and np.all(constraints(y) > -1e-12):
-            return optimum(y, mu, True)
+        y, converged, mu, e = _polish(start, -weights, jacobian, second)
+        if converged and np.all(e.constraints[0] > -1e-12):
+            return optimum(y, mu, e, True)
 
     def attempts():
         slsqp = {"maxiter": 200, "ftol": 1e-10}
@@ -161,9 +161,9 @@ def individual_optimum(
             best = result
         if runaway:
             continue
-        y, kkt, mu = _polish(result.x, -weights, jacobian, second)
-        if kkt and np.all(constraints(y) > -1e-12):
-            found = (y, mu, bool(result.success))
+        y, kkt, mu, e = _polish(result.x, -weights, jacobian, second)
+        if kkt and np.all(e.constraints[0] > -1e-12):
+            found = (y, mu, e, bool(result.success))
             break
     if best is None:
         return IndividualOptimum(config, 0.0, {}, True, False, NO_PLAN, too_poor=shrinking)
@@ -237,11 +237,11 @@ def _polish(y: np.ndarray, gradient: np.ndarray, jacobian, second, steps: int = 
     binds at the optimum of a configuration, so a few Newton steps on
     ``grad f = J' mu, g = 0`` make them accurate to rounding.  ``second(y, mu)`` gives the
     Hessian of the Lagrangian.  Returns the point, whether the KKT conditions hold with
-    positive multipliers, and the multipliers.
+    positive multipliers, the multipliers and the evaluation at the point (where converged).
     """
     mu, *_ = np.linalg.lstsq(jacobian(y).T, gradient, rcond=None)
     n, m = len(y), len(mu)
-    converged = False
+    converged, e = False, None
     with np.errstate(all="ignore"):
         for _ in range(steps):
             e = second(y, mu)
@@ -263,7 +263,7 @@ def _polish(y: np.ndarray, gradient: np.ndarray, jacobian, second, steps: int = 
             if largest > 1.0:
                 step = step / largest  # far from the solution: a bounded step
             y, mu = y + step[:n], mu + step[n:]
-    return y, converged, mu
+    return y, converged, mu, e
 
 
 def _viable_log_prices(model: Model, structure: Structure, values: dict[str, float], unknown: list[str],
