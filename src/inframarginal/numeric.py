@@ -133,6 +133,8 @@ def individual_optimum(
         feasible = _feasible_start(model, config, lay, values, prices)
         if feasible is not None and not np.all(constraints(feasible) >= 0):
             feasible = None
+        if feasible is None and escaped:
+            return  # no plan to start from, and the run heads for unbounded quantities
         for y0 in (feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))):
             if y0 is not None:
                 yield "SLSQP", y0, slsqp
@@ -143,7 +145,7 @@ def individual_optimum(
 
     # An optimum satisfies the KKT conditions with positive multipliers (every constraint
     # binds); where no start leads to a plan that meets them, the optimizer was running away.
-    best, found, shrinking = None, None, False
+    best, found, shrinking, escaped = None, None, False, False
     for method, y0, options in attempts():
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # trial steps may overflow; quasi-Newton updates may be skipped
@@ -153,7 +155,9 @@ def individual_optimum(
             )
         # a run to the edge of the box is utility rising without bound, even where the last
         # steps left the constraints slightly unmet
-        runaway = np.max(result.x) >= BOUND - 1e-6 and np.all(constraints(result.x) > -1e-3)
+        at_edge = bool(np.max(result.x) >= BOUND - 1e-6)
+        escaped |= at_edge
+        runaway = at_edge and np.all(constraints(result.x) > -1e-3)
         shrinking |= bool(result.fun > 0 and np.min(result.x) <= -BOUND + 1e-6)
         if not (runaway or np.all(constraints(result.x) > -1e-8)):
             continue
