@@ -38,18 +38,14 @@ from inframarginal.sweep import make_grid, sweep  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 
-NUMERIC_TWIN = {
-    "model": {"name": "twin-numeric"},
-    "parameters": {
-        "k": {"default": 0.5, "domain": "(0, 1]", "description": "trading efficiency"},
-        "a": {"default": 1.5, "domain": "(1, 3)", "description": "economies of specialization"},
-    },
-    "goods": {"x": {"trading_efficiency": "k"}, "y": {"trading_efficiency": "k"}},
-    "utility": {"weights": {"x": 1, "y": 1}},
-    # exp(a log l) = l^a, not recognised as a power form: no closed form, numeric path
-    "technologies": {"x": [{"output": "exp(a * log(l))"}], "y": [{"output": "exp(a * log(l))"}]},
-    "structures": {"A": ["(xy)"], "D": ["(x/y)", "(y/x)"]},
-}
+
+def numeric_twin():
+    """The built-in yang-2001-specialization with x = exp(a log l): the same function as l**a,
+    not recognised as a power form, so every structure is solved by the numeric path."""
+    spec = dict(im.load_model("yang-2001-specialization").spec)
+    output = [{"output": "exp(a * log(l))"}]
+    spec.update(model={"name": "twin-numeric"}, technologies={"x": output, "y": output})
+    return im.build_model(spec)
 
 
 def per_point_numeric(model, points: list[dict[str, float]]) -> float:
@@ -129,7 +125,7 @@ def bench_batched_numeric(seed) -> None:
     from inframarginal.batched import numeric_structure_grid
 
     rng = np.random.default_rng(0)
-    cases = [("model without closed forms, 2 structures", im.build_model(NUMERIC_TWIN),
+    cases = [("model without closed forms, 2 structures", numeric_twin(),
               {"k": (0.1, 1.0), "a": (1.05, 2.9)}, 5_000 if QUICK else 20_000),
              ("seed model solved numerically, 7 structures", seed,
               {"K": (0.1, 1.0), "t": (0.0, 0.9), "alpha": (0.2, 0.8), "F": (0.01, 0.3)}, 1_000 if QUICK else 4_000)]
@@ -156,7 +152,7 @@ def bench_batched_numeric(seed) -> None:
 def bench_dask() -> None:
     from inframarginal.distributed import local_cluster, sweep_to_zarr
 
-    model = im.build_model(NUMERIC_TWIN)
+    model = numeric_twin()
     n = 150 if QUICK else 700
     axes = {"k": np.linspace(0.1, 1, n), "a": np.linspace(1.05, 2.9, n)}
     chunk = n * n // 24

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from inframarginal.configurations import Structure
+from inframarginal.configurations import Structure, traded_goods
 from inframarginal.model import Model
-from inframarginal.numeric import BOUND, numeric_corner_equilibrium
+from inframarginal.numeric import BOUND, market_clearing_shares, numeric_corner_equilibrium
 from inframarginal.primal import PrimalProgramme, ProgrammeValues, evaluate, primal_programme
 from inframarginal.symbolic import numeraire
 
@@ -53,6 +53,10 @@ class _System:
         self.price_columns = [model.good_names.index(g) for g in unknown]
         self.offsets = np.cumsum([0, *(sum(c.size) for c in programmes)])
         self.dimension = int(self.offsets[-1]) + len(unknown)
+        self.logs = np.zeros(self.dimension, dtype=bool)  # log quantities and log prices (not multipliers)
+        for c, o in zip(programmes, self.offsets, strict=False):
+            self.logs[o:o + c.size[0]] = True
+        self.logs[self.offsets[-1]:] = True
 
     def split(self, z: np.ndarray):
         parts = []
@@ -155,10 +159,7 @@ def _newton(system: _System, z: np.ndarray, data: list[ProgrammeValues], steps: 
         active = merit > TOLERANCE
         stalled = np.zeros(len(z), dtype=bool)
         bounded = np.ones(len(z), dtype=bool)
-        variables = np.zeros(system.dimension, dtype=bool)  # log quantities and log prices
-        for c, o in zip(system.programmes, system.offsets, strict=False):
-            variables[o:o + c.size[0]] = True
-        variables[system.offsets[-1]:] = True
+        variables = system.logs
         for _ in range(steps):
             index = np.flatnonzero(active)
             if not index.size:
@@ -191,20 +192,13 @@ def _newton(system: _System, z: np.ndarray, data: list[ProgrammeValues], steps: 
     return z, converged
 
 
-def _anchor_start(system: _System, result, data: list[ProgrammeValues]) -> np.ndarray | None:
-    """The unknowns of a per-point solution (multipliers by least squares from stationarity)."""
-    z = np.zeros((1, system.dimension))
+def _anchor_start(system: _System, result) -> np.ndarray:
+    """The unknowns of a per-point solution: each person's plan and multipliers, the log prices."""
+    z = np.zeros(system.dimension)
     for c, o, opt in zip(system.programmes, system.offsets, result.optima, strict=False):
-        if opt.log_solution is None:
-            return None
-        n, _ = c.size
-        z[0, o:o + n] = opt.log_solution
-    z[0, system.offsets[-1]:] = [np.log(result.prices[g]) for g in system.unknown]
-    parts, lp = system.split(z)
-    for c, d, (y, _), o in zip(system.programmes, data, parts, system.offsets, strict=False):
         n, m = c.size
-        jac = evaluate(c, d, y, system.log_prices(lp)).jacobian[0]
-        z[0, o + n:o + n + m] = np.linalg.lstsq(jac.T, -d.weights[0], rcond=None)[0]
+        z[o:o + n], z[o + n:o + n + m] = opt.log_solution, opt.multipliers
+    z[system.offsets[-1]:] = [np.log(result.prices[g]) for g in system.unknown]
     return z
 
 
@@ -237,7 +231,7 @@ def numeric_structure_grid(model: Model, structure: Structure, points: dict[str,
         return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     params = [np.asarray(points[k], dtype=float) for k in names]
     num = numeraire(structure, model)
-    traded = [g for g in model.good_names if g in structure.traded_goods]
+    traded = traded_goods(structure, model)
     unknown = tuple(g for g in traded if g != num)
     configs = structure.configurations
     out = {"log_income": np.full(npts, np.nan), "exists": np.zeros(npts, dtype=bool)}
@@ -277,12 +271,10 @@ def numeric_structure_grid(model: Model, structure: Structure, points: dict[str,
         i = int(np.flatnonzero(left)[0])
         left[i] = False
         result = one_at_a_time(i)
-        if not (result.exists and all(o.log_solution is not None for o in result.optima)):
+        if not result.exists:
             continue
-        start = _anchor_start(system, result, [d.subset(np.array([i])) for d in data])
-        if start is None:
-            continue
-        anchors.append((scaled[i], start[0]))
+        start = _anchor_start(system, result)
+        anchors.append((scaled[i], start))
         index = np.flatnonzero(left)
         positions = np.stack([a for a, _ in anchors])
         nearest = np.argmin(((scaled[index, None, :] - positions[None]) ** 2).sum(axis=2), axis=1)
@@ -290,38 +282,32 @@ def numeric_structure_grid(model: Model, structure: Structure, points: dict[str,
         if not index.size:
             continue
         tried[index] = len(anchors) - 1
-        z = np.repeat(start, len(index), axis=0)
+        z = np.repeat(start[None], len(index), axis=0)
         z, converged = _newton(system, z, [d.subset(index) for d in data])
         done = index[converged]
-        _store(system, cs, [d.subset(done) for d in data], z[converged], done, traded, unknown, out)
+        _store(system, [d.subset(done) for d in data], z[converged], done, traded, out)
         left[done] = False
     for i in np.flatnonzero(left):
         one_at_a_time(int(i))
     return out
 
 
-def _store(system: _System, cs: list[PrimalProgramme], data: list[ProgrammeValues], z: np.ndarray, index: np.ndarray,
-           traded: list[str], unknown: tuple[str, ...], out: dict[str, np.ndarray]) -> None:
+def _store(system: _System, data: list[ProgrammeValues], z: np.ndarray, index: np.ndarray,
+           traded: list[str], out: dict[str, np.ndarray]) -> None:
     """Market clearing for the shares of people, then the results of converged points."""
     if not index.size:
         return
+    cs, unknown = system.programmes, system.unknown
     parts, lp = system.split(z)
-    rows = [np.ones((len(z), len(cs)))]
-    for g in traded:
-        columns = []
-        for c, (y, _) in zip(cs, parts, strict=True):
-            flow = np.zeros(len(z))
-            names = c.layout.names
+    flows = np.zeros((len(z), len(traded), len(cs)))  # sales minus purchases
+    for j, (c, (y, _)) in enumerate(zip(cs, parts, strict=True)):
+        names = c.layout.names
+        for gi, g in enumerate(traded):
             if f"s_{g}" in names:
-                flow += np.exp(y[:, names.index(f"s_{g}")])
+                flows[:, gi, j] += np.exp(y[:, names.index(f"s_{g}")])
             if f"d_{g}" in names:
-                flow -= np.exp(y[:, names.index(f"d_{g}")])
-            columns.append(flow)
-        rows.append(np.column_stack(columns))
-    a = np.stack(rows, axis=1)  # (N, 1 + goods, configurations)
-    rhs = np.zeros(a.shape[1])
-    rhs[0] = 1.0
-    shares = np.linalg.pinv(a) @ rhs
+                flows[:, gi, j] -= np.exp(y[:, names.index(f"d_{g}")])
+    shares = market_clearing_shares(flows)
     exists = np.all(shares > 0, axis=1)
     out["exists"][index] = exists
     income = np.einsum("nj,nj->n", data[0].weights, parts[0][0])

@@ -18,6 +18,7 @@ import sympy as sp
 from inframarginal.configurations import Configuration, Structure
 from inframarginal.individual import labour_of, log_price_symbol
 from inframarginal.model import Model
+from inframarginal.primal import parameter_function
 from inframarginal.symbolic import (
     ConfigurationClosedForm,
     cached_configuration_closed_form,
@@ -28,6 +29,8 @@ Function = Callable[..., np.ndarray]
 
 
 def _lambdify(model: Model, expr: sp.Expr, extra: tuple[sp.Symbol, ...] = ()) -> Function:
+    if not extra:
+        return parameter_function(model, sp.sympify(expr))
     expr = sp.sympify(expr).xreplace(model.derived_substitution())
     args = [p.symbol for p in model.parameters] + list(extra)
     return sp.lambdify(args, expr, modules="numpy")

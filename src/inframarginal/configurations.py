@@ -250,6 +250,11 @@ def studied_structures(model: Model) -> tuple[Structure, ...]:
     return named_structures(model) or enumerate_structures(model)
 
 
+def traded_goods(structure: Structure, model: Model) -> list[str]:
+    """The goods traded in ``structure``, in the model's order of goods."""
+    return [g for g in model.good_names if g in structure.traded_goods]
+
+
 def find_structure(model: Model, name: str) -> Structure:
     """A structure by its name (named or enumerated)."""
     for s in (*named_structures(model), *enumerate_structures(model)):

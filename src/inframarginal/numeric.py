@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from inframarginal.configurations import Configuration, Structure
+from inframarginal.configurations import Configuration, Structure, traded_goods
 from inframarginal.model import Model
 from inframarginal.primal import (
     Layout,
@@ -59,7 +59,12 @@ class IndividualOptimum:
     message: str = ""
     log_solution: np.ndarray | None = None
     price_elasticities: dict[str, float] | None = None
+    multipliers: np.ndarray | None = None  # of the constraints (primal.evaluate's order)
     too_poor: bool = False  # no plan found, and the optimizer's runs shrink every quantity
+
+
+def _point(model: Model, programme, values: dict[str, float]) -> ProgrammeValues:
+    return ProgrammeValues(model, programme, [np.array([values[p.name]]) for p in model.parameters])
 
 
 def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
@@ -68,7 +73,7 @@ def _scalar(model: Model, expr: sp.Expr, values: dict[str, float]) -> float:
 
 def individual_optimum(
     model: Model, config: Configuration, values: dict[str, float], prices: dict[str, float],
-    start: np.ndarray | None = None, thorough: bool = True,
+    start: np.ndarray | None = None, thorough: bool = True, point: ProgrammeValues | None = None,
 ) -> IndividualOptimum:
     """Solve a person's problem in ``config`` numerically at parameter ``values`` and ``prices``.
 
@@ -85,11 +90,14 @@ def individual_optimum(
     thorough : bool
         Where no SLSQP run finds a plan, try an interior-point method from a constructed
         feasible plan too (slow; searches over prices turn it off).
+    point : ProgrammeValues, optional
+        The programme's parameter arrays at ``values`` (they do not depend on prices).
     """
     programme = primal_programme(model, config)
     lay = programme.layout
     n = len(lay.names)
-    point = ProgrammeValues(model, programme, [np.array([values[p.name]]) for p in model.parameters])
+    if point is None:
+        point = _point(model, programme, values)
     log_prices = np.log([[prices.get(g, 1.0) for g in model.good_names]])
     weights = point.weights[0]
     last: list = [None, None]
@@ -117,7 +125,7 @@ def individual_optimum(
         slopes = mu @ at_optimum.constraint_price[0]
         elasticities = {g: float(slopes[model.good_names.index(g)]) for g in (config.sells, *config.buys) if g}
         return IndividualOptimum(config, float(np.exp(weights @ y)), dict(zip(lay.names, map(float, x), strict=True)),
-                                 True, success, "", y, elasticities)
+                                 True, success, "", y, elasticities, mu)
 
     if start is not None:
         # From a nearby solution (the previous prices), Newton on the KKT conditions
@@ -271,7 +279,8 @@ def _polish(y: np.ndarray, gradient: np.ndarray, jacobian, second, steps: int = 
 
 
 def _viable_log_prices(model: Model, structure: Structure, values: dict[str, float], unknown: list[str],
-                       prices_of, lp: np.ndarray, rounds: int = 2) -> np.ndarray | None:
+                       prices_of, lp: np.ndarray, optima: list[IndividualOptimum],
+                       rounds: int = 2) -> np.ndarray | None:
     """Log prices at which every person of the structure has an optimal plan, or None.
 
     A person whose every plan shrinks to nothing is too poor at these prices: raise the
@@ -279,15 +288,16 @@ def _viable_log_prices(model: Model, structure: Structure, values: dict[str, flo
     plan or become unboundedly rich, then bisect between the two.  Near a technology with
     constant returns (beta close to 1 in the seed model) the window of such prices is
     narrow: the scale of the optimal plan is a high power of the terms of trade.
+    ``optima`` are the people's optima at ``lp``.
     """
 
     def status(config: Configuration, trial: np.ndarray) -> int:
-        """0: a plan; -1: too poor; 1: otherwise (unbounded, or no plan)."""
-        o = individual_optimum(model, config, values, prices_of(trial), thorough=False)
-        return 0 if o.bounded and o.values else (-1 if o.too_poor or (not o.bounded and o.utility < 1.0) else 1)
+        return _status(individual_optimum(model, config, values, prices_of(trial), thorough=False))
 
-    for _ in range(rounds):
-        states = {c: status(c, lp) for c in structure.configurations}
+    states = dict(zip(structure.configurations, map(_status, optima), strict=True))
+    for round_ in range(rounds):
+        if round_:
+            states = {c: status(c, lp) for c in structure.configurations}
         if all(v == 0 for v in states.values()):
             return lp
         config = next((c for c, v in states.items() if v == -1), None)
@@ -323,6 +333,11 @@ def _viable_log_prices(model: Model, structure: Structure, values: dict[str, flo
     return None
 
 
+def _status(o: IndividualOptimum) -> int:
+    """0: a plan; -1: too poor; 1: otherwise (unbounded, or no plan)."""
+    return 0 if o.bounded and o.values else (-1 if o.too_poor or (not o.bounded and o.utility < 1.0) else 1)
+
+
 def _starting_log_prices(unknowns: int, reach: tuple[float, ...] = (-6.0, -3.0, 0.0, 3.0, 6.0),
                          most: int = 40) -> list[np.ndarray]:
     """Log relative prices to start utility equalization from, nearest to equal prices first."""
@@ -350,7 +365,7 @@ def numeric_corner_equilibrium(
 ) -> NumericCornerEquilibrium:
     """Utility equalization (root finding in log prices) and market clearing, numerically."""
     configs = structure.configurations
-    traded = [g for g in model.good_names if g in structure.traded_goods]
+    traded = traded_goods(structure, model)
     unknown = [g for g in traded if g != numeraire]
 
     def prices_of(lp):
@@ -360,11 +375,12 @@ def numeric_corner_equilibrium(
         return out
 
     warm: dict[int, np.ndarray] = {}
+    points = [_point(model, primal_programme(model, c), values) for c in configs]
 
     def solve_all(lp, thorough=True):
         optima = []
         for i, c in enumerate(configs):
-            o = individual_optimum(model, c, values, prices_of(lp), warm.get(i), thorough)
+            o = individual_optimum(model, c, values, prices_of(lp), warm.get(i), thorough, points[i])
             if o.bounded and o.log_solution is not None:
                 warm[i] = o.log_solution
             optima.append(o)
@@ -388,7 +404,7 @@ def numeric_corner_equilibrium(
         # costs far more than its product sells for; a plan whose scale is a high power of
         # the terms of trade): start from other relative prices, first by moving the terms
         # of trade of whoever is too poor, then from a grid.
-        viable = _viable_log_prices(model, structure, values, unknown, prices_of, lp)
+        viable = _viable_log_prices(model, structure, values, unknown, prices_of, lp, optima)
         for start in ([viable] if viable is not None else []) + _starting_log_prices(len(unknown)):
             trial = equalization(start, thorough=False)
             if trial[0] is not None:
@@ -422,17 +438,26 @@ def numeric_corner_equilibrium(
                 structure, False, f"{o.configuration.label}: {o.message}", prices, (), float("nan"), tuple(optima), {})
     utilities = np.array([o.utility for o in optima])
 
-    # market clearing: for each traded good, sum_c share_c (sold - bought) = 0; sum shares = 1
-    rows, rhs = [np.ones(len(configs))], [1.0]
-    for g in traded:
-        rows.append(np.array([o.values.get(f"s_{g}", 0.0) - o.values.get(f"d_{g}", 0.0) for o in optima]))
-        rhs.append(0.0)
-    a, b = np.array(rows), np.array(rhs)
-    shares, *_ = np.linalg.lstsq(a, b, rcond=None)
+    flows = np.array([[o.values.get(f"s_{g}", 0.0) - o.values.get(f"d_{g}", 0.0) for o in optima] for g in traded])
+    shares = market_clearing_shares(flows.reshape(1, len(traded), len(configs)))[0]
     residuals = {"utility equalization": float(np.max(np.abs(utilities / utilities[0] - 1.0)))}
-    scale = max(1e-300, float(np.max(np.abs(a[1:] * shares)))) if len(rows) > 1 else 1.0
-    residuals["market clearing"] = float(np.max(np.abs(a[1:] @ shares)) / scale) if len(rows) > 1 else 0.0
+    scale = max(1e-300, float(np.max(np.abs(flows * shares)))) if traded else 1.0
+    residuals["market clearing"] = float(np.max(np.abs(flows @ shares)) / scale) if traded else 0.0
     exists = bool(np.all(shares > 0))
     reason = "" if exists else "market clearing needs a non-positive number of people in some configuration"
     return NumericCornerEquilibrium(
         structure, exists, reason, prices, tuple(map(float, shares)), float(utilities[0]), tuple(optima), residuals)
+
+
+def market_clearing_shares(flows: np.ndarray) -> np.ndarray:
+    """Shares of people in each configuration from market clearing, at n points.
+
+    ``flows`` (n, goods, configurations) holds each configuration's sales minus purchases of
+    each traded good; the shares solve sum_c share_c flow_gc = 0 for every good and
+    sum_c share_c = 1 (least squares, minimum norm: Walras' law makes one equation redundant).
+    """
+    n, _, configs = flows.shape
+    a = np.concatenate([np.ones((n, 1, configs)), flows], axis=1)
+    rhs = np.zeros(a.shape[1])
+    rhs[0] = 1.0
+    return np.linalg.pinv(a) @ rhs

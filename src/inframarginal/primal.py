@@ -151,7 +151,8 @@ def primal_programme(model: Model, config: Configuration) -> PrimalProgramme:
 @cache
 def parameter_function(model: Model, expr: sp.Expr):
     """``expr`` (which may use derived parameters) as a function of the base parameters."""
-    return sp.lambdify([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()))
+    return sp.lambdify([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()),
+                       modules="numpy")
 
 
 @cache

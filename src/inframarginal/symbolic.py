@@ -32,7 +32,7 @@ from pathlib import Path
 import sympy as sp
 
 from inframarginal import __version__
-from inframarginal.configurations import Configuration, Structure
+from inframarginal.configurations import Configuration, Structure, traded_goods
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
 from inframarginal.model import Model
 
@@ -197,7 +197,7 @@ def default_point(model: Model) -> dict[sp.Symbol, float]:
 
 def numeraire(structure: Structure, model: Model) -> str | None:
     """The numeraire: the last traded good in the model's order of goods (the paper's choice)."""
-    traded = [g for g in model.good_names if g in structure.traded_goods]
+    traded = traded_goods(structure, model)
     return traded[-1] if traded else None
 
 
@@ -206,7 +206,7 @@ def _structure_closed_form(model: Model, structure: Structure) -> StructureClose
     if any(f is None for f in forms):
         return None
     num = numeraire(structure, model)
-    unknown = [g for g in model.good_names if g in structure.traded_goods and g != num]
+    unknown = [g for g in traded_goods(structure, model) if g != num]
     lp = {g: log_price_symbol(g) for g in structure.traded_goods}
     fix_num = {lp[num]: 0} if num else {}
     conditions = [c for f in forms for c in f.conditions]
