@@ -28,7 +28,11 @@ def main() -> None:
         print("JAX is not installed (pip install -e '.[gpu]'): GPU benchmark skipped")
         return
     import inframarginal as im
-    from inframarginal.backends import _jax_function, jax_general_equilibrium
+    from inframarginal.backends import (
+        _jax_function,
+        general_equilibrium_code,
+        jax_general_equilibrium,
+    )
     from inframarginal.sweep import make_grid
 
     device = jax.devices()[0]
@@ -58,9 +62,7 @@ def main() -> None:
     # baseline in the same run: the NumPy engine (float64, one core) on the first rows
     rows = max(1, 2_000_000 // side)
     started = time.perf_counter()
-    incomes, flags = bound.log_incomes(values[0][:rows, None], values[1][None, :])
-    table = np.stack([np.where(ok, inc, -np.inf) for inc, ok in zip(incomes, flags, strict=True) if inc is not None])
-    reference = np.where(np.isfinite(table.max(axis=0)), table.argmax(axis=0), -1)
+    reference, _ = general_equilibrium_code(*bound.log_incomes(values[0][:rows, None], values[1][None, :]))
     numpy_rate = rows * side / (time.perf_counter() - started)
     agree = float(np.mean(reference == code[:rows]))
 
@@ -83,9 +85,7 @@ def main() -> None:
         dense_times.append(time.perf_counter() - started)
     dense_rate = side * side / min(dense_times)
     check = slice(0, 200_000)
-    incomes, flags = dense.log_incomes(*[a[check].astype(np.float64) for a in sample])
-    table = np.stack([np.where(ok, inc, -np.inf) for inc, ok in zip(incomes, flags, strict=True) if inc is not None])
-    dense_reference = np.where(np.isfinite(table.max(axis=0)), table.argmax(axis=0), -1)
+    dense_reference, _ = general_equilibrium_code(*dense.log_incomes(*[a[check].astype(np.float64) for a in sample]))
     dense_agree = float(np.mean(dense_reference == np.asarray(dense_code)[check]))
     label = f"{device.device_kind} ({device.platform})" if on_gpu else "JAX on the CPU (no GPU here: not the GPU figure)"
     print(f"JAX float32 general equilibrium, seed model, {side}x{side} = {side * side:.3g} points on {label}: "

@@ -33,6 +33,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import inframarginal as im  # noqa: E402
+from inframarginal.backends import general_equilibrium_code  # noqa: E402
 from inframarginal.equilibrium import corner_equilibrium  # noqa: E402
 from inframarginal.sweep import make_grid, sweep  # noqa: E402
 
@@ -101,14 +102,7 @@ def bench_engine(model) -> None:
         for r0 in range(0, n, rows):
             r1 = min(n, r0 + rows)
             mesh = _mesh([values[0][r0:r1], values[1]])
-            incomes, flags = kernel.log_incomes(*mesh)
-            b, c = best[: r1 - r0], code[: r1 - r0]
-            b.fill(-np.inf)
-            c.fill(-1)
-            for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
-                better = ok & (inc > b)
-                np.copyto(b, inc, where=better)
-                np.copyto(c, s, where=better)
+            general_equilibrium_code(*kernel.log_incomes(*mesh), out=(code[: r1 - r0], best[: r1 - r0]))
         engine_times.append(time.perf_counter() - started)
     engine = n * n / min(engine_times)
     # the engine alone picks the same structures as the full sweep (last block)

@@ -30,7 +30,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from inframarginal.compiled import compile_structure, evaluate_structure
+from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import Structure, studied_structures
 from inframarginal.errors import InframarginalError
 from inframarginal.model import Model
@@ -344,6 +344,26 @@ def bound_kernel(model: Model, axes: tuple[str, ...], fixed: Mapping[str, float]
     return grid_kernel(model, tuple(axes)).bind(fixed)
 
 
+def general_equilibrium_code(incomes: Sequence[np.ndarray | None], exists: Sequence[np.ndarray | None],
+                             out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the structure with the highest income among those that exist (the first on
+    ties, as the general solver; -1 where none exists) and that income (-inf where none).
+
+    ``incomes`` and ``exists`` hold one array per structure (``None``: left out); ``out``:
+    buffers (code, best) to fill instead of new arrays.
+    """
+    shape = np.broadcast_shapes(*(np.shape(i) for i in incomes if i is not None))
+    code, best = out if out is not None else (np.empty(shape, dtype=np.int16), np.empty(shape))
+    code.fill(-1)
+    best.fill(-np.inf)
+    for s, (income, ok) in enumerate(zip(incomes, exists, strict=True)):
+        if income is not None:
+            better = ok & (income > best)
+            np.copyto(best, income, where=better)
+            np.copyto(code, s, where=better)
+    return code, best
+
+
 # -- JAX ---------------------------------------------------------------------------------------
 
 #: Points of the float64 check of the float32 JAX general equilibrium.
@@ -413,7 +433,6 @@ def jax_general_equilibrium(bound: BoundKernel, values: Sequence[np.ndarray], in
     """
     import jax.numpy as jnp
 
-    check_backend("jax")
     n = len(values)
     mesh = [jnp.asarray(np.asarray(v, dtype=np.float32).reshape([-1 if j == i else 1 for j in range(n)]))
             for i, v in enumerate(values)]
@@ -435,11 +454,11 @@ def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.nd
     index = np.unravel_index(flat, shape)
     points = [v[i] for v, i in zip(values, index, strict=True)]
     incomes, flags = bound.log_incomes(*points)
-    closed = [s for s, inc in enumerate(incomes) if inc is not None]
     table = np.full((len(incomes), count), -np.inf)
-    for s in closed:
-        table[s] = np.where(flags[s], incomes[s], -np.inf)
-    reference = np.where(np.isfinite(table.max(axis=0)), table.argmax(axis=0), -1)
+    for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
+        if inc is not None:
+            table[s] = np.where(ok, inc, -np.inf)
+    reference, _ = general_equilibrium_code(incomes, flags)
     got = code[index]
     wrong = np.nonzero(reference != got)[0]
     for j in wrong:
@@ -450,7 +469,3 @@ def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.nd
             f"the float32 JAX general equilibrium differs from float64 at {len(wrong)} of {count} sampled "
             "points beyond a near tie; use --backend numpy for this sweep")
 
-
-def has_closed_form(model: Model, structure: Structure) -> bool:
-    """Whether ``structure`` has a compiled closed form."""
-    return compile_structure(model, structure) is not None

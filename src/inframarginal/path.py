@@ -28,6 +28,7 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
+from inframarginal.backends import general_equilibrium_code
 from inframarginal.configurations import find_structure
 from inframarginal.model import Model
 from inframarginal.sweep import Grid, SweepError, make_grid
@@ -148,9 +149,7 @@ class _Evaluator:
         return log_income, exists
 
     def code(self, x: np.ndarray) -> np.ndarray:
-        log_income, exists = self.at(x)
-        code = np.argmax(log_income, axis=0)  # first structure on ties, as the general solver
-        return np.where(exists.any(axis=0), code, -1)
+        return general_equilibrium_code(*self.at(x))[0]
 
     def code1(self, x: float) -> int:
         return int(self.code(np.array([x]))[0])
@@ -240,7 +239,7 @@ def _isolate(ev: _Evaluator, name: str, xl: float, cl: int, xr: float, cr: int, 
             b, cb = m, cm
     switch = _solve(ev, name, a, b, cl, cb)
     out.append(switch)
-    if cb != cr or ev.code1(b) != cr:
+    if cb != cr:
         # Something else happens between this switch and xr (the grid missed it).
         x = np.nextafter(max(b, switch.value), math.inf)
         if x < xr:

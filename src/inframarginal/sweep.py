@@ -54,7 +54,12 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from inframarginal import __version__
-from inframarginal.backends import BoundKernel, bound_kernel, check_backend
+from inframarginal.backends import (
+    BoundKernel,
+    bound_kernel,
+    check_backend,
+    general_equilibrium_code,
+)
 from inframarginal.errors import ParameterError, SweepError
 from inframarginal.model import Model
 
@@ -373,15 +378,10 @@ def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[
     """The general equilibrium of a block (highest income, first structure on ties) and its details."""
     kernel = grid.kernel
     income, exists = out["per_capita_real_income"][:, block], out["exists"][:, block]
-    best = np.full(income.shape[1:], -np.inf)
     if codes is None:
-        code = np.full(income.shape[1:], -1, dtype=np.int16)
-        for s in range(len(kernel.structures)):
-            better = exists[s] & (income[s] > best)
-            np.copyto(best, income[s], where=better)
-            np.copyto(code, s, where=better)
+        code, best = general_equilibrium_code(list(income), list(exists))
     else:
-        code = codes
+        code, best = codes, np.full(income.shape[1:], -np.inf)
         for s in range(len(kernel.structures)):
             np.copyto(best, income[s], where=code == s)
     names = np.array([*grid.structures, ""])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 
@@ -11,12 +10,6 @@ import click
 
 from inframarginal.cli.engine import parse_settings
 from inframarginal.errors import SweepError
-
-
-def _number(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
 
 
 def _check_output(path: str, suffixes: tuple[str, ...], option: str) -> None:
@@ -142,7 +135,7 @@ def register(group: click.Group) -> None:
             summary["plot"] = plot
         summary["seconds"] = time.perf_counter() - started
         if fmt == "json":
-            click.echo(json.dumps(summary, indent=2, default=_number, allow_nan=False))
+            click.echo(json.dumps(summary, indent=2, allow_nan=False))
             return
         click.echo(f"{m.name}: {grid.size:,} points over {', '.join(grid.names)} in {summary['seconds']:.2f} s")
         total = max(1, sum(summary["counts"].values()))
@@ -191,7 +184,7 @@ def register(group: click.Group) -> None:
 
             _save(plot_path(result), plot)
         if fmt == "json":
-            click.echo(json.dumps(result.to_dict(), indent=2, default=_number, allow_nan=False))
+            click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         else:
             click.echo(repr(result))
 
