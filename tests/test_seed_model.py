@@ -177,6 +177,8 @@ def test_cluster_with_constant_returns_in_the_bought_input_does_not_exist():
 
     path = structure_path(MODEL, "K", 0.1, 1.0, {"alpha": 0.9, "e": 0.3, "theta": 0.2})
     assert [s for *_, s in path.segments] == ["A", "PC"]
+    for lo, hi, name in path.segments:  # each segment's structure is the one-point solver's
+        assert MODEL.solve(K=(lo + hi) / 2, alpha=0.9, e=0.3, theta=0.2).general_equilibrium == name
 
 
 def test_envelope_price_elasticities_match_finite_differences():

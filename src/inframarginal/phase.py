@@ -103,7 +103,8 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
     ge = sub["general_equilibrium"]
     admissible = sub["admissible"] if "admissible" in sub else xr.ones_like(ge, dtype=bool)
     index = {n: i for i, n in enumerate(names)}
-    codes = np.vectorize(lambda v: index.get(str(v), len(names)), otypes=[int])(ge.values)
+    found, inverse = np.unique(ge.values.astype(str), return_inverse=True)
+    codes = np.array([index.get(v, len(names)) for v in found], dtype=int)[inverse.reshape(ge.shape)]
     codes = np.where(admissible.values, codes, len(names) + 1)
     cmap = ListedColormap([colours[n] for n in names] + [_NONE_COLOUR, _INADMISSIBLE_COLOUR])
     title = f"general equilibrium of {ds.attrs.get('model', 'the model')}"

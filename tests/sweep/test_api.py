@@ -37,8 +37,10 @@ def test_path_switch_is_exact_and_has_closed_form(twin_model):
     assert abs(sw.income_gap) < 1e-12
     assert sw.closed_form is not None
     assert float(sw.closed_form.subs({model.parameter("a").symbol: 1.7})) == pytest.approx(sw.value, rel=1e-12)
-    assert plot_path(path) is not None
-    assert plot_phase(sweep(model, {"k": np.linspace(0.05, 1, 30), "a": np.linspace(1.05, 2.9, 20)})) is not None
+    # both regions are drawn and named in the legends (autarky below the threshold, D above)
+    for figure in (plot_path(path), plot_phase(sweep(model, {"k": np.linspace(0.05, 1, 30), "a": np.linspace(1.05, 2.9, 20)}))):
+        assert figure is not None
+        assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["A", "D"]
 
 
 def test_parse_axis_errors():

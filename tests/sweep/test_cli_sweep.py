@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import inframarginal as im
 from inframarginal.cli import main
 from inframarginal.sweep import open_sweep
 
@@ -28,6 +29,11 @@ def test_sweep_writes_netcdf_and_plot_and_json_summary(tmp_path):
         k: v for k, v in summary["counts"].items()}
     assert png.stat().st_size > 1000
     assert sorted(os.listdir(tmp_path)) == ["ks.nc", "ks.png"]
+    # the file's general equilibria are those of the one-point solver
+    model = im.load_model("li-ke-2020")
+    for i, j in [(0, 0), (39, 29), (20, 10), (5, 25)]:
+        K, t = float(ds.K[i]), float(ds.t[j])
+        assert ds.general_equilibrium.values[i, j] == model.solve(K=K, t=t, F=0.15).general_equilibrium
 
 
 def test_sweep_zarr_with_local_cluster_and_three_axes_plot(tmp_path):
