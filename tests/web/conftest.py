@@ -21,7 +21,7 @@ SMALL_MODEL = """
 name = "my-model"
 
 [parameters.k]
-default = 0.5
+default = 0.9
 domain = "(0, 1]"
 description = "trading efficiency"
 

@@ -117,7 +117,7 @@ def test_network_arrows_clear_every_market(client):
         edges = [e for e in net["edges"] if e["good"] == good]
         assert edges and all(e["from"] == seller["id"] for e in edges)
         assert {e["to"] for e in edges} == {n["id"] for n in net["nodes"] if good in n["buys"]}
-        assert all(e["price"] == ge["prices"][good] for e in edges)
+        assert all(e["price"] == ge["prices"][good] == engine.prices[good] for e in edges)
         supplied = seller["share"] * plans[seller["id"]].sold[good]
         assert math.isclose(sum(e["quantity"] for e in edges), supplied, rel_tol=1e-9)
 
@@ -213,9 +213,9 @@ def test_upload_a_model_then_solve_it(client, small_model):
     assert [p["name"] for p in payload["parameters"]] == ["k", "a"]
     assert any(m["key"] == payload["key"] for m in client.get("/api/models").json()["models"])
     model = read_model_text(small_model)
-    for k in (0.1, 0.9):
+    for k, expected in ((0.1, "A"), (0.9, "D")):  # D iff k > 4^(1 - a) = 0.5 (Yang 2001, ch. 4)
         got = client.post("/api/solve", json={"model": payload["key"], "values": {"k": k}}).json()
-        assert got["general_equilibrium"] == solve(model, {"k": k}).general_equilibrium
+        assert got["general_equilibrium"] == solve(model, {"k": k}).general_equilibrium == expected
     too_big = client.post("/api/models", json={"filename": "big.toml", "text": "#" * (MAX_BODY_BYTES + 1)})
     assert too_big.status_code in (413, 422)
 

@@ -135,6 +135,8 @@ def test_upload_a_model_file_gives_its_sliders(page, live_server, tmp_path, smal
     assert page.locator("#sliders .param").count() == 2
     model = read_model_text(small_model)
     assert shown_structure(page) == solve(model, url_values(page)).general_equilibrium
+    # at the defaults k = 0.9 > 4^(1 - a) = 0.5 (a = 1.5): division of labour (Yang 2001, ch. 4)
+    assert shown_structure(page) == "D"
     assert page.locator("#upload-error").is_hidden()
 
 

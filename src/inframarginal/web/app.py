@@ -367,7 +367,11 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
         if body.x.name == body.y.name:
             raise ParameterError(f"the two axes are the same parameter {body.x.name!r}: choose two")
         model = registry.get(body.model)
-        fixed = tuple(sorted((k, v) for k, v in body.values.items() if k not in (body.x.name, body.y.name)))
+        # values at their defaults are left out, so that the page's first diagram (every value
+        # sent) is the one the warm-up computed
+        defaults = model.defaults()
+        fixed = tuple(sorted((k, v) for k, v in body.values.items()
+                             if k not in (body.x.name, body.y.name) and v != defaults.get(k)))
         for name, _ in fixed:
             model.parameter(name)
         with phase_lock:
@@ -375,10 +379,7 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
 
     @app.post("/api/path")
     def path(body: PathRequest) -> dict[str, Any]:
-        try:
-            from inframarginal.path import structure_path
-        except ImportError:
-            raise HTTPException(503, "the path needs inframarginal.path, which this installation lacks") from None
+        from inframarginal.path import structure_path
 
         model = registry.get(body.model)
         parameter = model.parameter(body.name)
