@@ -250,6 +250,12 @@ def studied_structures(model: Model) -> tuple[Structure, ...]:
     return named_structures(model) or enumerate_structures(model)
 
 
+def trades(structure: Structure) -> list[tuple[str, str, str]]:
+    """``(seller, buyer, good)`` for every trade of the structure: its network of division of labour."""
+    return [(seller.label, buyer.label, seller.sells) for seller in structure.configurations if seller.sells
+            for buyer in structure.configurations if seller.sells in buyer.buys]
+
+
 def traded_goods(structure: Structure, model: Model) -> list[str]:
     """The goods traded in ``structure``, in the model's order of goods."""
     return [g for g in model.good_names if g in structure.traded_goods]

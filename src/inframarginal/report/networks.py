@@ -16,19 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
-from inframarginal.configurations import Structure  # noqa: E402
-
-
-def network_edges(structure: Structure) -> list[tuple[str, str, str]]:
-    """``(seller, buyer, good)`` for every trade of the structure."""
-    edges = []
-    for seller in structure.configurations:
-        if seller.sells is None:
-            continue
-        for buyer in structure.configurations:
-            if seller.sells in buyer.buys:
-                edges.append((seller.label, buyer.label, seller.sells))
-    return edges
+from inframarginal.configurations import Structure, trades  # noqa: E402
 
 
 def plot_network(structure: Structure, ax=None):
@@ -47,7 +35,7 @@ def plot_network(structure: Structure, ax=None):
     for lab, (x, y) in pos.items():
         ax.text(x, y, lab, ha="center", va="center", fontsize=9, zorder=3,
                 bbox={"boxstyle": "round,pad=0.4", "fc": "#e8f0fb", "ec": "#2c5aa0"})
-    for seller, buyer, good in network_edges(structure):
+    for seller, buyer, good in trades(structure):
         (x0, y0), (x1, y1) = pos[seller], pos[buyer]
         arrow = FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=16, lw=1.4,
                                 color="#b03a2e", connectionstyle="arc3,rad=0.18", shrinkA=24, shrinkB=24, zorder=2)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from inframarginal.configurations import studied_structures
+from inframarginal.configurations import find_structure, studied_structures, trades
 from inframarginal.equilibrium import Solution
 from inframarginal.model import Model, Parameter
 
@@ -86,7 +86,7 @@ def network(model: Model, solution: Solution) -> dict[str, Any] | None:
     if name is None:
         return None
     ce = solution.structures[name]
-    structure = next(s for s in studied_structures(model) if s.name == name)
+    structure = find_structure(model, name)
     plans = {p.configuration: p for p in ce.plans}
     nodes, edges = [], []
     for config in structure.configurations:
@@ -99,22 +99,16 @@ def network(model: Model, solution: Solution) -> dict[str, Any] | None:
             "produces": list(config.produces),
             "utility": plan.utility if plan else None,
         })
-    for seller in structure.configurations:
-        if seller.sells is None:
-            continue
-        good = seller.sells
-        for buyer in structure.configurations:
-            if good in buyer.buys:
-                plan = plans.get(buyer.label)
-                share = ce.numbers.get(buyer.label, 0.0)
-                bought = plan.bought.get(good) if plan else None
-                edges.append({
-                    "good": good,
-                    "from": seller.label,
-                    "to": buyer.label,
-                    "price": ce.prices.get(good),
-                    "quantity": share * bought if bought is not None else None,
-                })
+    for seller, buyer, good in trades(structure):
+        plan = plans.get(buyer)
+        bought = plan.bought.get(good) if plan else None
+        edges.append({
+            "good": good,
+            "from": seller,
+            "to": buyer,
+            "price": ce.prices.get(good),
+            "quantity": ce.numbers.get(buyer, 0.0) * bought if bought is not None else None,
+        })
     return {"structure": name, "numeraire": ce.numeraire, "nodes": nodes, "edges": edges}
 
 
