@@ -68,3 +68,5 @@ def test_cli_claims_json_schema(small_report):
 def test_cli_claims_unknown_model_is_one_line_error():
     result = CliRunner().invoke(main, ["claims", "no-such-model"])
     assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "no-such-model" in lines[0] and "Traceback" not in result.output

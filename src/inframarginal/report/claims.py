@@ -36,6 +36,7 @@ from inframarginal.configurations import find_structure, studied_structures
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
+from inframarginal.primal import parameter_function
 from inframarginal.report.printed import data_name, has_printed_results
 from inframarginal.report.table1 import derived_forms, log_atoms
 
@@ -302,6 +303,7 @@ class ClaimEvaluator:
         self.seed = seed
         self.names = quantity_names(model)
         self.structures = studied_structures(model)
+        self._results: dict[Check, CheckResult] = {}  # claims share checks (the same seed: same result)
 
     # general equilibrium on arbitrary arrays of points
     def general_equilibrium(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -336,17 +338,16 @@ class ClaimEvaluator:
         return mask
 
     def _numeric(self, expr: sp.Expr, values) -> np.ndarray:
-        f = sp.lambdify([p.symbol for p in self.model.parameters], expr, modules="numpy")
+        f = parameter_function(self.model, expr)
         with np.errstate(all="ignore"):
             out = np.asarray(f(*[values[p.name] for p in self.model.parameters]), dtype=float)
         return np.broadcast_to(out, np.shape(values[self.model.parameters[0].name])).astype(float)
 
     def check(self, c: Check) -> CheckResult:
-        if c.kind in ("sign", "positive"):
-            return self._sign(c)
-        if c.kind == "appears":
-            return self._appears(c)
-        return self._monotone(c)
+        if c not in self._results:
+            evaluate = self._sign if c.kind in ("sign", "positive") else self._appears if c.kind == "appears" else self._monotone
+            self._results[c] = evaluate(c)
+        return self._results[c]
 
     def _sign(self, c: Check) -> CheckResult:
         model = self.model

@@ -52,8 +52,12 @@ def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: in
                      wins, closest)
 
 
-def domain_boxes(model: Model, n: int = DOMAIN_SAMPLES) -> list[DomainBox]:
-    """Sample the model's domain; for a model with ``alpha``, separately below and above 1."""
+def domain_boxes(model: Model, n: int | None = None) -> list[DomainBox]:
+    """Sample the model's domain; for a model with ``alpha``, separately below and above 1.
+
+    ``n`` points per region (default ``DOMAIN_SAMPLES``, read at call time).
+    """
+    n = DOMAIN_SAMPLES if n is None else n
     base = {}
     for p in model.parameters:
         lo, hi = p.domain.lower, p.domain.upper

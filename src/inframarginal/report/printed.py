@@ -25,6 +25,7 @@ import sympy as sp
 from inframarginal.errors import ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
+from inframarginal.primal import parameter_function
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,6 @@ def load_printed(model: Model) -> PrintedResults:
     return PrintedResults(model.name, raw.get("source", {}).get("paper", ""), tuple(entries), columns)
 
 
-def printed_function(model: Model, expr: sp.Expr):
-    """Compile a printed formula to a NumPy function of the base parameters (model order)."""
-    return sp.lambdify([p.symbol for p in model.parameters], expr, modules="numpy")
-
-
 def evaluate_printed(model: Model, expr: sp.Expr, values: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate a printed formula on arrays; NaN where it is not a finite real number.
 
@@ -117,7 +113,7 @@ def evaluate_printed(model: Model, expr: sp.Expr, values: dict[str, np.ndarray])
     the formula itself is real and finite (negative bases under fractional powers
     give NaN, as they would by hand).
     """
-    function = printed_function(model, expr)
+    function = parameter_function(model, expr)
     args = [np.asarray(values[p.name], dtype=float) for p in model.parameters]
     shape = np.broadcast_shapes(*(a.shape for a in args))
     with np.errstate(all="ignore"):

@@ -240,8 +240,10 @@ def name_difference(derived: sp.Expr, printed: sp.Expr, point: dict[sp.Symbol, f
 # -- the audit ------------------------------------------------------------------------------
 
 
-def audit_table1(model: Model, samples: int = SAMPLES) -> list[Table1Row]:
-    """Every printed Table 1 entry of ``model`` against its derived closed form."""
+def audit_table1(model: Model, samples: int | None = None) -> list[Table1Row]:
+    """Every printed Table 1 entry of ``model`` against its derived closed form (``samples``
+    comparison points; default ``SAMPLES``, read at call time)."""
+    samples = SAMPLES if samples is None else samples
     printed = load_printed(model)
     defaults = model.check_parameters()
     base = {p.name: defaults[p.name] for p in model.parameters}
@@ -250,7 +252,9 @@ def audit_table1(model: Model, samples: int = SAMPLES) -> list[Table1Row]:
     rows = []
     cache: dict[str, dict[str, sp.Expr]] = {}
     for entry in printed.table1:
-        forms = cache.setdefault(entry.structure, derived_forms(model, entry.structure))
+        if entry.structure not in cache:
+            cache[entry.structure] = derived_forms(model, entry.structure)
+        forms = cache[entry.structure]
         derived = forms.get(entry.quantity)
         structure = find_structure(model, entry.structure)
         exists = evaluate_structure(model, structure, cloud)["exists"]
