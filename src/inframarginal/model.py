@@ -13,6 +13,8 @@ Blackwell, ch. 4-7.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -29,6 +31,8 @@ from inframarginal.expressions import free_names, parse_expression
 LABOUR = sp.Symbol("l", positive=True)
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: A model's name is shown and stored, never used as a path: a plain identifier.
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _RESERVED = {"l", "exp", "log", "sqrt"}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf"
 _DOMAIN = re.compile(rf"^\s*([\(\[])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\)\]])\s*$")
@@ -185,6 +189,16 @@ class Model:
             object.__setattr__(self, "_hash", cached)
         return cached
 
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the model's specification: equal files give equal hashes, whatever their names."""
+        cached = self.__dict__.get("_content_hash")
+        if cached is None:
+            text = json.dumps(self.spec, sort_keys=True, default=str)
+            cached = hashlib.sha256(text.encode()).hexdigest()
+            object.__setattr__(self, "_content_hash", cached)
+        return cached
+
     # -- lookups -----------------------------------------------------------------
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -339,6 +353,9 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         if key not in {"name", "title", "description", "references"}:
             raise error(f"model.{key}", "unknown key (expected name, title, description, references)")
     name = _string(meta, "name", "model", error, required=True)
+    if not _MODEL_NAME.match(name):
+        raise error("model.name", f"{name[:60]!r} is not allowed as a model name (expected 1-64 letters, "
+                    "digits, '_' or '-', starting with a letter or digit)")
     title = _string(meta, "title", "model", error) or name
     description = _string(meta, "description", "model", error)
     references = meta.get("references", [])

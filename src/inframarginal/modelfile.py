@@ -58,7 +58,7 @@ def load_model(name_or_path: str | Path) -> Model:
         If the file is malformed (the message names file, key and problem).
     """
     text = str(name_or_path)
-    if resources.files("inframarginal.models").joinpath(f"{text}.toml").is_file():
+    if text in _builtin_names():  # a lookup by name: user text never becomes a package path
         return _load_builtin(text)
     path = Path(text)
     if path.is_file():

@@ -10,7 +10,7 @@ a linear system (zero degree of difficulty), and give in closed form
 For a structure, utility equalization is then a linear system in log prices and
 market clearing a linear system in the numbers of people: everything is linear
 algebra over symbolic coefficients, which SymPy does reliably.  Results are
-cached on disk (see :func:`cache_dir`).
+cached on disk (:mod:`inframarginal.disk_cache`).
 
 References
 ----------
@@ -21,20 +21,20 @@ Duffin, R. J., Peterson, E. L. and Zener, C. (1967). *Geometric Programming*. Wi
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import pickle
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import sympy as sp
 
-from inframarginal import __version__
+from inframarginal import disk_cache
 from inframarginal.configurations import Configuration, Structure, traded_goods
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
 from inframarginal.model import Model
+from inframarginal.serialization import (
+    UnsupportedExpression,
+    expression_from_json,
+    expression_to_json,
+)
 
 
 @dataclass(frozen=True)
@@ -258,17 +258,6 @@ def _shares(model, structure, forms, price_subs, num) -> list[sp.Expr]:
 # -- caching -------------------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """Where closed forms are cached: ``$INFRAMARGINAL_CACHE`` or ``~/.cache/inframarginal``."""
-    root = os.environ.get("INFRAMARGINAL_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "inframarginal"
-
-
-def _model_key(model: Model) -> str:
-    text = json.dumps(model.spec, sort_keys=True, default=str)
-    return hashlib.sha256(f"{__version__}|{text}".encode()).hexdigest()[:20]
-
-
 @cache
 def cached_configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
     return configuration_closed_form(model, config)
@@ -279,27 +268,81 @@ def structure_closed_form(model: Model, structure: Structure) -> StructureClosed
     """The closed-form corner equilibrium of ``structure``, from memory, disk or SymPy.
 
     Returns ``None`` when some technology of the structure is not of power form
-    (use the numeric path then).
+    (use the numeric path then).  The disk entry is JSON read back through a
+    whitelist (:mod:`inframarginal.disk_cache`); an unreadable one is recomputed.
     """
-    key = hashlib.sha256(" ".join(structure.labels).encode()).hexdigest()[:16]
-    path = cache_dir() / f"{model.name}-{_model_key(model)}" / f"{key}.pickle"
-    if path.is_file():
+    key = " ".join(structure.labels)
+    payload = disk_cache.read_entry(model, "structure-closed-form", key)
+    if payload is not None:
         try:
-            with path.open("rb") as fh:
-                form = pickle.load(fh)
-            return StructureClosedForm(structure, *form[1:]) if form is not None else None
-        except Exception:  # a stale or broken cache entry is simply recomputed
-            pass
+            return _closed_form_from_json(structure, payload)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            pass  # a malformed entry is simply recomputed (and overwritten below)
     form = _structure_closed_form(model, structure)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(None if form is None else (None, *(getattr(form, f.name) for f in fields(form)[1:])), fh)
-        tmp.replace(path)
-    except OSError:
-        pass  # caching is an optimisation; a read-only home must not break solving
+        encoded = _closed_form_to_json(form)
+    except UnsupportedExpression:
+        return form  # not storable: keep it in memory only
+    disk_cache.write_entry(model, "structure-closed-form", key, encoded)
     return form
+
+
+def _pairs_to_json(pairs) -> list:
+    return [[a if isinstance(a, str) else expression_to_json(a), b if isinstance(b, str) else expression_to_json(b)]
+            for a, b in pairs]
+
+
+def _named(pairs) -> tuple[tuple[str, sp.Expr], ...]:
+    return tuple((_text(name), expression_from_json(e)) for name, e in pairs)
+
+
+def _conditions(pairs) -> tuple[tuple[sp.Expr, str], ...]:
+    return tuple((expression_from_json(e), _text(meaning)) for e, meaning in pairs)
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _closed_form_to_json(form: StructureClosedForm | None) -> dict | None:
+    if form is None:
+        return None
+    return {
+        "numeraire": form.numeraire,
+        "log_prices": _pairs_to_json(form.log_prices),
+        "log_income": expression_to_json(form.log_income),
+        "shares": [expression_to_json(s) for s in form.shares],
+        "conditions": _pairs_to_json(form.conditions),
+        "configurations": [
+            {"dual_weights": _pairs_to_json(c.dual_weights), "log_utility": expression_to_json(c.log_utility),
+             "log_values": _pairs_to_json(c.log_values), "conditions": _pairs_to_json(c.conditions)}
+            for c in form.configurations
+        ],
+    }
+
+
+def _closed_form_from_json(structure: Structure, data: dict | None) -> StructureClosedForm | None:
+    if data is None:
+        return None
+    configs = data["configurations"]
+    if len(configs) != len(structure.configurations) or len(data["shares"]) != len(configs):
+        raise ValueError("entry does not match the structure")
+    numeraire = data["numeraire"]
+    return StructureClosedForm(
+        structure,
+        None if numeraire is None else _text(numeraire),
+        _named(data["log_prices"]),
+        expression_from_json(data["log_income"]),
+        tuple(expression_from_json(s) for s in data["shares"]),
+        tuple(
+            ConfigurationClosedForm(config, _named(c["dual_weights"]), expression_from_json(c["log_utility"]),
+                                    _named(c["log_values"]), _conditions(c["conditions"]))
+            for config, c in zip(structure.configurations, configs, strict=True)
+        ),
+        _conditions(data["conditions"]),
+    )
 
 
 def as_product(log_expr: sp.Expr) -> sp.Expr:

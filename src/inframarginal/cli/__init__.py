@@ -30,9 +30,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from inframarginal.cli import beach, engine, report, serve, sweep
+    from inframarginal.cli import beach, cache, engine, report, serve, sweep
 
-    for module in (engine, sweep, report, beach, serve):
+    for module in (engine, sweep, report, beach, serve, cache):
         module.register(main)
 
 

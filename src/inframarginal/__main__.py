@@ -1,0 +1,5 @@
+"""``python -m inframarginal``: the command line."""
+
+from inframarginal.cli import main
+
+main()

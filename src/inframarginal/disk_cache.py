@@ -1,0 +1,109 @@
+"""The on-disk cache of derived results, safe to read back.
+
+Entries live in ``cache_root() / "v1" / <model hash> / <kind>-<entry hash>.json``.  No
+part of a path comes from user text: the model's folder is a hash of its content and
+of the versions of this package and SymPy, an entry's file a hash of its key.  Each
+entry is JSON (never ``pickle``) with a format tag, the versions, its key and a
+SHA-256 checksum of the payload; an entry that is corrupt, foreign or stale is
+ignored and rebuilt.  Caching is an optimisation: a read-only or full disk never
+stops a computation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from inframarginal import __version__
+from inframarginal.model import Model
+
+_FORMAT = "inframarginal-cache"
+_LAYOUT = "v1"
+#: Entries larger than this are neither written nor read (a planted huge file costs nothing).
+MAX_ENTRY_BYTES = 64 * 2**20
+
+
+def cache_root() -> Path:
+    """Where derived results are cached: ``$INFRAMARGINAL_CACHE`` or ``~/.cache/inframarginal``."""
+    root = os.environ.get("INFRAMARGINAL_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "inframarginal"
+
+
+def model_folder(model: Model) -> Path:
+    """The folder of ``model``'s entries: a hash of its content and the software versions."""
+    text = f"{__version__}|sympy {sp.__version__}|{model.content_hash}"
+    return cache_root() / _LAYOUT / hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _entry_path(model: Model, kind: str, key: str) -> Path:
+    digest = hashlib.sha256(f"{kind}|{key}".encode()).hexdigest()[:24]
+    return model_folder(model) / f"{digest}.json"
+
+
+def _checksum(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def read_entry(model: Model, kind: str, key: str) -> Any | None:
+    """The payload stored for ``(kind, key)``, or ``None`` if absent or not trustworthy."""
+    path = _entry_path(model, kind, key)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_ENTRY_BYTES:
+            return None
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    expected = {"format": _FORMAT, "package": __version__, "sympy": sp.__version__, "kind": kind, "key": key}
+    if not isinstance(document, dict) or any(document.get(k) != v for k, v in expected.items()):
+        return None
+    payload = document.get("payload")
+    try:
+        if document.get("sha256") != _checksum(payload):
+            return None
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return payload
+
+
+def write_entry(model: Model, kind: str, key: str, payload: Any) -> None:
+    """Store ``payload`` (JSON-able) for ``(kind, key)``, atomically; errors are ignored."""
+    path = _entry_path(model, kind, key)
+    document = {"format": _FORMAT, "package": __version__, "sympy": sp.__version__, "kind": kind, "key": key,
+                "model": model.name, "payload": payload, "sha256": _checksum(payload)}
+    text = json.dumps(document, sort_keys=True)
+    if len(text) > MAX_ENTRY_BYTES:
+        return
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, "utf-8")
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def remove_model(model: Model) -> None:
+    """Delete every entry of ``model`` (used when an uploaded model is evicted)."""
+    shutil.rmtree(model_folder(model), ignore_errors=True)
+
+
+def clear() -> tuple[int, int]:
+    """Delete every entry (only this package's own folder); returns (files, bytes) removed."""
+    folder = cache_root() / _LAYOUT
+    entries = [f for f in folder.rglob("*") if f.is_file()] if folder.is_dir() else []
+    size = sum(f.stat().st_size for f in entries)
+    shutil.rmtree(folder, ignore_errors=True)
+    return len(entries), size
+
+
+def usage() -> tuple[Path, int, int]:
+    """The cache folder, and the number and total size of its entries."""
+    root = cache_root() / _LAYOUT
+    entries = [f for f in root.rglob("*.json") if f.is_file()] if root.is_dir() else []
+    return cache_root(), len(entries), sum(f.stat().st_size for f in entries)
