@@ -146,10 +146,16 @@ class StructureKernel:
     forms: dict[bool, tuple] = None  # type: ignore[assignment]
 
 
-def _structure_kernel(model: Model, structure: Structure, folder: _Folder) -> StructureKernel:
+@cache
+def _prepared_forms(model: Model, structure: Structure) -> dict[bool, tuple] | None:
+    """A structure's closed forms with derived parameters substituted, split and plain.
+
+    Independent of the sweep's axes, so a model's many phase diagrams prepare each
+    structure once (the splitting is the costly part).  ``None`` without a closed form.
+    """
     form = structure_closed_form(model, structure)
     if form is None:
-        return StructureKernel(structure, closed=False)
+        return None
     derived = model.derived_substitution()
     forms = {}
     for split in (True, False):
@@ -159,12 +165,25 @@ def _structure_kernel(model: Model, structure: Structure, folder: _Folder) -> St
                 expr = _split(expr)
                 if linear:  # a sum of c * log(atom): distribute, so each log is scaled on its own axis
                     expr = sp.expand(expr)
-            return folder.fold(expr)
+            return expr
 
         income = sp.sympify(form.log_income).xreplace(derived)
-        income = folder.fold_by_axes(sp.expand(_split(income)) if split else income)
-        forms[split] = (income, tuple(prepare(c) for c, _ in form.conditions),
+        forms[split] = (sp.expand(_split(income)) if split else income,
+                        tuple(prepare(c) for c, _ in form.conditions),
                         tuple(prepare(v, True) for _, v in form.log_prices), tuple(prepare(s) for s in form.shares))
+    return forms
+
+
+def _structure_kernel(model: Model, structure: Structure, folder: _Folder) -> StructureKernel:
+    prepared = _prepared_forms(model, structure)
+    if prepared is None:
+        return StructureKernel(structure, closed=False)
+    form = structure_closed_form(model, structure)
+    forms = {
+        split: (folder.fold_by_axes(income), tuple(folder.fold(c) for c in conditions),
+                tuple(folder.fold(v) for v in log_prices), tuple(folder.fold(s) for s in shares))
+        for split, (income, conditions, log_prices, shares) in prepared.items()
+    }
     return StructureKernel(structure, True, form.numeraire, tuple(g for g, _ in form.log_prices),
                            tuple(range(len(form.shares))), forms)
 

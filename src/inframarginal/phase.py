@@ -112,7 +112,8 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
         xa, ya = chosen
         data = codes if ge.dims == (ya, xa) else codes.T if ge.dims == (xa, ya) else codes
         xs, ys = sub[xa].values, sub[ya].values
-        ax.pcolormesh(xs, ys, data, cmap=cmap, vmin=-0.5, vmax=len(names) + 1.5, shading="nearest")
+        ax.pcolormesh(xs, ys, data, cmap=cmap, vmin=-0.5, vmax=len(names) + 1.5, shading="nearest",
+                      rasterized=True)
         ax.set_xlabel(xa)
         ax.set_ylabel(ya)
         for i, n in enumerate(labels):
