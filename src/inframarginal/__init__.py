@@ -11,27 +11,65 @@ as a model file:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-from inframarginal.configurations import (  # noqa: E402
-    Configuration,
-    Structure,
-    configurations,
-    enumerate_structures,
-)
-from inframarginal.equilibrium import (  # noqa: E402
-    CornerEquilibrium,
-    Solution,
-    corner_equilibrium,
-    deviation_check,
-)
-from inframarginal.equilibrium import solve as general_equilibrium  # noqa: E402
-from inframarginal.errors import InframarginalError  # noqa: E402
-from inframarginal.model import Model, build_model  # noqa: E402
-from inframarginal.modelfile import builtin_models, load_model  # noqa: E402
+if TYPE_CHECKING:  # what type checkers and editors see; at run time, see __getattr__
+    from inframarginal.configurations import (
+        Configuration,
+        Structure,
+        configurations,
+        enumerate_structures,
+    )
+    from inframarginal.equilibrium import (
+        CornerEquilibrium,
+        Solution,
+        corner_equilibrium,
+        deviation_check,
+    )
+    from inframarginal.equilibrium import solve as general_equilibrium
+    from inframarginal.errors import InframarginalError
+    from inframarginal.model import Model, build_model
+    from inframarginal.modelfile import builtin_models, load_model
+
+# Public names are imported on first use (PEP 562), so that ``inframarginal --help`` and
+# other light commands do not pay for SymPy and SciPy.
+_PUBLIC = {
+    "Configuration": "inframarginal.configurations",
+    "Structure": "inframarginal.configurations",
+    "configurations": "inframarginal.configurations",
+    "enumerate_structures": "inframarginal.configurations",
+    "CornerEquilibrium": "inframarginal.equilibrium",
+    "Solution": "inframarginal.equilibrium",
+    "corner_equilibrium": "inframarginal.equilibrium",
+    "deviation_check": "inframarginal.equilibrium",
+    "general_equilibrium": "inframarginal.equilibrium:solve",
+    "InframarginalError": "inframarginal.errors",
+    "Model": "inframarginal.model",
+    "build_model": "inframarginal.model",
+    "builtin_models": "inframarginal.modelfile",
+    "load_model": "inframarginal.modelfile",
+}
 
 __all__ = [
     "Configuration", "CornerEquilibrium", "InframarginalError", "Model", "Solution", "Structure",
     "build_model", "builtin_models", "configurations", "corner_equilibrium", "deviation_check",
     "enumerate_structures", "general_equilibrium", "load_model",
 ]
+
+
+def __getattr__(name: str):
+    target = _PUBLIC.get(name)
+    if target is None:
+        raise AttributeError(f"module 'inframarginal' has no attribute {name!r}")
+    import importlib
+
+    module, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -6,11 +6,8 @@ import json
 import math
 
 import click
-import sympy as sp
 
-from inframarginal.configurations import configurations, enumerate_structures, studied_structures
 from inframarginal.errors import ParameterError
-from inframarginal.modelfile import builtin_models, load_model
 
 FORMATS = click.Choice(["table", "json"])
 
@@ -87,6 +84,8 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     def models_command(fmt: str) -> None:
         """List the built-in models."""
+        from inframarginal.modelfile import builtin_models
+
         models = builtin_models()
         if fmt == "json":
             click.echo(json.dumps([{"name": n, "title": t} for n, t in models.items()], indent=2))
@@ -102,6 +101,13 @@ def register(group: click.Group) -> None:
 
         MODEL is a built-in name (see `inframarginal models`) or a model file path.
         """
+        from inframarginal.configurations import (
+            configurations,
+            enumerate_structures,
+            studied_structures,
+        )
+        from inframarginal.modelfile import load_model
+
         m = load_model(model)
         configs = configurations(m)
         structures = enumerate_structures(m)
@@ -159,6 +165,8 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal solve li-ke-2020 --set K=1 --set t=0 --format json
         """
+        from inframarginal.modelfile import load_model
+
         m = load_model(model)
         values = parse_settings(settings)
         if fmt == "latex":
@@ -173,7 +181,9 @@ def register(group: click.Group) -> None:
 
 
 def _latex(model, values: dict[str, float], only: str | None) -> None:
-    from inframarginal.configurations import find_structure
+    import sympy as sp
+
+    from inframarginal.configurations import find_structure, studied_structures
     from inframarginal.symbolic import display_forms
 
     model.check_parameters(values)
