@@ -39,6 +39,8 @@ def _linear_moment(
     cuts = [u, *dens.kinks(u, v, circle), v]
     total = 0 * u
     for p, q in zip(cuts, cuts[1:], strict=False):
+        if p == q:
+            continue  # an empty piece (a seller at the very end of the beach): no consumers
         k = math.floor((p + q) / 2) if circle else 0
         fp, fq = dens.pdf(p - k), dens.pdf(q - k)
         beta = (fq - fp) / (q - p)
