@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from inframarginal.location.arithmetic import Number, fmt, is_exact, to_json
+from inframarginal.location.arithmetic import LocationError, Number, fmt, is_exact, to_json
 from inframarginal.location.density import PiecewiseLinearDensity, uniform_density
-from inframarginal.location.equilibria import find_equilibria
+from inframarginal.location.equilibria import MAX_SELLERS, find_equilibria
 from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, check_sellers, topology_name
 
@@ -207,13 +207,18 @@ def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
     Parameters
     ----------
     n : int
-        Number of sellers.
+        Number of sellers, ``1 <= n <= MAX_SELLERS``.
     circle : bool, default False
         Topology.
 
     Returns
     -------
     WelfareComparison
+
+    Raises
+    ------
+    LocationError
+        If ``n`` is not an integer in ``1..MAX_SELLERS``.
 
     Examples
     --------
@@ -222,6 +227,9 @@ def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
     ('1/8', '1/4', '1/8')
     """
     n = check_sellers(n)
+    if n > MAX_SELLERS:
+        # Checked first: the optimum alone is cheap, but the comparison needs every equilibrium.
+        raise LocationError(f"sellers: got {n}, expected at most {MAX_SELLERS}")
     opt = social_optimum(n, circle)
     agr = clustering_agreement(n, circle)
     eqs = find_equilibria(n, circle)
