@@ -241,6 +241,9 @@ def test_decimal_inputs_shown_as_decimals():
     assert "position 0.3  share 0.5" in r.output and "0.13" in r.output
     d = json.loads(run("beach", "shares", "--positions", "0.3,0.7", "--format", "json").output)
     assert d["positions"] == ["0.3", "0.7"] and d["average_distance"] == "0.13"
+    # errors echo the input as written too
+    one_line_error(run("beach", "shares", "--positions", "0.5,1.5"), "got 1.5", "[0, 1]")
+    one_line_error(run("beach", "pricing", "--locations", "0.6,0.3"), "got 0.6, 0.3")
     r = run("beach", "shares", "--positions", "0.3,0.7", "--fractions")
     assert "position 3/10  share 1/2" in r.output and "13/100" in r.output
     # an input written as a fraction keeps fractions: 1/3 and 1/2 meet at 5/12

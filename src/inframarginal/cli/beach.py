@@ -234,8 +234,8 @@ def optimum_cmd(sellers: int, circle: bool, fmt: str) -> None:
     from inframarginal.location.arithmetic import to_json
     from inframarginal.location.welfare import welfare_comparison
 
-    with _working("comparing equilibria", "patterns"):
-        w = welfare_comparison(sellers, circle)
+    with _working("certifying patterns", "patterns") as progress:
+        w = welfare_comparison(sellers, circle, progress)
     payload = {
         "sellers": w.sellers,
         "topology": w.topology,

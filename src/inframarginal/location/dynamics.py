@@ -232,7 +232,7 @@ def best_response_dynamics(
     exact = is_exact(xs) and is_exact([epsilon])
     eps = as_number(epsilon, "epsilon", exact)
     if not 0 < eps < 1:
-        raise LocationError(f"epsilon: got {epsilon}, expected a number in (0, 1)")
+        raise LocationError(f"epsilon: got {fmt(eps)}, expected a number in (0, 1)")
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
         raise LocationError(f"max_rounds: got {max_rounds!r}, expected an integer >= 1")
     if not exact:

@@ -27,7 +27,7 @@ from fractions import Fraction
 
 from inframarginal.location.arithmetic import LocationError, Number, fmt, is_exact, to_json
 from inframarginal.location.density import PiecewiseLinearDensity, uniform_density
-from inframarginal.location.equilibria import MAX_SELLERS, find_equilibria
+from inframarginal.location.equilibria import MAX_SELLERS, Progress, find_equilibria
 from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, check_sellers, topology_name
 
@@ -201,7 +201,9 @@ class WelfareComparison:
         }
 
 
-def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
+def welfare_comparison(
+    n: int, circle: bool = False, progress: Progress | None = None
+) -> WelfareComparison:
     """Welfare gap between competition (Nash equilibria) and the social optimum.
 
     Parameters
@@ -210,6 +212,8 @@ def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
         Number of sellers, ``1 <= n <= MAX_SELLERS``.
     circle : bool, default False
         Topology.
+    progress : callable, optional
+        Passed to :func:`~inframarginal.location.equilibria.find_equilibria`.
 
     Returns
     -------
@@ -232,7 +236,7 @@ def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
         raise LocationError(f"sellers: got {n}, expected at most {MAX_SELLERS}")
     opt = social_optimum(n, circle)
     agr = clustering_agreement(n, circle)
-    eqs = find_equilibria(n, circle)
+    eqs = find_equilibria(n, circle, progress)
     outs = [_outcome("equilibrium", e.positions, circle) for e in eqs.equilibria]
     listed = {o.positions for o in outs}
     for fam in eqs.continuum:
