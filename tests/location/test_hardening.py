@@ -206,7 +206,8 @@ def test_crosscheck_without_a_grid_says_so_and_fails():
     [
         (("beach", "equilibria", "-n", "x"), ("--sellers", "'x'", "expected an integer")),
         (("beach", "optimum", "-n", "2.5"), ("--sellers", "'2.5'", "expected an integer")),
-        (("beach", "equilibria"), ("--sellers", "missing")),
+        (("beach", "equilibria"), ("--sellers", "missing", "1..14")),
+        (("beach", "equilibria", "-n", "3", "extra"), ("arguments", "'extra'", "expected")),
         (("beach", "equilibria", "-n", "2", "--format", "xml"), ("--format", "table, json")),
         (("beach", "shares", "--positions", "1/2", "--bogus"), ("--bogus", "--positions")),
         (("beach", "nope"), ("command", "'nope'", "equilibria")),

@@ -28,7 +28,6 @@ MAX_POSITIONS = 1000
 
 BAR_AFTER = 0.5
 """Seconds of work after which a progress bar appears (on a terminal)."""
-"""Most positions ``shares`` and ``best-response`` accept (each is exact arithmetic)."""
 
 
 def _usage_line(err: click.UsageError) -> str:
@@ -36,6 +35,8 @@ def _usage_line(err: click.UsageError) -> str:
     param = getattr(err, "param", None)
     if isinstance(err, click.MissingParameter) and param is not None:
         name = max(param.opts, key=len) if param.opts else param.name
+        if isinstance(param.type, _Int):
+            return f"{name}: missing, expected an integer in {param.type.lo}..{param.type.hi}"
         return f"{name}: missing, expected a value (see --help)"
     if isinstance(err, click.BadParameter) and param is not None:
         name = max(param.opts, key=len) if param.opts else param.name
@@ -45,7 +46,11 @@ def _usage_line(err: click.UsageError) -> str:
             o for p in (err.ctx.command.params if err.ctx else []) for o in p.opts if "--" in o
         )
         return f"{err.option_name}: unknown option, expected one of {', '.join(known)}"
-    return " ".join(err.format_message().split())
+    text = " ".join(err.format_message().split())
+    extra = re.fullmatch(r"Got unexpected extra arguments? \((.*)\)", text)
+    if extra:
+        return f"arguments: got {extra.group(1)!r}, expected options only (see --help)"
+    return text
 
 
 class _OneLineGroup(click.Group):
