@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from inframarginal.location.arithmetic import FLOAT_TOLERANCE, Number, close, fmt, is_exact
 from inframarginal.location.density import PiecewiseLinearDensity, uniform_density
-from inframarginal.location.shares import market_shares
+from inframarginal.location.shares import location_markets, market_shares
 from inframarginal.location.topology import check_positions
 
 
@@ -57,6 +57,13 @@ class Interval:
             return fmt(self.lo)
         left = "[" if self.lo_closed else "("
         right = "]" if self.hi_closed else ")"
+        if self.hi - self.lo >= 1:
+            whole = self.hi - self.lo > 1 or self.lo_closed or self.hi_closed
+            return "[0, 1)" if whole else f"[0, 1) except {fmt(self.lo)}"
+        if self.hi > 1:
+            # A circle arc through 0: shown as two pieces of [0, 1), positions being mod 1.
+            head = f"[0, {fmt(self.hi - 1)}{right}"
+            return f"{head} and {left}{fmt(self.lo)}, 1)"
         return f"{left}{fmt(self.lo)}, {fmt(self.hi)}{right}"
 
 
@@ -261,7 +268,10 @@ def best_response(
             segments.append(
                 _segment_sup(g, z, one + 0 * z, False, True, kinks(z, one + 0 * z, (z,)))
             )
-    joins = [(z, payoff_at(z, zs, circle, dens)) for z in locs]
+    # Joining a location leaves every market unchanged and splits that location's market
+    # among one more seller; computing the markets once keeps this linear in the rivals.
+    ys, counts, markets = location_markets(zs, circle, dens)
+    joins = [(y, m / (c + 1)) for y, c, m in zip(ys, counts, markets, strict=True)]
     value = max([s.value for s in segments] + [v for _, v in joins])
     attained = [Interval(z, z) for z, v in joins if close(v, value)]
     approached: list[Approach] = []

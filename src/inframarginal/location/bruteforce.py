@@ -27,6 +27,8 @@ from fractions import Fraction
 
 from inframarginal.location.arithmetic import LocationError
 from inframarginal.location.equilibria import (
+    MAX_SELLERS,
+    Progress,
     _circle_patterns,
     _line_patterns,
     satisfies_characterization,
@@ -35,6 +37,10 @@ from inframarginal.location.topology import check_sellers, topology_name
 
 MAX_PROFILES = 200_000
 """Refuse grids with more profiles than this (the check is meant to stay fast)."""
+
+MAX_WORK = 2_000_000
+"""Refuse more than this many deviation evaluations (profiles x sellers x fine points) in
+one call: a few seconds of exact arithmetic (about 0.4 million evaluations per second)."""
 
 
 def _deviator_share(
@@ -102,6 +108,27 @@ def _count_profiles(n: int, m: int, circle: bool) -> int:
     return comb(m + n - 2, n - 1) if circle else comb(m + n, n)
 
 
+def grid_work(n: int, m: int, circle: bool = False) -> int:
+    """Deviation evaluations the brute force spends on grid ``1/m``: profiles x sellers x fine points."""
+    return _count_profiles(n, m, circle) * n * (3 * m + (0 if circle else 1))
+
+
+def _check_grid(n: int, m: object, circle: bool) -> int:
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise LocationError(f"grid: got {m!r}, expected an integer >= 1")
+    profiles = _count_profiles(n, m, circle)
+    if profiles > MAX_PROFILES:
+        raise LocationError(
+            f"grid: {m} gives {profiles} profiles for n={n}, expected at most {MAX_PROFILES}"
+        )
+    work = grid_work(n, m, circle)
+    if work > MAX_WORK:
+        raise LocationError(
+            f"grid: {m} needs {work} deviation evaluations for n={n}, expected at most {MAX_WORK}"
+        )
+    return m
+
+
 def grid_equilibria(n: int, m: int, circle: bool = False) -> list[tuple[Fraction, ...]]:
     """Equilibria of the continuous game lying on the grid of step ``1/m``, by brute force.
 
@@ -122,16 +149,11 @@ def grid_equilibria(n: int, m: int, circle: bool = False) -> list[tuple[Fraction
     Raises
     ------
     LocationError
-        If ``n`` or ``m`` is invalid or the grid has more than :data:`MAX_PROFILES` profiles.
+        If ``n`` or ``m`` is invalid, or the grid has more than :data:`MAX_PROFILES`
+        profiles or needs more than :data:`MAX_WORK` evaluations (:func:`grid_work`).
     """
     n = check_sellers(n)
-    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
-        raise LocationError(f"grid: got {m!r}, expected an integer >= 1")
-    if _count_profiles(n, m, circle) > MAX_PROFILES:
-        raise LocationError(
-            f"grid: {m} gives {_count_profiles(n, m, circle)} profiles for n={n}, "
-            f"expected at most {MAX_PROFILES}"
-        )
+    m = _check_grid(n, m, circle)
     big_m = 3 * m
     out = []
     for prof in _profiles(n, m, circle):
@@ -164,19 +186,38 @@ class CrossCheck:
     grids: tuple[GridCheck, ...]
 
     @property
+    def compared(self) -> bool:
+        """True when at least one grid was compared."""
+        return bool(self.grids)
+
+    @property
     def agree(self) -> bool:
-        """True when brute force and characterisation agree on every grid."""
-        return all(g.agree for g in self.grids)
+        """True when at least one grid was compared and every grid agrees."""
+        return self.compared and all(g.agree for g in self.grids)
 
 
 def default_grids(n: int, circle: bool = False) -> tuple[int, ...]:
-    """Grids holding the representative equilibria of every pattern, plus ``2n`` and 12 (if small enough)."""
+    """Grids holding the representative equilibria of every pattern, plus ``2n`` and 12.
+
+    Smallest first, as many as fit together in :data:`MAX_WORK` (none when even the
+    smallest does not fit: then :func:`cross_check` compares nothing and says so).
+    """
     pats = _circle_patterns(n) if circle else _line_patterns(n)
-    grids = {len(p) if circle else 2 * len(p) for p in pats} | {2 * n, 12}
-    return tuple(sorted(g for g in grids if _count_profiles(n, g, circle) <= MAX_PROFILES))
+    out, total = [], 0
+    for g in sorted({len(p) if circle else 2 * len(p) for p in pats} | {2 * n, 12}):
+        work = grid_work(n, g, circle)
+        if _count_profiles(n, g, circle) <= MAX_PROFILES and total + work <= MAX_WORK:
+            out.append(g)
+            total += work
+    return tuple(out)
 
 
-def cross_check(n: int, circle: bool = False, grids: tuple[int, ...] | None = None) -> CrossCheck:
+def cross_check(
+    n: int,
+    circle: bool = False,
+    grids: tuple[int, ...] | None = None,
+    progress: Progress | None = None,
+) -> CrossCheck:
     """Compare grid brute force with the exact characterisation.
 
     For every grid, the profiles the brute force keeps must be exactly those
@@ -185,26 +226,52 @@ def cross_check(n: int, circle: bool = False, grids: tuple[int, ...] | None = No
     Parameters
     ----------
     n : int
-        Number of sellers.
+        Number of sellers, ``1 <= n <= MAX_SELLERS``.
     circle : bool, default False
         Topology.
     grids : tuple of int, optional
         Grid denominators; :func:`default_grids` when omitted (the grids on
         which the representative equilibria of every pattern lie).
+    progress : callable, optional
+        Called as ``progress(done, total)`` with profiles checked so far.
 
     Returns
     -------
     CrossCheck
+        ``compared`` is False when no grid fits the work limit (``agree`` is then False too).
+
+    Raises
+    ------
+    LocationError
+        For a bad ``n`` or grid, or grids needing more than :data:`MAX_WORK` evaluations in all.
     """
     n = check_sellers(n)
-    gs = default_grids(n, circle) if grids is None else grids
+    if n > MAX_SELLERS:
+        raise LocationError(f"sellers: got {n}, expected at most {MAX_SELLERS}")
+    if grids is None:
+        gs = default_grids(n, circle)
+    else:
+        gs = tuple(_check_grid(n, m, circle) for m in grids)
+        total = sum(grid_work(n, m, circle) for m in gs)
+        if total > MAX_WORK:
+            raise LocationError(
+                f"grid: {', '.join(map(str, gs))} need {total} deviation evaluations in all "
+                f"for n={n}, expected at most {MAX_WORK}"
+            )
+    count = sum(_count_profiles(n, m, circle) for m in gs)
+    done = 0
     results = []
     for m in gs:
-        brute = tuple(grid_equilibria(n, m, circle))
-        predicted = tuple(
-            tuple(Fraction(p, m) for p in prof)
-            for prof in _profiles(n, m, circle)
-            if satisfies_characterization([Fraction(p, m) for p in prof], circle)
-        )
-        results.append(GridCheck(m, _count_profiles(n, m, circle), brute, predicted))
+        brute, predicted = [], []
+        # One pass per grid: the brute force and the characterisation judge each profile.
+        for prof in _profiles(n, m, circle):
+            xs = tuple(Fraction(p, m) for p in prof)
+            if _is_grid_equilibrium(tuple(3 * p for p in prof), 3 * m, circle):
+                brute.append(xs)
+            if satisfies_characterization(xs, circle):
+                predicted.append(xs)
+            done += 1
+            if progress is not None and (done % 500 == 0 or done == count):
+                progress(done, count)
+        results.append(GridCheck(m, _count_profiles(n, m, circle), tuple(brute), tuple(predicted)))
     return CrossCheck(n, topology_name(circle), tuple(results))

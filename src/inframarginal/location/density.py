@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from inframarginal.location.arithmetic import LocationError, Number, as_number, close, is_exact
 
@@ -40,10 +41,16 @@ class PiecewiseLinearDensity:
         """True when every breakpoint and value is a Fraction."""
         return is_exact(self.breakpoints + self.values)
 
-    @property
+    @cached_property
     def is_uniform(self) -> bool:
         """True when the density is constant (equal to 1)."""
         return all(close(v, 1) for v in self.values)
+
+    @cached_property
+    def _exact_uniform(self) -> bool:
+        # The equilibrium search evaluates cdf thousands of times on the exact
+        # uniform density, where cdf(t) = t; skip the piecewise bookkeeping there.
+        return self.exact and len(self.breakpoints) == 2 and all(v == 1 for v in self.values)
 
     def pdf(self, t: Number) -> Number:
         """Density at ``t`` in ``[0, 1]``."""
@@ -56,6 +63,8 @@ class PiecewiseLinearDensity:
         xs, fs = self.breakpoints, self.values
         if t <= xs[0]:
             return 0 * t
+        if self._exact_uniform:
+            return t if t < 1 else 1 + 0 * t
         if t >= xs[-1]:
             return 1 + 0 * t
         i = bisect.bisect_right(xs, t) - 1
@@ -83,10 +92,16 @@ class PiecewiseLinearDensity:
         return sorted({x + s for s in shifts for x in self.breakpoints if lo < x + s < hi})
 
 
+_UNIFORM = {
+    exact: PiecewiseLinearDensity((0 * one, one), (one, one))
+    for exact, one in ((True, Fraction(1)), (False, 1.0))
+}
+
+
 def uniform_density(exact: bool = True) -> PiecewiseLinearDensity:
     """The uniform density on ``[0, 1]`` (Fractions when ``exact``)."""
-    one = Fraction(1) if exact else 1.0
-    return PiecewiseLinearDensity((0 * one, one), (one, one))
+    # One shared (immutable) instance per mode, so its cached properties are computed once.
+    return _UNIFORM[bool(exact)]
 
 
 def piecewise_linear_density(

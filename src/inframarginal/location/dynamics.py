@@ -21,8 +21,9 @@ References
 from __future__ import annotations
 
 import math
+import os
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -39,6 +40,44 @@ from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, topology_name
 
 MODES = ("sequential", "simultaneous")
+
+MAX_SELLERS = 24
+"""Most sellers a run of the dynamics accepts."""
+
+MAX_ROUNDS = 1000
+"""Most rounds a run accepts."""
+
+MAX_WORK = 10_000
+"""Most ``rounds x sellers^2`` a run accepts: a round costs one exact best response per
+seller, each linear in the sellers, so this keeps a run to seconds."""
+
+
+def round_limit(sellers: int) -> int:
+    """The most rounds the command line lets a run with ``sellers`` sellers ask for (>= 1)."""
+    return max(1, min(MAX_ROUNDS, MAX_WORK // (sellers * sellers)))
+
+
+def check_run_size(sellers: int, max_rounds: int | None) -> int:
+    """Validate the size of a run for the command line; return the rounds to run.
+
+    ``None`` gives ``min(500, round_limit(sellers))``.
+
+    Raises
+    ------
+    LocationError
+        With more than :data:`MAX_SELLERS` sellers or more than :func:`round_limit` rounds.
+    """
+    if sellers > MAX_SELLERS:
+        raise LocationError(f"start: got {sellers} sellers, expected at most {MAX_SELLERS}")
+    limit = round_limit(sellers)
+    if max_rounds is None:
+        return min(500, limit)
+    if max_rounds > limit:
+        raise LocationError(
+            f"max_rounds: got {max_rounds} for {sellers} sellers, expected at most {limit} "
+            f"(rounds x sellers^2 <= {MAX_WORK}, rounds <= {MAX_ROUNDS})"
+        )
+    return max_rounds
 
 
 @dataclass(frozen=True)
@@ -152,6 +191,7 @@ def best_response_dynamics(
     mode: str = "sequential",
     epsilon: object = Fraction(1, 100),
     max_rounds: int = 500,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Trajectory:
     """Run best-response dynamics from ``start``.
 
@@ -166,7 +206,9 @@ def best_response_dynamics(
     epsilon : number, default 1/100
         Step beside a rival when the supremum is approached, not attained (``> 0``).
     max_rounds : int, default 500
-        Stop after this many rounds.
+        Stop after this many rounds (the command line caps it with :func:`check_run_size`).
+    progress : callable, optional
+        Called as ``progress(round, max_rounds)`` after each round.
 
     Returns
     -------
@@ -190,7 +232,7 @@ def best_response_dynamics(
     exact = is_exact(xs) and is_exact([epsilon])
     eps = as_number(epsilon, "epsilon", exact)
     if not 0 < eps < 1:
-        raise LocationError(f"epsilon: got {epsilon}, expected a number in (0, 1)")
+        raise LocationError(f"epsilon: got {fmt(eps)}, expected a number in (0, 1)")
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
         raise LocationError(f"max_rounds: got {max_rounds!r}, expected an integer >= 1")
     if not exact:
@@ -198,7 +240,9 @@ def best_response_dynamics(
     steps = [Step(0, None, xs, market_shares(xs, circle))]
     seen = {xs}
     n = len(xs)
-    for _ in range(max_rounds):
+    for rnd in range(1, max_rounds + 1):
+        if progress is not None:
+            progress(rnd - 1, max_rounds)
         moved = False
         if mode == "sequential":
             for i in range(n):
@@ -226,6 +270,31 @@ def best_response_dynamics(
 
 def _show(xs: Sequence[Number]) -> str:
     return "(" + ", ".join(fmt(x) for x in xs) + ")"
+
+
+PLOT_SUFFIXES = (".png", ".svg", ".gif")
+
+
+def check_plot_path(path: pathlib.Path) -> pathlib.Path:
+    """Check an output file before any work: known suffix, existing writable folder, not a folder.
+
+    Raises
+    ------
+    LocationError
+        Naming the path and what was expected.
+    """
+    path = pathlib.Path(path)
+    shown = str(path)
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise LocationError(f"plot: got {shown!r}, expected a .png, .svg or .gif file")
+    if path.is_dir():
+        raise LocationError(f"plot: got {shown!r}, a folder, expected a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise LocationError(f"plot: got {shown!r}, expected an existing folder {str(folder)!r}")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise LocationError(f"plot: got {shown!r}, expected a writable file")
+    return path
 
 
 def plot_trajectory(trajectory: Trajectory, path: pathlib.Path) -> pathlib.Path:

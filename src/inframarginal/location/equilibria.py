@@ -40,19 +40,22 @@ References
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from inframarginal.location.arithmetic import Number, at_least, fmt, to_json
+from inframarginal.location.arithmetic import LocationError, Number, at_least, fmt, to_json
 from inframarginal.location.best_response import best_response
 from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, check_sellers, topology_name
 
-MAX_SELLERS = 24
-"""Largest ``n`` handled by the pattern enumeration (the number of patterns grows like Fibonacci)."""
+MAX_SELLERS = 14
+"""Largest ``n`` handled: the patterns grow like Fibonacci numbers and each is certified by
+exact best responses, so n = 14 takes a few seconds (89 patterns on the line, 64 on the circle)."""
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called as long computations advance."""
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,42 @@ class EquilibriumFamily:
     dimension: int
     description: str
     representative: Equilibrium
+    positions: str | None = None
+    parameter_range: tuple[Fraction, Fraction] | None = None
+
+    def member(self, h: Fraction) -> tuple[Fraction, ...]:
+        """The member with largest half-gap ``h`` of a one-parameter family on the line.
+
+        Raises
+        ------
+        LocationError
+            If the family is not a one-parameter line family (no explicit formula).
+        """
+        if self.parameter_range is None:
+            raise LocationError(
+                f"family {','.join(map(str, self.pattern))}: has no one-parameter formula, "
+                "expected a one-parameter family on the line"
+            )
+        return _line_member(self.pattern, Fraction(h))
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
-        return {
+        out = {
             "pattern": list(self.pattern),
             "dimension": self.dimension,
             "description": self.description,
             "representative": self.representative.to_dict(),
         }
+        if self.positions is not None:
+            out["positions"] = self.positions
+        if self.parameter_range is not None:
+            lo, hi = self.parameter_range
+            out["parameter_range"] = {
+                "H_min": to_json(lo),
+                "H_max": to_json(hi),
+                "H_max_included": False,
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -170,9 +200,13 @@ def certify(positions: Sequence[object], circle: bool = False) -> Equilibrium:
     xs = tuple(sorted(check_positions(positions, circle)))
     shares = market_shares(xs, circle)
     cert = []
+    done: dict[Number, SellerCertificate] = {}
     for i, x in enumerate(xs):
-        br = best_response(xs[:i] + xs[i + 1 :], circle)
-        cert.append(SellerCertificate(x, shares[i], br.value, br.attained, br.description))
+        # Sellers at one location face the same rivals: one best response serves them all.
+        if x not in done:
+            br = best_response(xs[:i] + xs[i + 1 :], circle)
+            done[x] = SellerCertificate(x, shares[i], br.value, br.attained, br.description)
+        cert.append(done[x])
     return Equilibrium(xs, shares, tuple(cert))
 
 
@@ -213,27 +247,34 @@ def satisfies_characterization(positions: Sequence[object], circle: bool = False
     return True
 
 
+def _compositions(total: int) -> list[tuple[int, ...]]:
+    """All sequences of 1s and 2s summing to ``total`` (Fibonacci many), in a fixed order."""
+    table: list[list[tuple[int, ...]]] = [[()]]
+    for t in range(1, total + 1):
+        table.append(
+            [(1, *p) for p in table[t - 1]] + ([(2, *p) for p in table[t - 2]] if t >= 2 else [])
+        )
+    return table[total] if total >= 0 else []
+
+
 def _line_patterns(n: int) -> list[tuple[int, ...]]:
-    out = []
-    for k in range(1, n + 1):
-        for inner in itertools.product((1, 2), repeat=max(k - 2, 0)):
-            pat = (2,) if k == 1 else (2, *inner, 2)
-            if sum(pat) == n:
-                out.append(pat)
-    return out
+    """Multiplicity patterns allowed by conditions 1-2: pairs at both ends, 1s and 2s inside."""
+    if n == 2:
+        return [(2,)]
+    inner = _compositions(n - 4)
+    return sorted(((2, *p, 2) for p in inner), key=lambda p: (len(p), p))
 
 
 def _circle_patterns(n: int) -> list[tuple[int, ...]]:
+    """Cyclic patterns of 1s and 2s summing to ``n``, each once (its largest rotation)."""
     seen: set[tuple[int, ...]] = set()
     out = []
-    for k in range(1, n + 1):
-        for pat in itertools.product((1, 2), repeat=k):
-            if sum(pat) != n:
-                continue
-            canon = max(pat[i:] + pat[:i] for i in range(k))
-            if canon not in seen:
-                seen.add(canon)
-                out.append(canon)
+    for pat in sorted(_compositions(n), key=lambda p: (len(p), p)):
+        k = len(pat)
+        canon = max(pat[i:] + pat[:i] for i in range(k))
+        if canon not in seen:
+            seen.add(canon)
+            out.append(canon)
     return out
 
 
@@ -277,6 +318,44 @@ def _line_h_range(pattern: tuple[int, ...], free: list[int]) -> str:
     return f"[{fmt(Fraction(1, 2 * k))}, {fmt(top)}{closing}"
 
 
+def _line_member(pattern: tuple[int, ...], h: Fraction) -> tuple[Fraction, ...]:
+    """Positions of a one-free-half-gap line pattern with largest half-gap ``h``.
+
+    The hinterlands and every forced half-gap equal ``h``; the normalisation
+    ``2h + 2 * (inner half-gaps) = 1`` fixes the free one at ``1/2 - (1 + f) h``
+    (``f`` forced inner half-gaps); locations step by twice each half-gap.
+    """
+    k = len(pattern)
+    free = _free_half_gaps(pattern, False)
+    forced_inner = (k - 1) - len(free)
+    y = h
+    ys = [y]
+    for i in range(1, k):
+        y += 2 * (Fraction(1, 2) - (1 + forced_inner) * h if i in free else h)
+        ys.append(y)
+    return tuple(x for x, c in zip(ys, pattern, strict=True) for _ in range(c))
+
+
+def _affine(const: Fraction, coef: Fraction, var: str) -> str:
+    """``const + coef * var`` as text, e.g. ``1 - 3H``, ``3H``, ``H``."""
+    term = "" if coef == 0 else (var if abs(coef) == 1 else f"{fmt(abs(coef))}{var}")
+    if const == 0:
+        return "0" if not term else ("-" if coef < 0 else "") + term
+    if not term:
+        return fmt(const)
+    return f"{fmt(const)} {'-' if coef < 0 else '+'} {term}"
+
+
+def _line_formula(pattern: tuple[int, ...]) -> tuple[str, tuple[Fraction, Fraction]]:
+    """Positions of a one-parameter line family as affine functions of ``H``, and H's range."""
+    # Each position is affine in H: read const and slope from the members at H = 0 and 1.
+    at0, at1 = _line_member(pattern, Fraction(0)), _line_member(pattern, Fraction(1))
+    text = ", ".join(_affine(a, b - a, "H") for a, b in zip(at0, at1, strict=True))
+    f = (len(pattern) - 1) - len(_free_half_gaps(pattern, False))
+    # free half-gap 1/2 - (1 + f)H must lie in (0, H]
+    return text, (Fraction(1, 2 * (2 + f)), Fraction(1, 2 * (1 + f)))
+
+
 def _family(pattern: tuple[int, ...], circle: bool, eq: Equilibrium) -> EquilibriumFamily:
     k = len(pattern)
     free = _free_half_gaps(pattern, circle)
@@ -314,10 +393,16 @@ def _family(pattern: tuple[int, ...], circle: bool, eq: Equilibrium) -> Equilibr
             f"normalisation 2H + 2*(h_1+...+h_{k - 1}) = 1 gives H in {_line_h_range(pattern, free)}; "
             f"{dim}-parameter family, e.g. positions {reps}"
         )
+        if dim == 1:
+            formula, (lo, hi) = _line_formula(pattern)
+            text += f"; explicitly: positions ({formula}) for H in [{fmt(lo)}, {fmt(hi)})"
+            return EquilibriumFamily(pattern, dim, text, eq, formula, (lo, hi))
     return EquilibriumFamily(pattern, dim, text, eq)
 
 
-def find_equilibria(n: int, circle: bool = False) -> EquilibriumSet:
+def find_equilibria(
+    n: int, circle: bool = False, progress: Progress | None = None
+) -> EquilibriumSet:
     """All pure-strategy Nash equilibria of the n-seller location game (uniform consumers).
 
     Parameters
@@ -326,6 +411,8 @@ def find_equilibria(n: int, circle: bool = False) -> EquilibriumSet:
         Number of sellers, ``1 <= n <= MAX_SELLERS``.
     circle : bool, default False
         The segment ``[0, 1]`` (Hotelling's beach) or the circle of circumference 1.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each multiplicity pattern is certified.
 
     Returns
     -------
@@ -355,8 +442,6 @@ def find_equilibria(n: int, circle: bool = False) -> EquilibriumSet:
     """
     n = check_sellers(n)
     if n > MAX_SELLERS:
-        from inframarginal.location.arithmetic import LocationError
-
         raise LocationError(f"sellers: got {n}, expected at most {MAX_SELLERS}")
     topo = topology_name(circle)
     if n == 1:
@@ -370,7 +455,7 @@ def find_equilibria(n: int, circle: bool = False) -> EquilibriumSet:
     patterns = _circle_patterns(n) if circle else _line_patterns(n)
     isolated: list[Equilibrium] = []
     families: list[EquilibriumFamily] = []
-    for pat in patterns:
+    for done, pat in enumerate(patterns, start=1):
         eq = certify(_representative(pat, circle), circle)
         if not eq.verified:  # pragma: no cover - would contradict the characterisation
             raise AssertionError(f"characterisation produced a non-equilibrium {eq.positions}")
@@ -379,6 +464,8 @@ def find_equilibria(n: int, circle: bool = False) -> EquilibriumSet:
             isolated.append(eq)
         if free or circle:
             families.append(_family(pat, circle, eq))
+        if progress is not None:
+            progress(done, len(patterns))
     if not patterns:
         reason = (
             f"no pure-strategy equilibrium for n = {n}: in an equilibrium no location holds more "

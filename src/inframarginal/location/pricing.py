@@ -82,13 +82,13 @@ def market(
     if not exact:
         x1, x2 = float(x1), float(x2)
     if x1 > x2:
-        raise LocationError(f"locations: got {x1}, {x2}, expected x1 <= x2")
+        raise LocationError(f"locations: got {fmt(x1)}, {fmt(x2)}, expected x1 <= x2")
     t = as_number(rate, "rate", exact)
     c = as_number(marginal_cost, "marginal_cost", exact)
     if not t > 0:
-        raise LocationError(f"rate: got {rate}, expected a positive transport cost rate")
+        raise LocationError(f"rate: got {fmt(t)}, expected a positive transport cost rate")
     if c < 0:
-        raise LocationError(f"marginal_cost: got {marginal_cost}, expected >= 0")
+        raise LocationError(f"marginal_cost: got {fmt(c)}, expected >= 0")
     return Market((x1, x2), cost, t, c)
 
 

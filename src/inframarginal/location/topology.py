@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inframarginal.location.arithmetic import LocationError, Number, as_number, is_exact
+from inframarginal.location.arithmetic import LocationError, Number, as_number, fmt, is_exact
 
 
 def topology_name(circle: bool) -> str:
@@ -48,7 +48,7 @@ def check_positions(positions: Sequence[object], circle: bool = False) -> tuple[
         x = as_number(p, f"positions[{i}]", exact)
         if not 0 <= x <= 1:
             where = "the circle [0, 1)" if circle else "the beach [0, 1]"
-            raise LocationError(f"positions[{i}]: got {p}, expected a point of {where}")
+            raise LocationError(f"positions[{i}]: got {fmt(x)}, expected a point of {where}")
         if circle and x == 1:
             x = 0 * x
         out.append(x)

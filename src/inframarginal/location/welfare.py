@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from inframarginal.location.arithmetic import Number, fmt, is_exact, to_json
+from inframarginal.location.arithmetic import LocationError, Number, fmt, is_exact, to_json
 from inframarginal.location.density import PiecewiseLinearDensity, uniform_density
-from inframarginal.location.equilibria import find_equilibria
+from inframarginal.location.equilibria import MAX_SELLERS, Progress, find_equilibria
 from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, check_sellers, topology_name
 
@@ -39,6 +39,8 @@ def _linear_moment(
     cuts = [u, *dens.kinks(u, v, circle), v]
     total = 0 * u
     for p, q in zip(cuts, cuts[1:], strict=False):
+        if p == q:
+            continue  # an empty piece (a seller at the very end of the beach): no consumers
         k = math.floor((p + q) / 2) if circle else 0
         fp, fq = dens.pdf(p - k), dens.pdf(q - k)
         beta = (fq - fp) / (q - p)
@@ -199,19 +201,28 @@ class WelfareComparison:
         }
 
 
-def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
+def welfare_comparison(
+    n: int, circle: bool = False, progress: Progress | None = None
+) -> WelfareComparison:
     """Welfare gap between competition (Nash equilibria) and the social optimum.
 
     Parameters
     ----------
     n : int
-        Number of sellers.
+        Number of sellers, ``1 <= n <= MAX_SELLERS``.
     circle : bool, default False
         Topology.
+    progress : callable, optional
+        Passed to :func:`~inframarginal.location.equilibria.find_equilibria`.
 
     Returns
     -------
     WelfareComparison
+
+    Raises
+    ------
+    LocationError
+        If ``n`` is not an integer in ``1..MAX_SELLERS``.
 
     Examples
     --------
@@ -220,9 +231,12 @@ def welfare_comparison(n: int, circle: bool = False) -> WelfareComparison:
     ('1/8', '1/4', '1/8')
     """
     n = check_sellers(n)
+    if n > MAX_SELLERS:
+        # Checked first: the optimum alone is cheap, but the comparison needs every equilibrium.
+        raise LocationError(f"sellers: got {n}, expected at most {MAX_SELLERS}")
     opt = social_optimum(n, circle)
     agr = clustering_agreement(n, circle)
-    eqs = find_equilibria(n, circle)
+    eqs = find_equilibria(n, circle, progress)
     outs = [_outcome("equilibrium", e.positions, circle) for e in eqs.equilibria]
     listed = {o.positions for o in outs}
     for fam in eqs.continuum:
