@@ -32,8 +32,9 @@ from pathlib import Path
 import sympy as sp
 
 from inframarginal import __version__
-from inframarginal.budget import BudgetExceeded, can_interrupt, checkpoint, symbolic_seconds, time_limit
+from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, time_limit
 from inframarginal.configurations import Configuration, Structure, traded_goods
+from inframarginal.errors import BudgetExceeded
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
 from inframarginal.model import Model
 
