@@ -9,7 +9,7 @@ import click
 import sympy as sp
 
 from inframarginal.configurations import configurations, enumerate_structures, studied_structures
-from inframarginal.errors import ParameterError
+from inframarginal.errors import BudgetExceeded, ParameterError
 from inframarginal.modelfile import builtin_models, load_model
 
 FORMATS = click.Choice(["table", "json"])
@@ -161,11 +161,14 @@ def register(group: click.Group) -> None:
         """
         m = load_model(model)
         values = parse_settings(settings)
-        if fmt == "latex":
-            _latex(m, values, structure)
-            return
-        sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
-                      structure=structure)
+        try:
+            if fmt == "latex":
+                _latex(m, values, structure)
+                return
+            sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
+                          structure=structure)
+        except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
+            raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
         if fmt == "json":
             click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
         else:
