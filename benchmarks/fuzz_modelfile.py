@@ -143,7 +143,8 @@ def mutate(rng: random.Random, spec: dict) -> None:
     parent, k = rng.choice(paths)
     roll = rng.random()
     if roll < 0.35 and isinstance(parent[k], str | int | float):  # a near miss: plausible value
-        names = ["l", *spec.get("parameters", {}), *spec.get("derived", {}), *spec.get("goods", {})]
+        names = ["l"] + [n for section in ("parameters", "derived", "goods")
+                         if isinstance(spec.get(section), dict) for n in spec[section]]
         if isinstance(parent[k], str) and k not in ("name", "description", "domain", "title"):
             parent[k] = plausible_formula(rng, [str(n) for n in names])
         elif isinstance(parent[k], int | float) and not isinstance(parent[k], bool):

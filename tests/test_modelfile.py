@@ -196,3 +196,41 @@ def test_cli_reports_a_hostile_model_file_on_one_line(tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and result.output.count("\n") == 1
     assert "technologies.x[0].output" in result.output and "at most 100" in result.output
+
+
+CONSTRAINED = SEED.replace("[goods.x]", '[constraints]\nfixed_costs = "F + 2*b < 1"\n\n[goods.x]', 1)
+
+
+def test_constraints_across_parameters_are_checked_with_every_parameter_check(tmp_path):
+    model = read_model_text(CONSTRAINED, source="c.toml")
+    assert model.check_parameters(F=0.5, b=0.2)["b"] == 0.2  # 0.9 < 1
+    with pytest.raises(ParameterError) as err:
+        model.check_parameters(F=0.5, b=0.25)  # 1.0 < 1 fails: the bound is strict
+    assert str(err.value) == (
+        "constraint fixed_costs ('F + 2*b < 1') does not hold: 1 < 1 is false at F=0.5, b=0.25")
+    with pytest.raises(ParameterError, match="constraint fixed_costs"):
+        model.solve(F=0.9, b=0.3)
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text(CONSTRAINED.replace('name = "li-ke-2020"', 'name = "constrained"'))
+    result = CliRunner().invoke(main, ["solve", str(path), "--set", "F=0.9", "--set", "b=0.3"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: constraint fixed_costs ('F + 2*b < 1') does not hold: 1.5 < 1")
+
+
+@pytest.mark.parametrize("constraint, fragment", [
+    ('"F + 2*b"', "is not one comparison with < <= > or >="),
+    ('"F < b < 1"', "is not one comparison"),
+    ('"F == 1"', "is not one comparison"),
+    ('"G < 1"', "unknown name 'G'"),
+    ("3", "must be an inequality string"),
+    ('"F + 2*b > 1"', "the default values break it: constraint fixed_costs ('F + 2*b > 1') does not hold: 0.4 > 1"),
+])
+def test_malformed_constraints_name_the_constraint(constraint, fragment):
+    text = SEED.replace("[goods.x]", f"[constraints]\nfixed_costs = {constraint}\n\n[goods.x]", 1)
+    message = one_line_error(text, source="c.toml")
+    assert message.startswith("c.toml: constraints.fixed_costs: ")
+    assert fragment in message

@@ -74,6 +74,44 @@ def parse_expression(text: str, names: Mapping[str, sp.Expr], *, what: str = "fo
         is not allowed, or exceeds a size limit (see the module's constants).  The
         message is one line and quotes at most the start of the formula.
     """
+    text, tree = _parse(text, what)
+    expr = _build(tree, names, text, what)
+    _check_size(expr, text, what, deep=True)
+    return expr
+
+
+#: The comparisons a constraint may use.
+COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def parse_constraint(text: str, names: Mapping[str, sp.Expr], *,
+                     what: str = "constraint") -> tuple[sp.Expr, str, sp.Expr]:
+    """Parse an inequality such as ``F + 2*b < 1`` into ``(left, operator, right)``.
+
+    Both sides are formulas as for :func:`parse_expression`; the operator is one of
+    ``< <= > >=`` (one comparison, not a chain).
+
+    Raises
+    ------
+    ExpressionError
+        If the text is not one such comparison of two allowed formulas.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"{what} must be an inequality string such as 'F + 2*b < 1', got {quote(repr(text))}")
+    text, tree = _parse(text, what)
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and type(tree.ops[0]) in COMPARISONS):
+        raise ExpressionError(
+            f"{what} {quote(text)} is not one comparison with < <= > or >= (such as 'F + 2*b < 1')")
+    sides = []
+    for node in (tree.left, tree.comparators[0]):
+        side = _build(node, names, text, what)
+        _check_size(side, text, what, deep=True)
+        sides.append(side)
+    return sides[0], COMPARISONS[type(tree.ops[0])], sides[1]
+
+
+def _parse(text, what: str) -> tuple[str, ast.expr]:
+    """Check the size of ``text`` and parse it with :mod:`ast`; the stripped text and the tree."""
     if not isinstance(text, str | int | float) or isinstance(text, bool):
         raise ExpressionError(f"{what} must be a formula string, got {quote(repr(text))}")
     if isinstance(text, float) and not math.isfinite(text):
@@ -101,9 +139,9 @@ def parse_expression(text: str, names: Mapping[str, sp.Expr], *, what: str = "fo
         raise ExpressionError(
             f"{what} {quote(text)} nests operators {depth} deep (at most {MAX_DEPTH}); split it "
             "into derived parameters")
-    expr = _build(tree.body, names, text, what)
-    _check_size(expr, text, what, deep=True)
-    return expr
+    return text, tree.body
+
+
 
 
 def _parenthesis_depth(text: str) -> int:

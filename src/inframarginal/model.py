@@ -23,7 +23,7 @@ from typing import Any
 import sympy as sp
 
 from inframarginal.errors import ExpressionError, ModelFileError, ParameterError, quote
-from inframarginal.expressions import free_names, parse_expression
+from inframarginal.expressions import free_names, parse_constraint, parse_expression
 
 #: The symbol of a person's own labour in a technology's output formula.
 LABOUR = sp.Symbol("l", positive=True)
@@ -130,6 +130,35 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """A condition across parameters, such as ``F + 2*b < 1``, checked with every parameter check."""
+
+    name: str
+    text: str
+    left: sp.Expr
+    operator: str
+    right: sp.Expr
+
+    def violation(self, values: Mapping[str, float]) -> str | None:
+        """Why the constraint fails at ``values`` (all parameters, base and derived), or ``None``."""
+        sides = []
+        for side in (self.left, self.right):
+            names, function = _compiled_formula(side)
+            try:
+                sides.append(float(function(*(values[n] for n in names))))
+            except (ArithmeticError, ValueError, TypeError):
+                sides.append(math.nan)
+        left, right = sides
+        holds = {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[self.operator]
+        if holds:
+            return None
+        used = sorted({s.name for s in self.left.free_symbols | self.right.free_symbols})
+        at = ", ".join(f"{n}={values[n]:g}" for n in used)
+        return (f"constraint {self.name} ({quote(self.text)}) does not hold: {left:.6g} {self.operator} "
+                f"{right:.6g} is false" + (f" at {at}" if at else ""))
+
+
+@dataclass(frozen=True)
 class PowerForm:
     """A technology ``A * (l - F)**labour_exponent * prod(input**exponent)``.
 
@@ -198,6 +227,7 @@ class Model:
     named_structures: tuple[NamedStructure, ...]
     source: str = "<python>"
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    constraints: tuple[Constraint, ...] = ()
 
     def __hash__(self) -> int:
         # Models key many caches; hashing every SymPy expression on each lookup is slow.
@@ -283,6 +313,10 @@ class Model:
                     f"parameter {d.name}={given[d.name]!r} is derived ({d.name} = {d.text} = {value:.12g} "
                     "here); set the parameters it is made of instead")
             out[d.name] = value
+        for constraint in self.constraints:
+            problem = constraint.violation(out)
+            if problem:
+                raise ParameterError(problem)
         return out
 
     # -- the three steps, as methods --------------------------------------------------
@@ -352,7 +386,8 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
 
     The mapping has the shape of a model file (see ``inframarginal/models/*.toml``):
     ``model``, ``parameters``, ``derived``, ``goods``, ``utility``, ``technologies``,
-    ``labour`` and optionally ``structures``.
+    ``labour`` and optionally ``structures`` and ``constraints`` (inequalities across
+    parameters, such as ``fixed_costs = "F + 2*b < 1"``, checked with every parameter check).
 
     Raises
     ------
@@ -366,7 +401,8 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
     if not isinstance(spec, Mapping):
         raise error("", "a model must be a table of sections")
     _check_depth(spec, error)
-    known = {"model", "parameters", "derived", "goods", "utility", "technologies", "labour", "structures"}
+    known = {"model", "parameters", "derived", "constraints", "goods", "utility", "technologies", "labour",
+             "structures"}
     for key in spec:
         if key not in known:
             raise error(key, f"unknown section {key!r} (expected one of {', '.join(sorted(known))})")
@@ -437,6 +473,21 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             defaults[dname] = _evaluate_derived(derived[-1], defaults)
         except ParameterError as err:
             raise error(key, f"{err} (the default values)") from None
+
+    constraints = []
+    constraint_table = _table(spec, "constraints", error)
+    _check_count(constraint_table, "constraints", "constraints", MAX_PARAMETERS, error)
+    for cname, text in constraint_table.items():
+        key = f"constraints.{cname}"
+        _check_name(cname, key, error)
+        try:
+            left, operator, right = parse_constraint(text, names, what="constraint")
+        except ExpressionError as err:
+            raise error(key, str(err)) from None
+        constraints.append(Constraint(cname, text, left, operator, right))
+        problem = constraints[-1].violation(defaults)
+        if problem:
+            raise error(key, f"the default values break it: {problem}")
 
     # goods
     goods_table = _table(spec, "goods", error, required=True)
@@ -537,7 +588,7 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         name=name, title=title, description=description, references=tuple(references),
         parameters=tuple(parameters), derived=tuple(derived), goods=tuple(goods),
         technologies=tuple(technologies), endowment=endowment,
-        named_structures=tuple(structures), source=source, spec=spec,
+        named_structures=tuple(structures), source=source, spec=spec, constraints=tuple(constraints),
     )
     _check_structures(model, error)
     # Resolve the named structures now, so a bad label fails at load time.

@@ -1,7 +1,7 @@
 """Reading model files (TOML) and finding built-in models.
 
 A model file is TOML with the sections ``model``, ``parameters``, ``derived``,
-``goods``, ``utility``, ``technologies``, ``labour`` and ``structures``; the
+``constraints``, ``goods``, ``utility``, ``technologies``, ``labour`` and ``structures``; the
 built-in models in ``inframarginal/models/`` are examples.  Building and checking
 happen in :func:`inframarginal.model.build_model`, shared with the Python API.
 
