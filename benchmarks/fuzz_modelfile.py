@@ -15,7 +15,7 @@ in-process too.  A case ends as
   stderr, or an error message longer than one line of 300 characters,
 * ``hang``: the per-case time limit ran out.
 
-Run: python benchmarks/fuzz_modelfile.py [--seconds 300] [--seed 0] [--workers 2]
+Run: python benchmarks/fuzz_modelfile.py [--seconds 300] [--seed 0] [--workers 2] [--cli-every 40]
 The last lines report the counts and every crash and hang found (with its seed, to
 replay it with ``--replay SEED``).  ``tests/test_fuzz_modelfile.py`` runs a short
 sample of the same generator with hypothesis.
@@ -290,26 +290,26 @@ def run_cli(text: str, args: list[str], seconds: float = CLI_SECONDS) -> tuple[s
 CLI_COMMANDS = [["show"], ["solve", "--method", "numeric"], ["show", "--format", "json"], ["solve", "--format", "json"]]
 
 
-def run_case(seed: int) -> list[tuple[int, str, str, str, float]]:
+def run_case(seed: int, cli_every: int = CLI_EVERY) -> list[tuple[int, str, str, str, float]]:
     """Outcomes ``(seed, what, outcome, detail, seconds)`` of case ``seed``: the parser's, and the
     CLI's on one case in :data:`CLI_EVERY` (that parsed)."""
     text = generate(seed)
     start = time.monotonic()
     outcome, detail = run_parser(text)
     out = [(seed, "parser", outcome, detail, time.monotonic() - start)]
-    if seed % CLI_EVERY == 0 and outcome == "ok":
-        args = CLI_COMMANDS[(seed // CLI_EVERY) % len(CLI_COMMANDS)]
+    if seed % cli_every == 0 and outcome == "ok":
+        args = CLI_COMMANDS[(seed // cli_every) % len(CLI_COMMANDS)]
         start = time.monotonic()
         out.append((seed, "cli " + " ".join(args), *run_cli(text, args), time.monotonic() - start))
     return out
 
 
 def _worker(args) -> list[tuple[int, str, str, str, float]]:
-    first, step, deadline = args
+    first, step, deadline, cli_every = args
     os.environ.setdefault("INFRAMARGINAL_SYMBOLIC_SECONDS", "5")
     results, seed = [], first
     while time.time() < deadline:
-        results.extend(run_case(seed))
+        results.extend(run_case(seed, cli_every))
         seed += step
     return results
 
@@ -319,16 +319,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300, help="how long to fuzz (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="first seed")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--cli-every", type=int, default=CLI_EVERY,
+                        help=f"run the CLI on one case in this many that parse (default {CLI_EVERY})")
     parser.add_argument("--replay", type=int, default=None, help="run one seed and print its file and outcome")
     args = parser.parse_args(argv)
     if args.replay is not None:
         print(generate(args.replay)[:2000])
-        for outcome in run_case(args.replay):
+        for outcome in run_case(args.replay, 1):
             print(outcome)
         return 0
     os.environ.setdefault("INFRAMARGINAL_CACHE", tempfile.mkdtemp(prefix="fuzz-cache-"))
     deadline = time.time() + args.seconds
-    jobs = [(args.seed + i, args.workers, deadline) for i in range(args.workers)]
+    jobs = [(args.seed + i, args.workers, deadline, args.cli_every) for i in range(args.workers)]
     start = time.time()
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         results = [r for chunk in pool.map(_worker, jobs) for r in chunk]

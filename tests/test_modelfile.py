@@ -234,3 +234,17 @@ def test_malformed_constraints_name_the_constraint(constraint, fragment):
     message = one_line_error(text, source="c.toml")
     assert message.startswith("c.toml: constraints.fixed_costs: ")
     assert fragment in message
+
+
+def test_show_lists_the_constraints(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text(CONSTRAINED.replace('name = "li-ke-2020"', 'name = "constrained"'))
+    result = CliRunner().invoke(main, ["show", str(path), "--format", "json"])
+    assert json.loads(result.output)["constraints"] == {"fixed_costs": "F + 2*b < 1"}
+    assert "constraint fixed_costs: F + 2*b < 1" in CliRunner().invoke(main, ["show", str(path)]).output

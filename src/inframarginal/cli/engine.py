@@ -113,6 +113,7 @@ def register(group: click.Group) -> None:
                 "parameters": [{"name": p.name, "default": p.default, "domain": str(p.domain),
                                 "description": p.description} for p in m.parameters],
                 "derived": [{"name": d.name, "formula": d.text} for d in m.derived],
+                "constraints": {c.name: c.text for c in m.constraints},
                 "goods": [{"name": g.name, "utility_weight": str(g.weight),
                            "trading_efficiency": str(g.trading_efficiency)} for g in m.goods],
                 "technologies": [{"good": t.good, "name": t.name, "output": t.text,
@@ -129,6 +130,8 @@ def register(group: click.Group) -> None:
             click.echo(f"  {p.name:<8} default {p.default:<8g} domain {str(p.domain):<10} {p.description}")
         for d in m.derived:
             click.echo(f"  {d.name:<8} = {d.text}")
+        for c in m.constraints:
+            click.echo(f"  constraint {c.name}: {c.text}")
         click.echo("\ngoods:")
         for g in m.goods:
             role = f"utility weight {g.weight}" if g.consumed else "intermediate"
