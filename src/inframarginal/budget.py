@@ -13,7 +13,8 @@ Two ways to bound work, usable together:
   ``sympy.factor``) with ``SIGALRM`` when it runs in the main thread of a process
   on a platform with :func:`signal.setitimer`.  Elsewhere (a web server's worker
   thread, Windows) it degrades to cooperative checks: :func:`checkpoint` inside
-  the block raises once the innermost active limit has run out.
+  the block raises once an active limit has run out; one long call between two
+  checkpoints is then not interrupted.
 
 Limits nest: an inner limit never extends an outer one.
 
