@@ -72,3 +72,179 @@ def test_model_file_on_disk(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(SEED.replace('name = "li-ke-2020"', 'name = "mine"'))
     assert im.load_model(path).name == "mine"
+
+
+# -- limits (attacker review): each of these used to hang, exhaust memory or end in a traceback
+
+
+def one_line_error(text, source="evil.toml"):
+    with pytest.raises(ModelFileError) as err:
+        read_model_text(text, source=source)
+    message = str(err.value)
+    assert "\n" not in message and len(message) <= 300, message
+    return message
+
+
+@pytest.mark.parametrize("old, new, key, fragment", [
+    ('output = "l - F"', 'output = "l**(10**10**10)"', "technologies.x[0].output", "exponent 10000000000 is too large"),
+    ('output = "l - F"', 'output = "l**(k**(10**9))"', "technologies.x[0].output", "exponent 1000000000 is too large"),
+    ('output = "l - F"', 'output = "l**1e308"', "technologies.x[0].output", "'1e308' is out of range"),
+    ('output = "l - F"', 'output = "l**1e400"', "technologies.x[0].output", "'1e400' is not finite"),
+    ('output = "l - F"', 'output = "l * 1e400"', "technologies.x[0].output", "'1e400' is not finite"),
+    ('output = "l - F"', 'output = "l**(2**2**2**2**2)"', "technologies.x[0].output", "exponent 65536 is too large"),
+    ('formula = "(1 - t) * K"', 'formula = "9**9**9"', "derived.k", "exponent 387420489 is too large"),
+    ('trading_efficiency = "k"\ndescription = "final good (high-end)"',
+     'trading_efficiency = "9**9**9"\ndescription = "final good (high-end)"',
+     "goods.x.trading_efficiency", "exponent 387420489 is too large"),
+    ("weights = { x = 1, y = 1 }", "weights = { x = -1, y = 1 }", "utility.weights.x", "must be a non-negative number"),
+    ("weights = { x = 1, y = 1 }", "weights = { x = 1, y = '1 - 2*K' }", "utility.weights.y", "at the default parameters"),
+    ('formula = "(1 - t) * K"', 'formula = "log(t - 0.2)"', "derived.k", "not a finite real number"),
+    ('formula = "(1 - t) * K"', 'formula = "sqrt(t - 0.5)"', "derived.k", "not a finite real number"),
+    ('description = "final good"', "description = [[[[[[[[1]]]]]]]]", "goods.y.description[0][0][0][0][0]",
+     "nest more than 8 deep"),
+    ('description = "final good"', "description = 1", "goods.y.description", "expected a string"),
+    ('name = "plain"\noutput = "l - F"', 'name = "a]b"\noutput = "l - F"', "technologies.x[0].name", "not allowed"),
+])
+def test_model_file_limits_and_checks_name_the_key(old, new, key, fragment):
+    assert old in SEED
+    message = one_line_error(SEED.replace(old, new, 1))
+    assert message.startswith(f"evil.toml: {key}: ")
+    assert fragment in message
+
+
+def test_nested_parentheses_in_a_formula_give_a_short_error_naming_key_and_limit():
+    formula = "(" * 100_000 + "l" + ")" * 100_000
+    message = one_line_error(SEED.replace('output = "l - F"', f'output = "{formula}"', 1))
+    assert message.startswith("evil.toml: technologies.x[0].output: ")
+    assert "too long: 200001 characters (at most 1000)" in message
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("a = " + "[" * 100_000 + "]" * 100_000, "nest more than 32 deep (line 1)"),
+    ("a = " + "{b = " * 10_000 + "1" + "}" * 10_000, "nest more than 32 deep (line 1)"),
+    ("[model]\n" + "a" + ".a" * 100_000 + " = 1", "dotted key has more than 16 parts (line 2)"),
+    ("[" + "a." * 10_000 + "a]", "dotted key has more than 16 parts"),
+])
+def test_deeply_nested_toml_is_refused_before_tomllib_recurses(text, fragment):
+    assert fragment in one_line_error(text)
+
+
+def test_brackets_and_dots_in_strings_and_comments_do_not_count_as_nesting():
+    text = SEED.replace('description = "final good"', 'description = "[[[[a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r" # {{{{{{', 1)
+    assert read_model_text(text).good("y").description.startswith("[[[[")
+
+
+def test_a_50_megabyte_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.toml"
+    with path.open("w") as fh:
+        fh.write(SEED)
+        fh.write("# padding\n" * 5_000_000)
+    with pytest.raises(ModelFileError) as err:
+        im.load_model(path)
+    assert "at most 1000000 are read" in str(err.value) and "50" in str(err.value)
+    with pytest.raises(ModelFileError, match="at most 1000000 are read"):
+        read_model_text(SEED + "#" * 1_000_000)
+
+
+def goods_spec(n_goods, n_tech=1):
+    goods = [f"g{i}" for i in range(n_goods)]
+    return {
+        "model": {"name": "many"},
+        "parameters": {"b": {"default": 0.01, "domain": "(0, 0.1)"}, "k": {"default": 0.5, "domain": "(0, 1]"}},
+        "goods": {g: {"trading_efficiency": "k"} for g in goods},
+        "utility": {"weights": {g: 1 for g in goods}},
+        "technologies": {g: [{"name": f"t{j}", "output": "l - b"} for j in range(n_tech)] for g in goods},
+    }
+
+
+@pytest.mark.parametrize("n_goods, n_tech, key, fragment", [
+    (9, 1, "goods", "9 goods; a model may have at most 8"),
+    (3, 11, "technologies", "33 technologies; a model may have at most 32"),
+    (5, 1, "goods", "candidate structures; a model may give at most 200000"),
+    (8, 2, "goods", "configurations; a model may allow at most 50000"),
+])
+def test_models_too_large_to_enumerate_are_refused_before_enumerating(n_goods, n_tech, key, fragment):
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(goods_spec(n_goods, n_tech), source="big.toml")
+    assert str(err.value).startswith(f"big.toml: {key}: ")
+    assert fragment in str(err.value)
+
+
+def test_four_goods_are_still_allowed():
+    from inframarginal.configurations import configurations
+
+    # All 4 goods consumed, one technology each: autarky, or produce a set P of k < 4 goods, sell
+    # one of them (k ways) and buy the rest: 1 + sum_k C(4, k) * k = 1 + 4 + 12 + 12 = 29.
+    assert len(configurations(im.build_model(goods_spec(4)))) == 29
+
+
+def test_derived_parameter_that_is_not_finite_at_a_point_is_a_parameter_error():
+    text = SEED.replace('formula = "(1 - t) * K"', 'formula = "K / (t - 0.5)"', 1)
+    model = read_model_text(text)
+    with pytest.raises(ParameterError, match=r"derived parameter k = 'K / \(t - 0.5\)' is not a finite real number"):
+        model.check_parameters(t=0.5)
+
+
+def test_cli_reports_a_hostile_model_file_on_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    path = tmp_path / "evil.toml"
+    path.write_text(SEED.replace('output = "l - F"', 'output = "l**(10**10**10)"', 1))
+    result = CliRunner().invoke(main, ["solve", str(path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert "technologies.x[0].output" in result.output and "at most 100" in result.output
+
+
+CONSTRAINED = SEED.replace("[goods.x]", '[constraints]\nfixed_costs = "F + 2*b < 1"\n\n[goods.x]', 1)
+
+
+def test_constraints_across_parameters_are_checked_with_every_parameter_check(tmp_path):
+    model = read_model_text(CONSTRAINED, source="c.toml")
+    assert model.check_parameters(F=0.5, b=0.2)["b"] == 0.2  # 0.9 < 1
+    with pytest.raises(ParameterError) as err:
+        model.check_parameters(F=0.5, b=0.25)  # 1.0 < 1 fails: the bound is strict
+    assert str(err.value) == (
+        "constraint fixed_costs ('F + 2*b < 1') does not hold: 1 < 1 is false at F=0.5, b=0.25")
+    with pytest.raises(ParameterError, match="constraint fixed_costs"):
+        model.solve(F=0.9, b=0.3)
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text(CONSTRAINED.replace('name = "li-ke-2020"', 'name = "constrained"'))
+    result = CliRunner().invoke(main, ["solve", str(path), "--set", "F=0.9", "--set", "b=0.3"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: constraint fixed_costs ('F + 2*b < 1') does not hold: 1.5 < 1")
+
+
+@pytest.mark.parametrize("constraint, fragment", [
+    ('"F + 2*b"', "is not one comparison with < <= > or >="),
+    ('"F < b < 1"', "is not one comparison"),
+    ('"F == 1"', "is not one comparison"),
+    ('"G < 1"', "unknown name 'G'"),
+    ("3", "must be an inequality string"),
+    ('"F + 2*b > 1"', "the default values break it: constraint fixed_costs ('F + 2*b > 1') does not hold: 0.4 > 1"),
+])
+def test_malformed_constraints_name_the_constraint(constraint, fragment):
+    text = SEED.replace("[goods.x]", f"[constraints]\nfixed_costs = {constraint}\n\n[goods.x]", 1)
+    message = one_line_error(text, source="c.toml")
+    assert message.startswith("c.toml: constraints.fixed_costs: ")
+    assert fragment in message
+
+
+def test_show_lists_the_constraints(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text(CONSTRAINED.replace('name = "li-ke-2020"', 'name = "constrained"'))
+    result = CliRunner().invoke(main, ["show", str(path), "--format", "json"])
+    assert json.loads(result.output)["constraints"] == {"fixed_costs": "F + 2*b < 1"}
+    assert "constraint fixed_costs: F + 2*b < 1" in CliRunner().invoke(main, ["show", str(path)]).output

@@ -6,6 +6,29 @@ expected, so the CLI can print it on one line and exit with status 2.
 
 from __future__ import annotations
 
+import re
+
+#: Longest error message (characters) a model file or formula can produce.
+MAX_MESSAGE = 300
+#: Longest quote of user text (a formula, a key) inside a message.
+MAX_QUOTE = 60
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def quote(text: object, limit: int = MAX_QUOTE) -> str:
+    """``repr`` of user text, cut to about ``limit`` characters so that messages stay readable."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
+def one_line(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` on one line (control characters become spaces), cut to ``limit`` characters."""
+    message = _CONTROL.sub(" ", message)
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
 
 class InframarginalError(ValueError):
     """Base class of every user-facing error of the package."""
@@ -25,14 +48,20 @@ class ModelFileError(InframarginalError):
     """
 
     def __init__(self, message: str, source: str | None = None, key: str | None = None):
-        where = ": ".join(part for part in (source, key) if part)
-        super().__init__(f"{where}: {message}" if where else message)
+        # A key or a path comes from the user and may be huge: cut each part, then the whole.
+        parts = [p if len(p) <= 2 * MAX_QUOTE else p[: 2 * MAX_QUOTE] + "..." for p in (source, key) if p]
+        where = ": ".join(parts)
+        super().__init__(one_line(f"{where}: {message}" if where else message))
         self.source = source
         self.key = key
 
 
 class ExpressionError(InframarginalError):
-    """A formula uses an operator or name outside the whitelist, or is not valid syntax."""
+    """A formula uses an operator or name outside the whitelist, is not valid syntax, or
+    exceeds a size limit."""
+
+    def __init__(self, message: str):
+        super().__init__(one_line(message))
 
 
 class ParameterError(InframarginalError):
@@ -45,3 +74,13 @@ class UnknownModelError(InframarginalError):
 
 class SweepError(InframarginalError):
     """A malformed axis, an empty or reversed range, a grid too large, a bad output."""
+
+
+class BudgetExceeded(InframarginalError):
+    """Work ran past its time budget (see :mod:`inframarginal.budget`).
+
+    The message names the work, the limit and how to raise it; ``budget`` is the
+    :class:`inframarginal.budget.Budget` that ran out.
+    """
+
+    budget: object = None

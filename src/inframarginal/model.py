@@ -24,8 +24,8 @@ from typing import Any
 
 import sympy as sp
 
-from inframarginal.errors import ExpressionError, ModelFileError, ParameterError
-from inframarginal.expressions import free_names, parse_expression
+from inframarginal.errors import ExpressionError, ModelFileError, ParameterError, quote
+from inframarginal.expressions import free_names, parse_constraint, parse_expression
 
 #: The symbol of a person's own labour in a technology's output formula.
 LABOUR = sp.Symbol("l", positive=True)
@@ -36,6 +36,28 @@ _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _RESERVED = {"l", "exp", "log", "sqrt"}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf"
 _DOMAIN = re.compile(rf"^\s*([\(\[])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\)\]])\s*$")
+_TECHNOLOGY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+# Limits on what a model may ask for, checked before any symbolic work.  Enumerating
+# configurations and structures grows exponentially with goods and technologies; the
+# built-in models stay far below every limit.
+#: Most parameters, and most derived parameters, a model may have.
+MAX_PARAMETERS = 100
+#: Most goods.
+MAX_GOODS = 8
+#: Most technologies, all goods together.
+MAX_TECHNOLOGIES = 32
+#: Most choices of goods and technologies the enumeration of configurations may examine
+#: (an upper bound on the configurations Lemma 1 allows).
+MAX_CONFIGURATIONS = 50_000
+#: Most candidate structures the enumeration may have to examine (an upper bound).
+MAX_STRUCTURE_CANDIDATES = 200_000
+#: Most named structures.
+MAX_STRUCTURES = 200
+#: Longest name of a parameter, good or technology.
+MAX_NAME_LENGTH = 40
+#: Deepest nesting of tables and lists in a model.
+MAX_SPEC_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -50,13 +72,13 @@ class Domain:
     @classmethod
     def parse(cls, text: str) -> Domain:
         """Read an interval written as ``(a, b]``, ``[a, inf)`` and so on."""
-        match = _DOMAIN.match(str(text))
+        match = _DOMAIN.match(text) if isinstance(text, str) and len(text) <= 200 else None
         if not match:
-            raise ValueError(f"domain {text!r} is not an interval such as '(0, 1]' or '[1, inf)'")
+            raise ValueError(f"domain {quote(text)} is not an interval such as '(0, 1]' or '[1, inf)'")
         left, low, high, right = match.groups()
         lower, upper = float(low), float(high)
         if not lower < upper:
-            raise ValueError(f"domain {text!r} is empty: lower bound must be below upper bound")
+            raise ValueError(f"domain {quote(text)} is empty: lower bound must be below upper bound")
         return cls(lower, upper, left == "[" and math.isfinite(lower), right == "]" and math.isfinite(upper))
 
     def __contains__(self, value: float) -> bool:
@@ -109,6 +131,35 @@ class Derived:
     @property
     def symbol(self) -> sp.Symbol:
         return sp.Symbol(self.name, positive=True)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition across parameters, such as ``F + 2*b < 1``, checked with every parameter check."""
+
+    name: str
+    text: str
+    left: sp.Expr
+    operator: str
+    right: sp.Expr
+
+    def violation(self, values: Mapping[str, float]) -> str | None:
+        """Why the constraint fails at ``values`` (all parameters, base and derived), or ``None``."""
+        sides = []
+        for side in (self.left, self.right):
+            names, function = _compiled_formula(side)
+            try:
+                sides.append(float(function(*(values[n] for n in names))))
+            except (ArithmeticError, ValueError, TypeError):
+                sides.append(math.nan)
+        left, right = sides
+        holds = {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[self.operator]
+        if holds:
+            return None
+        used = sorted({s.name for s in self.left.free_symbols | self.right.free_symbols})
+        at = ", ".join(f"{n}={values[n]:g}" for n in used)
+        return (f"constraint {self.name} ({quote(self.text)}) does not hold: {left:.6g} {self.operator} "
+                f"{right:.6g} is false" + (f" at {at}" if at else ""))
 
 
 @dataclass(frozen=True)
@@ -180,6 +231,7 @@ class Model:
     named_structures: tuple[NamedStructure, ...]
     source: str = "<python>"
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    constraints: tuple[Constraint, ...] = ()
 
     def __hash__(self) -> int:
         # Models key many caches; hashing every SymPy expression on each lookup is slow.
@@ -269,13 +321,16 @@ class Model:
                 )
             out[name] = number
         for d in self.derived:
-            names, function = _compiled_formula(d.formula)
-            value = float(function(*(out[n] for n in names)))
+            value = _evaluate_derived(d, out)
             if d.name in given and not math.isclose(float(given[d.name]), value, rel_tol=1e-12, abs_tol=1e-15):
                 raise ParameterError(
                     f"parameter {d.name}={given[d.name]!r} is derived ({d.name} = {d.text} = {value:.12g} "
                     "here); set the parameters it is made of instead")
             out[d.name] = value
+        for constraint in self.constraints:
+            problem = constraint.violation(out)
+            if problem:
+                raise ParameterError(problem)
         return out
 
     # -- the three steps, as methods --------------------------------------------------
@@ -321,6 +376,21 @@ class Model:
         )
 
 
+def _evaluate_derived(d: Derived, values: Mapping[str, float]) -> float:
+    """The value of a derived parameter; a :class:`ParameterError` if it is not a finite real number."""
+    names, function = _compiled_formula(d.formula)
+    try:
+        value = function(*(values[n] for n in names))
+        value = float(value) if not isinstance(value, complex) else math.nan
+    except (ArithmeticError, ValueError, TypeError):  # 1/0, log(0), overflow, complex
+        value = math.nan
+    if not math.isfinite(value):
+        at = ", ".join(f"{n}={values[n]:g}" for n in names)
+        raise ParameterError(
+            f"derived parameter {d.name} = {quote(d.text)} is not a finite real number at {at}")
+    return value
+
+
 # ---------------------------------------------------------------------------------------
 # building from a mapping
 
@@ -330,7 +400,8 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
 
     The mapping has the shape of a model file (see ``inframarginal/models/*.toml``):
     ``model``, ``parameters``, ``derived``, ``goods``, ``utility``, ``technologies``,
-    ``labour`` and optionally ``structures``.
+    ``labour`` and optionally ``structures`` and ``constraints`` (inequalities across
+    parameters, such as ``fixed_costs = "F + 2*b < 1"``, checked with every parameter check).
 
     Raises
     ------
@@ -343,7 +414,9 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
 
     if not isinstance(spec, Mapping):
         raise error("", "a model must be a table of sections")
-    known = {"model", "parameters", "derived", "goods", "utility", "technologies", "labour", "structures"}
+    _check_depth(spec, error)
+    known = {"model", "parameters", "derived", "constraints", "goods", "utility", "technologies", "labour",
+             "structures"}
     for key in spec:
         if key not in known:
             raise error(key, f"unknown section {key!r} (expected one of {', '.join(sorted(known))})")
@@ -364,7 +437,9 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
 
     # parameters
     parameters = []
-    for pname, entry in _table(spec, "parameters", error, required=True).items():
+    param_table = _table(spec, "parameters", error, required=True)
+    _check_count(param_table, "parameters", "parameters", MAX_PARAMETERS, error)
+    for pname, entry in param_table.items():
         key = f"parameters.{pname}"
         _check_name(pname, key, error)
         if not isinstance(entry, Mapping):
@@ -381,7 +456,7 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             raise error(f"{key}.default", f"expected a number, got {default!r}")
         if float(default) not in domain:
             raise error(f"{key}.default", f"default {default!r} is outside the domain {domain}")
-        parameters.append(Parameter(pname, float(default), domain, str(entry.get("description", ""))))
+        parameters.append(Parameter(pname, float(default), domain, _string(entry, "description", key, error)))
     if not parameters:
         raise error("parameters", "a model needs at least one parameter")
 
@@ -396,18 +471,44 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             raise error(key, str(err)) from None
 
     derived = []
-    for dname, entry in _table(spec, "derived", error).items():
+    derived_table = _table(spec, "derived", error)
+    _check_count(derived_table, "derived", "derived parameters", MAX_PARAMETERS, error)
+    defaults = {p.name: p.default for p in parameters}
+    for dname, entry in derived_table.items():
         key = f"derived.{dname}"
         _check_name(dname, key, error)
         if dname in names:
-            raise error(key, f"name {dname!r} is already a parameter")
-        text, desc = (entry, "") if not isinstance(entry, Mapping) else (entry.get("formula"), entry.get("description", ""))
+            raise error(key, f"name {quote(dname)} is already a parameter")
+        if isinstance(entry, Mapping):
+            text, desc = entry.get("formula"), _string(entry, "description", key, error)
+        else:
+            text, desc = entry, ""
         expr = formula(text, key)
-        derived.append(Derived(dname, expr, str(text), str(desc)))
+        derived.append(Derived(dname, expr, str(text), desc))
         names[dname] = derived[-1].symbol
+        try:  # a formula that is not a number at the defaults fails now, not in a solver
+            defaults[dname] = _evaluate_derived(derived[-1], defaults)
+        except ParameterError as err:
+            raise error(key, f"{err} (the default values)") from None
+
+    constraints = []
+    constraint_table = _table(spec, "constraints", error)
+    _check_count(constraint_table, "constraints", "constraints", MAX_PARAMETERS, error)
+    for cname, text in constraint_table.items():
+        key = f"constraints.{cname}"
+        _check_name(cname, key, error)
+        try:
+            left, operator, right = parse_constraint(text, names, what="constraint")
+        except ExpressionError as err:
+            raise error(key, str(err)) from None
+        constraints.append(Constraint(cname, text, left, operator, right))
+        problem = constraints[-1].violation(defaults)
+        if problem:
+            raise error(key, f"the default values break it: {problem}")
 
     # goods
     goods_table = _table(spec, "goods", error, required=True)
+    _check_count(goods_table, "goods", "goods", MAX_GOODS, error)
     good_symbols = {g: sp.Symbol(g, positive=True) for g in goods_table}
     utility = _table(spec, "utility", error, required=True)
     weights = utility.get("weights")
@@ -415,7 +516,7 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         raise error("utility.weights", "expected a table of Cobb-Douglas weights such as {x = 1, y = 1}")
     for gname in weights:
         if gname not in goods_table:
-            raise error(f"utility.weights.{gname}", f"unknown good {gname!r} (goods: {', '.join(goods_table)})")
+            raise error(f"utility.weights.{gname}", f"unknown good {quote(gname)} (goods: {', '.join(goods_table)})")
     goods = []
     for gname, entry in goods_table.items():
         key = f"goods.{gname}"
@@ -428,13 +529,22 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             raise error(f"{key}.trading_efficiency", "missing (a formula such as 'k' or '(1 - t) * K')")
         eff = formula(entry["trading_efficiency"], f"{key}.trading_efficiency")
         weight = formula(weights.get(gname, 0), f"utility.weights.{gname}")
-        goods.append(Good(gname, weight, eff, str(entry.get("description", ""))))
+        _check_weight(weight, weights.get(gname, 0), f"utility.weights.{gname}", defaults, error)
+        goods.append(Good(gname, weight, eff, _string(entry, "description", key, error)))
     if not any(g.consumed for g in goods):
         raise error("utility.weights", "at least one good must have a positive weight")
 
     # technologies
     technologies = []
     tech_table = _table(spec, "technologies", error, required=True)
+    counts = {}
+    for gname, entries in tech_table.items():
+        if gname not in goods_table:
+            raise error(f"technologies.{gname}", f"unknown good {quote(gname)} (goods: {', '.join(goods_table)})")
+        counts[gname] = len(entries) if isinstance(entries, list) else 1
+    if sum(counts.values()) > MAX_TECHNOLOGIES:
+        raise error("technologies", f"{sum(counts.values())} technologies; a model may have at most {MAX_TECHNOLOGIES}")
+    _check_enumeration([counts.get(g, 1) for g in goods_table], error)
     for gname, entries in tech_table.items():
         if gname not in goods_table:
             raise error(f"technologies.{gname}", f"unknown good {gname!r} (goods: {', '.join(goods_table)})")
@@ -447,7 +557,10 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             key = f"technologies.{gname}[{i}]"
             if not isinstance(entry, Mapping) or "output" not in entry:
                 raise error(key, "expected a table with 'output' (a formula in l and input goods)")
-            tname = str(entry.get("name", f"t{i}"))
+            tname = entry.get("name", f"t{i}")
+            if not isinstance(tname, str) or not _TECHNOLOGY_NAME.match(tname) or len(tname) > MAX_NAME_LENGTH:
+                raise error(f"{key}.name", f"technology name {quote(tname)} is not allowed (letters, digits, _ and -, "
+                            f"starting with a letter, at most {MAX_NAME_LENGTH} characters)")
             if tname in seen:
                 raise error(f"{key}.name", f"technology name {tname!r} repeated for good {gname!r}")
             seen.add(tname)
@@ -461,7 +574,7 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
                 Technology(
                     gname, tname, expr, str(entry["output"]), inputs,
                     _power_form(expr, [good_symbols[g] for g in inputs]),
-                    str(entry.get("description", "")),
+                    _string(entry, "description", key, error),
                 )
             )
     for g in goods:
@@ -474,22 +587,27 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
     endowment = formula(labour.get("endowment", 1), "labour.endowment")
 
     structures = []
-    for sname, entry in _table(spec, "structures", error).items():
+    structure_table = _table(spec, "structures", error)
+    _check_count(structure_table, "structures", "named structures", MAX_STRUCTURES, error)
+    for sname, entry in structure_table.items():
         key = f"structures.{sname}"
         if isinstance(entry, Mapping):
-            configs, desc = entry.get("configurations"), str(entry.get("description", ""))
+            configs, desc = entry.get("configurations"), _string(entry, "description", key, error)
         else:
             configs, desc = entry, ""
         if not isinstance(configs, list) or not configs or not all(isinstance(c, str) for c in configs):
             raise error(key, "expected a list of configuration labels such as ['(x/y)', '(y/x)']")
+        if len(configs) > len(goods) or any(len(c) > 200 for c in configs):
+            raise error(key, f"at most {len(goods)} configurations (one per good) of at most 200 characters each")
         structures.append(NamedStructure(sname, tuple(configs), desc))
 
     model = Model(
         name=name, title=title, description=description, references=tuple(references),
         parameters=tuple(parameters), derived=tuple(derived), goods=tuple(goods),
         technologies=tuple(technologies), endowment=endowment,
-        named_structures=tuple(structures), source=source, spec=spec,
+        named_structures=tuple(structures), source=source, spec=spec, constraints=tuple(constraints),
     )
+    _check_structures(model, error)
     # Resolve the named structures now, so a bad label fails at load time.
     from inframarginal.configurations import named_structures
 
@@ -515,13 +633,76 @@ def _string(table: Mapping[str, Any], key: str, section: str, error, required: b
             raise error(f"{section}.{key}", "missing")
         return ""
     if not isinstance(value, str):
-        raise error(f"{section}.{key}", f"expected a string, got {value!r}")
+        raise error(f"{section}.{key}", f"expected a string, got {quote(repr(value))}")
     return value
 
 
 def _check_name(name: str, key: str, error) -> None:
-    if not _NAME.match(name) or name in _RESERVED:
-        raise error(key, f"{name!r} is not allowed as a name (letters, digits, _; not {', '.join(sorted(_RESERVED))})")
+    if not _NAME.match(name) or name in _RESERVED or len(name) > MAX_NAME_LENGTH:
+        raise error(key, f"{quote(name)} is not allowed as a name (letters, digits, _, at most {MAX_NAME_LENGTH} "
+                    f"characters; not {', '.join(sorted(_RESERVED))})")
+
+
+def _check_count(table: Mapping[str, Any], key: str, what: str, limit: int, error) -> None:
+    if len(table) > limit:
+        raise error(key, f"{len(table)} {what}; a model may have at most {limit}")
+
+
+def _check_depth(spec: Mapping[str, Any], error) -> None:
+    """Refuse tables and lists nested deeper than :data:`MAX_SPEC_DEPTH` (iteratively)."""
+    stack = [(spec, 1, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > MAX_SPEC_DEPTH:
+            raise error(key, f"tables and lists nest more than {MAX_SPEC_DEPTH} deep")
+        if isinstance(value, Mapping):
+            stack.extend((v, depth + 1, f"{key}.{k}" if key else str(k)) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, depth + 1, f"{key}[{i}]") for i, v in enumerate(value))
+
+
+def _check_enumeration(technologies: list[int], error) -> None:
+    """Refuse models with too many configurations to enumerate, before enumerating them.
+
+    ``technologies`` holds the number of technologies of each good.  The bound counts
+    every choice of goods produced, good sold, goods bought and technologies that
+    :func:`inframarginal.configurations.configurations` examines.
+    """
+    n = len(technologies)
+    choices = 0
+    for mask in range(1, 2**n):
+        produced = [g for g in range(n) if mask >> g & 1]
+        ways = math.prod(technologies[g] for g in produced)
+        choices += ways * (1 + len(produced) * (2 ** (n - len(produced)) - 1))
+    if choices > MAX_CONFIGURATIONS:
+        raise error("goods", f"{n} goods with {sum(technologies)} technologies allow up to {choices} "
+                    f"configurations; a model may allow at most {MAX_CONFIGURATIONS}")
+
+
+def _check_structures(model: Model, error) -> None:
+    """Refuse models whose enumeration of structures would examine too many candidates."""
+    from inframarginal.configurations import configurations
+
+    sellers: dict[str, int] = {}
+    for c in configurations(model):
+        if c.sells:
+            sellers[c.sells] = sellers.get(c.sells, 0) + 1
+    # enumerate_structures tries one seller for each good of every set of two or more goods
+    candidates = math.prod(1 + c for c in sellers.values()) - 1 - sum(sellers.values())
+    if candidates > MAX_STRUCTURE_CANDIDATES:
+        raise error("goods", f"{len(model.goods)} goods with {len(model.technologies)} technologies give "
+                    f"{candidates} candidate structures; a model may give at most {MAX_STRUCTURE_CANDIDATES}")
+
+
+def _check_weight(weight: sp.Expr, text: Any, key: str, defaults: Mapping[str, float], error) -> None:
+    """A utility weight must be a non-negative number at the defaults (0: an intermediate good)."""
+    try:
+        value = complex(weight.xreplace({s: defaults[s.name] for s in weight.free_symbols}))
+    except (TypeError, ValueError, ArithmeticError):
+        value = complex(math.nan)
+    if value.imag or not (math.isfinite(value.real) and value.real >= 0):
+        raise error(key, f"utility weight {quote(text)} must be a non-negative number (0 for an intermediate "
+                    f"good){'' if weight.is_number else ' at the default parameters'}")
 
 
 def _power_form(expr: sp.Expr, inputs: list[sp.Symbol]) -> PowerForm | None:

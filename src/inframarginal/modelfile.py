@@ -1,20 +1,40 @@
 """Reading model files (TOML) and finding built-in models.
 
 A model file is TOML with the sections ``model``, ``parameters``, ``derived``,
-``goods``, ``utility``, ``technologies``, ``labour`` and ``structures``; the
+``constraints``, ``goods``, ``utility``, ``technologies``, ``labour`` and ``structures``; the
 built-in models in ``inframarginal/models/`` are examples.  Building and checking
 happen in :func:`inframarginal.model.build_model`, shared with the Python API.
+
+Files come from anyone, so their size (:data:`MAX_FILE_BYTES`) and the nesting of
+their arrays and inline tables (:data:`MAX_NESTING`) are checked before the TOML is
+parsed: :mod:`tomllib` parses nested values recursively and would otherwise fail
+with a ``RecursionError`` deep in the parser.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from inframarginal.errors import ModelFileError, UnknownModelError
+from inframarginal.errors import ModelFileError, UnknownModelError, quote
 from inframarginal.model import Model, build_model
+
+#: Largest model file, in bytes (and largest model text, in characters).
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of arrays and inline tables in the TOML text.
+MAX_NESTING = 32
+#: Most parts of a dotted key (``a.b.c`` has 3); tomllib's work grows with its square.
+MAX_KEY_PARTS = 16
+
+# Strings and comments (whose brackets do not nest) and the brackets that do.
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}.]',
+    re.DOTALL)
+# What may stand between the dots of a dotted key: a bare key part.
+_BARE_PART = re.compile(r"[ \t]*[A-Za-z0-9_-]*[ \t]*\Z")
 
 
 def builtin_models() -> dict[str, str]:
@@ -34,12 +54,59 @@ def _load_builtin(name: str) -> Model:
 
 
 def read_model_text(text: str, source: str = "<text>") -> Model:
-    """Parse the TOML text of a model file."""
+    """Parse the TOML text of a model file.
+
+    Raises
+    ------
+    ModelFileError
+        If the text is too large (:data:`MAX_FILE_BYTES`), nests too deep
+        (:data:`MAX_NESTING`), is not valid TOML or not a valid model.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise ModelFileError(f"the model is {len(text)} characters long; at most {MAX_FILE_BYTES} are read", source)
+    depth, parts, line = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ModelFileError(
+            f"arrays and inline tables nest more than {MAX_NESTING} deep (line {line})", source)
+    if parts > MAX_KEY_PARTS:
+        raise ModelFileError(f"a dotted key has more than {MAX_KEY_PARTS} parts (line {line})", source)
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ModelFileError(f"not valid TOML: {err}", source) from None
+    except RecursionError:  # a nesting the scan above did not see
+        raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
     return build_model(spec, source=source)
+
+
+def nesting_depth(text: str) -> tuple[int, int, int]:
+    """How deeply TOML text nests, found without parsing it.
+
+    Returns the deepest nesting of ``[ ]`` and ``{ }`` outside strings and comments,
+    the largest number of parts of a dotted key, and the line where a limit
+    (:data:`MAX_NESTING`, :data:`MAX_KEY_PARTS`) is first exceeded (else 1).  The
+    scan is linear in the length of the text and stops at the first excess.
+    """
+    depth = deepest = parts = longest = 0
+    last = 0
+    for match in _TOKENS.finditer(text):
+        token, gap = match.group(), text[last:match.start()]
+        last = match.end()
+        if token == ".":  # a dot continues a dotted key if only a bare key part precedes it
+            parts = max(parts, 1) + 1 if _BARE_PART.match(gap) else 2
+            longest = max(longest, parts)
+        elif token[0] in "\"'" and not gap.strip():
+            parts = max(parts, 1)  # a quoted part of a dotted key
+        else:
+            parts = 1 if token[0] in "\"'" else 0
+            if token in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token in "]}":
+                depth = max(depth - 1, 0)
+        if deepest > MAX_NESTING or longest > MAX_KEY_PARTS:
+            return deepest, longest, text.count("\n", 0, match.start()) + 1
+    return deepest, longest, 1
 
 
 def load_model(name_or_path: str | Path) -> Model:
@@ -61,14 +128,22 @@ def load_model(name_or_path: str | Path) -> Model:
     if text in _builtin_names():  # a lookup by name: user text never becomes a package path
         return _load_builtin(text)
     path = Path(text)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        is_file = False
+    if is_file:
         try:
-            content = path.read_text("utf-8")
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ModelFileError(f"the file is {size} bytes long; at most {MAX_FILE_BYTES} are read", str(path))
+            with path.open("rb") as fh:  # read no more than the limit, should the file grow meanwhile
+                content = fh.read(MAX_FILE_BYTES + 1).decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise ModelFileError(f"cannot read the file: {err}", str(path)) from None
         return read_model_text(content, source=str(path))
     known = ", ".join(_builtin_names())
-    raise UnknownModelError(f"unknown model {text!r}: not a built-in model ({known}) nor an existing file")
+    raise UnknownModelError(f"unknown model {quote(text)}: not a built-in model ({known}) nor an existing file")
 
 
 def _builtin_names() -> list[str]:

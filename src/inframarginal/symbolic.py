@@ -27,7 +27,9 @@ from functools import cache
 import sympy as sp
 
 from inframarginal import disk_cache
+from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, time_limit
 from inframarginal.configurations import Configuration, Structure, traded_goods
+from inframarginal.errors import BudgetExceeded
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
 from inframarginal.model import Model
 from inframarginal.serialization import (
@@ -72,7 +74,18 @@ class StructureClosedForm:
 
 
 def configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
-    """Solve the GP dual of ``config`` symbolically; ``None`` if it is not a GP."""
+    """Solve the GP dual of ``config`` symbolically; ``None`` if it is not a GP.
+
+    Raises
+    ------
+    BudgetExceeded
+        If the derivation takes longer than :func:`inframarginal.budget.symbolic_seconds`.
+    """
+    with time_limit(symbolic_seconds(), f"the symbolic derivation of configuration {config.label}"):
+        return _configuration_closed_form(model, config)
+
+
+def _configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
     prog = programme(model, config)
     if prog is None:
         return None
@@ -202,6 +215,12 @@ def numeraire(structure: Structure, model: Model) -> str | None:
 
 
 def _structure_closed_form(model: Model, structure: Structure) -> StructureClosedForm | None:
+    """The closed form of ``structure``, within the symbolic budget (raises :class:`BudgetExceeded`)."""
+    with time_limit(symbolic_seconds(), f"the symbolic derivation of structure {structure.name}"):
+        return _derive_structure(model, structure)
+
+
+def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm | None:
     forms = [cached_configuration_closed_form(model, c) for c in structure.configurations]
     if any(f is None for f in forms):
         return None
@@ -251,8 +270,37 @@ def _shares(model, structure, forms, price_subs, num) -> list[sp.Expr]:
             if good in config.buys:
                 flow -= m * sp.exp(normalize_log(values[f"d_{good}"].xreplace(price_subs), point))
         equations.append(flow)
+        checkpoint()
     matrix, rhs = sp.linear_eq_to_matrix(equations, masses)
-    return [sp.factor(sp.powsimp(s, force=True)) for s in matrix.LUsolve(rhs)]
+    return [_tidy(sp.powsimp(s, force=True)) for s in matrix.LUsolve(rhs)]
+
+
+#: Largest expression (``sympy.count_ops``) :func:`_tidy` tries to factor; the built-in
+#: models' shares stay below 500.
+_TIDY_MAX_OPS = 600
+#: Seconds :func:`_tidy` gives ``sympy.factor`` where it can interrupt it.
+_TIDY_SECONDS = 3.0
+
+
+def _tidy(expr: sp.Expr, simplify=sp.factor) -> sp.Expr:
+    """``simplify(expr)`` (``sympy.factor``) where SymPy manages it quickly, else ``expr`` itself.
+
+    Factoring only shortens a closed form; on large rational functions of powers
+    (three-configuration structures with roundabout production) it can run for
+    hours, so it is skipped for large expressions and, in the main thread, given up
+    after a few seconds.  The value is the same either way.
+    """
+    if sp.count_ops(expr) > _TIDY_MAX_OPS:
+        return expr
+    if not can_interrupt():
+        return simplify(expr)
+    try:
+        with time_limit(_TIDY_SECONDS, "factoring a closed form") as budget:
+            return simplify(expr)
+    except BudgetExceeded as err:
+        if err.budget is not budget:
+            raise  # an enclosing budget ran out
+        return expr
 
 
 # -- caching -------------------------------------------------------------------------------
@@ -384,5 +432,6 @@ def display_forms(model: Model, structure: Structure) -> dict[str, sp.Expr]:
         by_good = {c.sells: s for c, s in zip(structure.configurations, form.shares, strict=True)}
         for g, share in by_good.items():
             if g != form.numeraire:
-                out[f"M{g}/M{form.numeraire}"] = sp.factor(sp.powsimp(sp.cancel(share / by_good[form.numeraire]), force=True))
+                out[f"M{g}/M{form.numeraire}"] = _tidy(
+                    share / by_good[form.numeraire], lambda e: sp.factor(sp.powsimp(sp.cancel(e), force=True)))
     return out

@@ -7,7 +7,7 @@ import math
 
 import click
 
-from inframarginal.errors import ParameterError
+from inframarginal.errors import BudgetExceeded, ParameterError
 
 FORMATS = click.Choice(["table", "json"])
 
@@ -119,6 +119,7 @@ def register(group: click.Group) -> None:
                 "parameters": [{"name": p.name, "default": p.default, "domain": str(p.domain),
                                 "description": p.description} for p in m.parameters],
                 "derived": [{"name": d.name, "formula": d.text} for d in m.derived],
+                "constraints": {c.name: c.text for c in m.constraints},
                 "goods": [{"name": g.name, "utility_weight": str(g.weight),
                            "trading_efficiency": str(g.trading_efficiency)} for g in m.goods],
                 "technologies": [{"good": t.good, "name": t.name, "output": t.text,
@@ -135,6 +136,8 @@ def register(group: click.Group) -> None:
             click.echo(f"  {p.name:<8} default {p.default:<8g} domain {str(p.domain):<10} {p.description}")
         for d in m.derived:
             click.echo(f"  {d.name:<8} = {d.text}")
+        for c in m.constraints:
+            click.echo(f"  constraint {c.name}: {c.text}")
         click.echo("\ngoods:")
         for g in m.goods:
             role = f"utility weight {g.weight}" if g.consumed else "intermediate"
@@ -169,11 +172,14 @@ def register(group: click.Group) -> None:
 
         m = load_model(model)
         values = parse_settings(settings)
-        if fmt == "latex":
-            _latex(m, values, structure)
-            return
-        sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
-                      structure=structure)
+        try:
+            if fmt == "latex":
+                _latex(m, values, structure)
+                return
+            sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
+                          structure=structure)
+        except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
+            raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
         if fmt == "json":
             click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
         else:
