@@ -306,6 +306,12 @@ class Model:
             f"{', '.join(self.good_names)}, {len(self.technologies)} technologies)"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: parameters with domains and descriptions, goods, technologies."""
+        from inframarginal.display import model_html
+
+        return model_html(self)
+
 
 # ---------------------------------------------------------------------------------------
 # building from a mapping

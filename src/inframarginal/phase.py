@@ -4,7 +4,9 @@
 one colour per structure, each region labelled and a legend; a 1-D strip for a
 single axis; a chosen 2-D slice for more axes.  :func:`plot_path` draws a
 :class:`inframarginal.path.StructurePath` as a strip with its exact switch points.
-Figures are drawn with Matplotlib's Agg backend (no display needed).
+Figures are :class:`matplotlib.figure.Figure` objects made without pyplot: importing
+this module leaves the user's Matplotlib backend alone (a notebook's inline plots keep
+working, and a notebook displays the returned figure), and no display is needed.
 """
 
 from __future__ import annotations
@@ -12,16 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib
+import numpy as np
+import xarray as xr
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from inframarginal.errors import InframarginalError  # noqa: E402
+from inframarginal.errors import InframarginalError
 
 _NONE = "(none)"
 _NONE_COLOUR = "#d9d9d9"
@@ -29,7 +28,7 @@ _INADMISSIBLE_COLOUR = "#ffffff"
 
 
 def _colours(names: list[str]) -> dict[str, Any]:
-    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    cmap = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"]
     return {n: cmap(i % cmap.N) for i, n in enumerate(names)}
 
 
@@ -94,7 +93,8 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
     chosen = [a for a in info if "=" not in a]
     fixed = [a for a in info if "=" in a]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 5.5) if len(chosen) == 2 else (8, 2.4), constrained_layout=True)
+        fig = Figure(figsize=(7.5, 5.5) if len(chosen) == 2 else (8, 2.4), layout="constrained")
+        ax = fig.add_subplot()
     else:
         fig = ax.figure
     names = _structures(ds)
@@ -167,7 +167,8 @@ def plot_path(path, ax=None):
     matplotlib.figure.Figure
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 2.6), constrained_layout=True)
+        fig = Figure(figsize=(8, 2.6), layout="constrained")
+        ax = fig.add_subplot()
     else:
         fig = ax.figure
     names = sorted({s for _, _, s in path.segments if s})
