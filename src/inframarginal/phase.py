@@ -11,16 +11,20 @@ working, and a notebook displays the returned figure), and no display is needed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
 from inframarginal.errors import InframarginalError
+
+if TYPE_CHECKING:
+    from inframarginal.path import StructurePath
 
 _NONE = "(none)"
 _NONE_COLOUR = "#d9d9d9"
@@ -72,7 +76,8 @@ def thin(ds: xr.Dataset, max_points: int = 1200) -> xr.Dataset:
     return ds.isel({a: slice(None, None, s) for a, s in steps.items() if s > 1})
 
 
-def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=None, **slice: float):
+def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax: Axes | None = None,
+               **slice: float) -> Figure:
     """Phase diagram of a sweep: the general equilibrium's structure over the axes.
 
     Parameters
@@ -96,7 +101,7 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
         fig = Figure(figsize=(7.5, 5.5) if len(chosen) == 2 else (8, 2.4), layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = figure_of(ax)
     names = _structures(ds)
     labels = [*names, _NONE]
     colours = _colours(names)
@@ -144,7 +149,15 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
     return fig
 
 
-def _strip_labels(ax, xs: np.ndarray, labels: list[str]) -> None:
+def figure_of(ax: Axes) -> Figure:
+    """The figure ``ax`` is drawn in (the top-level one when it sits in a subfigure)."""
+    fig = ax.figure
+    while isinstance(fig, SubFigure):
+        fig = fig.figure
+    return fig
+
+
+def _strip_labels(ax: Axes, xs: np.ndarray, labels: list[str]) -> None:
     start = 0
     for i in range(1, len(labels) + 1):
         if i == len(labels) or labels[i] != labels[start]:
@@ -154,7 +167,7 @@ def _strip_labels(ax, xs: np.ndarray, labels: list[str]) -> None:
             start = i
 
 
-def plot_path(path, ax=None):
+def plot_path(path: StructurePath, ax: Axes | None = None) -> Figure:
     """A structure path as a strip, with each switch point marked and its value written.
 
     Parameters
@@ -170,7 +183,7 @@ def plot_path(path, ax=None):
         fig = Figure(figsize=(8, 2.6), layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = figure_of(ax)
     names = sorted({s for _, _, s in path.segments if s})
     colours = _colours(names)
     for a, b, s in path.segments:

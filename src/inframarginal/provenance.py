@@ -134,8 +134,8 @@ def describe(ds: xr.Dataset, model: Model, axes: tuple[str, ...] | list[str]) ->
     if "good" in ds.coords:
         ds.coords["good"].attrs.update(
             long_name="good", description=", ".join(f"{g.name}: {g.description or g.name}" for g in model.goods))
-    for name, var in ds.data_vars.items():
-        text, units = _VARIABLES.get(str(name), (str(name), None))
+    for key, var in ds.data_vars.items():
+        text, units = _VARIABLES.get(str(key), (str(key), None))
         attrs: dict[str, Any] = {"description": text}
         attrs.setdefault("long_name", var.attrs.get("long_name", text))
         if units is not None:

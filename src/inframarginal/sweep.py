@@ -493,7 +493,7 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
     --------
     >>> import numpy as np, inframarginal as im
     >>> ds = im.load_model("li-ke-2020").sweep({"K": np.linspace(0.1, 1, 4)}, {"t": 0.0})
-    >>> list(ds.general_equilibrium.values)
+    >>> ds.general_equilibrium.values.tolist()
     ['A', 'A', 'PC', 'PC']
     """
     backend = check_backend(backend)

@@ -36,7 +36,9 @@ def test_sweep_writes_netcdf_and_plot_and_json_summary(tmp_path):
         assert ds.general_equilibrium.values[i, j] == model.solve(K=K, t=t, F=0.15).general_equilibrium
 
 
+@pytest.mark.distributed
 def test_sweep_zarr_with_local_cluster_and_three_axes_plot(tmp_path):
+    pytest.importorskip("distributed", reason='needs the [distributed] extra')
     out, png = tmp_path / "k3.zarr", tmp_path / "k3.png"
     r = run("sweep", "li-ke-2020", "--axis", "K=0.05:1:12", "--axis", "t=0:0.9:10", "--axis", "alpha=0.2:0.9:3",
             "--out", str(out), "--workers", "1", "--chunk", "100", "--plot", str(png), "--at", "alpha=0.5")
