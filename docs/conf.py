@@ -49,6 +49,8 @@ autodoc_preserve_defaults = True
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
+# A docstring's reference list may hold entries its own text does not cite (see the hook below).
+suppress_warnings = ["ref.citation"]
 
 # -- MyST and notebooks ------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,39 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], caption: str = "
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def enable_notebook_figures() -> bool:
+    """Let IPython show figures made without pyplot, as PNG, where nothing else does yet.
+
+    Jupyter's inline backend registers its figure display only when pyplot is imported;
+    the figures here are built on :class:`matplotlib.figure.Figure` directly (so that the
+    user's backend is never switched), and would otherwise show as ``<Figure size ...>``.
+    Outside IPython, or where a display is already registered, nothing changes.
+
+    Returns
+    -------
+    bool
+        Whether a display was registered now.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
+    if not formatters or "image/png" not in formatters:
+        return False
+    from matplotlib.figure import Figure
+
+    png = formatters["image/png"]
+    try:
+        png.lookup_by_type(Figure)
+        return False  # the inline backend (or the user) already shows figures
+    except KeyError:
+        pass
+    from IPython.core.pylabtools import print_figure
+
+    # IPython does not annotate print_figure
+    png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))  # type: ignore[no-untyped-call]
+    return True
 
 
 # -- the model ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
+from inframarginal.display import enable_notebook_figures
 from inframarginal.errors import InframarginalError
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax: A
     -------
     matplotlib.figure.Figure
     """
+    enable_notebook_figures()
     sub, info = _select(ds, x, y, slice)
     chosen = [a for a in info if "=" not in a]
     fixed = [a for a in info if "=" in a]
@@ -184,6 +186,7 @@ def plot_path(path: StructurePath, ax: Axes | None = None) -> Figure:
         ax = fig.add_subplot()
     else:
         fig = figure_of(ax)
+    enable_notebook_figures()
     names = sorted({s for _, _, s in path.segments if s})
     colours = _colours(names)
     for a, b, s in path.segments:
