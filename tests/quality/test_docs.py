@@ -76,3 +76,20 @@ def test_api_reference_has_the_three_steps(site):
     for name in ("load_model", "configurations", "corner_equilibrium", "general_equilibrium",
                  "deviation_check", "structure_path", "plot_phase"):
         assert f'id="inframarginal.{name}"' in page or f"{name}</span>" in page, name
+
+
+def test_model_file_examples_build_and_agree():
+    # the complete examples of the reference page, in TOML and in Python, are the same model;
+    # Yang (2001, ch. 4): D is the general equilibrium above k = 4**(1 - a) = 0.5 at a = 1.5
+    import tomllib
+
+    text = (DOCS / "model-file.md").read_text("utf-8")
+    toml = [b for b in re.findall(r"```toml\n(.*?)```", text, re.DOTALL) if "[model]" in b][-1]
+    python = re.findall(r"```python\n(.*?)```", text, re.DOTALL)[-1]
+    from_toml = im.build_model(tomllib.loads(toml))
+    namespace: dict = {}
+    exec(compile(python, "model-file.md", "exec"), namespace)  # our own documentation's example
+    from_python = namespace["model"]
+    for model in (from_toml, from_python):
+        assert model.solve(k=0.51).general_equilibrium == "D"
+        assert model.solve(k=0.49).general_equilibrium == "A"
