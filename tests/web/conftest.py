@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-# Every test here needs the explorer's extra; without it the directory is skipped, not an error.
-pytest.importorskip("fastapi", reason='needs the [web] extra: pip install "inframarginal[web]"')
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
