@@ -375,6 +375,12 @@ class Model:
             f"{', '.join(self.good_names)}, {len(self.technologies)} technologies)"
         )
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: parameters with domains and descriptions, goods, technologies."""
+        from inframarginal.display import model_html
+
+        return model_html(self)
+
 
 def _evaluate_derived(d: Derived, values: Mapping[str, float]) -> float:
     """The value of a derived parameter; a :class:`ParameterError` if it is not a finite real number."""

@@ -120,6 +120,12 @@ class StructurePath:
                          f"{self.parameter} = {sw.value:.15g} ({sw.kind}){cf}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the switch table and an inline SVG strip."""
+        from inframarginal.display import path_html
+
+        return path_html(self)
+
 
 class _Evaluator:
     """Log incomes and existence of every studied structure at scalar values of one parameter."""

@@ -4,24 +4,28 @@
 one colour per structure, each region labelled and a legend; a 1-D strip for a
 single axis; a chosen 2-D slice for more axes.  :func:`plot_path` draws a
 :class:`inframarginal.path.StructurePath` as a strip with its exact switch points.
-Figures are drawn with Matplotlib's Agg backend (no display needed).
+Figures are :class:`matplotlib.figure.Figure` objects made without pyplot: importing
+this module leaves the user's Matplotlib backend alone (a notebook's inline plots keep
+working, and a notebook displays the returned figure), and no display is needed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
+from inframarginal.display import enable_notebook_figures
+from inframarginal.errors import InframarginalError
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from inframarginal.errors import InframarginalError  # noqa: E402
+if TYPE_CHECKING:
+    from inframarginal.path import StructurePath
 
 _NONE = "(none)"
 _NONE_COLOUR = "#d9d9d9"
@@ -29,7 +33,7 @@ _INADMISSIBLE_COLOUR = "#ffffff"
 
 
 def _colours(names: list[str]) -> dict[str, Any]:
-    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    cmap = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"]
     return {n: cmap(i % cmap.N) for i, n in enumerate(names)}
 
 
@@ -73,7 +77,8 @@ def thin(ds: xr.Dataset, max_points: int = 1200) -> xr.Dataset:
     return ds.isel({a: slice(None, None, s) for a, s in steps.items() if s > 1})
 
 
-def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=None, **slice: float):
+def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax: Axes | None = None,
+               **slice: float) -> Figure:
     """Phase diagram of a sweep: the general equilibrium's structure over the axes.
 
     Parameters
@@ -90,13 +95,15 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
     -------
     matplotlib.figure.Figure
     """
+    enable_notebook_figures()
     sub, info = _select(ds, x, y, slice)
     chosen = [a for a in info if "=" not in a]
     fixed = [a for a in info if "=" in a]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 5.5) if len(chosen) == 2 else (8, 2.4), constrained_layout=True)
+        fig = Figure(figsize=(7.5, 5.5) if len(chosen) == 2 else (8, 2.4), layout="constrained")
+        ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = figure_of(ax)
     names = _structures(ds)
     labels = [*names, _NONE]
     colours = _colours(names)
@@ -145,7 +152,15 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax=No
     return fig
 
 
-def _strip_labels(ax, xs: np.ndarray, labels: list[str]) -> None:
+def figure_of(ax: Axes) -> Figure:
+    """The figure ``ax`` is drawn in (the top-level one when it sits in a subfigure)."""
+    fig = ax.figure
+    while isinstance(fig, SubFigure):
+        fig = fig.figure
+    return fig
+
+
+def _strip_labels(ax: Axes, xs: np.ndarray, labels: list[str]) -> None:
     start = 0
     for i in range(1, len(labels) + 1):
         if i == len(labels) or labels[i] != labels[start]:
@@ -155,7 +170,7 @@ def _strip_labels(ax, xs: np.ndarray, labels: list[str]) -> None:
             start = i
 
 
-def plot_path(path, ax=None):
+def plot_path(path: StructurePath, ax: Axes | None = None) -> Figure:
     """A structure path as a strip, with each switch point marked and its value written.
 
     Parameters
@@ -168,9 +183,11 @@ def plot_path(path, ax=None):
     matplotlib.figure.Figure
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 2.6), constrained_layout=True)
+        fig = Figure(figsize=(8, 2.6), layout="constrained")
+        ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = figure_of(ax)
+    enable_notebook_figures()
     names = sorted({s for _, _, s in path.segments if s})
     colours = _colours(names)
     for a, b, s in path.segments:

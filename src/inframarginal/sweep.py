@@ -62,6 +62,7 @@ from inframarginal.backends import (
 )
 from inframarginal.errors import ParameterError, SweepError
 from inframarginal.model import Model
+from inframarginal.provenance import describe, provenance
 
 #: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
 CHUNK_POINTS = 1_000_000
@@ -492,7 +493,7 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
     --------
     >>> import numpy as np, inframarginal as im
     >>> ds = im.load_model("li-ke-2020").sweep({"K": np.linspace(0.1, 1, 4)}, {"t": 0.0})
-    >>> list(ds.general_equilibrium.values)
+    >>> ds.general_equilibrium.values.tolist()
     ['A', 'A', 'PC', 'PC']
     """
     backend = check_backend(backend)
@@ -552,7 +553,8 @@ def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "num
             data_vars[name] = xr.DataArray(arrays[name], dims=(lead, *dims), attrs=attrs).transpose(*dims, lead)
         else:
             data_vars[name] = xr.DataArray(arrays[name], dims=dims, attrs=attrs)
-    return xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
+    ds = xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
+    return describe(ds, grid.model, grid.names)  # CF-style long_name/units/description
 
 
 def sweep_attrs(grid: Grid, backend: str) -> dict[str, str]:
@@ -568,6 +570,7 @@ def sweep_attrs(grid: Grid, backend: str) -> dict[str, str]:
         "backend": backend,
         "inframarginal_version": __version__,
         "title": f"general equilibrium of {model.name} over {', '.join(grid.names)}",
+        **provenance(model),  # the model file's SHA-256, the CF convention
     }
 
 

@@ -37,12 +37,14 @@ def test_generic_model_gets_generic_sections(tmp_path, small_report):
     assert "Phase diagrams" in md and "Table 1, derived against printed" not in md
 
 
+@pytest.mark.browser
 def test_report_renders_in_headless_chromium(report_dir):
     chromium = "/usr/bin/chromium"
     if not os.path.exists(chromium):
         if os.environ.get("CI"):
             pytest.fail("/usr/bin/chromium is missing in CI (apt-get install -y chromium)")
         pytest.skip("/usr/bin/chromium is not installed")
+    pytest.importorskip("playwright", reason="needs Playwright (the [dev] extra)")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)

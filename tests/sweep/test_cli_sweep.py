@@ -36,7 +36,9 @@ def test_sweep_writes_netcdf_and_plot_and_json_summary(tmp_path):
         assert ds.general_equilibrium.values[i, j] == model.solve(K=K, t=t, F=0.15).general_equilibrium
 
 
+@pytest.mark.distributed
 def test_sweep_zarr_with_local_cluster_and_three_axes_plot(tmp_path):
+    pytest.importorskip("distributed", reason='needs the [distributed] extra')
     out, png = tmp_path / "k3.zarr", tmp_path / "k3.png"
     r = run("sweep", "li-ke-2020", "--axis", "K=0.05:1:12", "--axis", "t=0:0.9:10", "--axis", "alpha=0.2:0.9:3",
             "--out", str(out), "--workers", "1", "--chunk", "100", "--plot", str(png), "--at", "alpha=0.5")
@@ -63,12 +65,14 @@ def test_path_table_and_json(tmp_path):
     (["--axis", "k=0.1:1:10"], "derived"),
     (["--axis", "Q=0.1:1:10"], "unknown parameter"),
     (["--axis", "K=0.05:1:10", "--backend", "cuda"], "backend 'cuda' is not known"),
-    (["--axis", "K=0.05:1:10", "--axis", "t=0:0.9:10", "--out", "OUT.zarr", "--scheduler", "tcp://127.0.0.1:9"],
-     "cannot reach the Dask scheduler"),
+    pytest.param(["--axis", "K=0.05:1:10", "--axis", "t=0:0.9:10", "--out", "OUT.zarr", "--scheduler",
+                  "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler", marks=pytest.mark.distributed),
     (["--axis", "K=0.05:1:10", "--workers", "2", "--out", "OUT.nc"], "give --out FILE.zarr"),
     (["--axis", "K=0.05:1:10", "--out", "OUT.csv"], "expected a file ending in .nc or .zarr"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, args, words):
+    if "--scheduler" in args:
+        pytest.importorskip("distributed", reason="needs the [distributed] extra")
     args = [a.replace("OUT", str(tmp_path / "out")) for a in args]
     r = run("sweep", "li-ke-2020", *args)
     assert r.exit_code == 2, r.output

@@ -9,6 +9,10 @@ import xarray as xr
 from inframarginal.distributed import DONE_DIR, open_zarr_sweep, sweep_to_zarr
 from inframarginal.sweep import open_sweep, sweep, write_netcdf
 
+pytestmark = pytest.mark.distributed
+pytest.importorskip("zarr", reason='needs the [distributed] extra: pip install "inframarginal[distributed]"')
+pytest.importorskip("dask", reason='needs the [distributed] extra: pip install "inframarginal[distributed]"')
+
 AXES = {"K": np.linspace(0.0, 1.0, 61), "t": np.linspace(0.0, 0.9, 23)}
 FIXED = {"F": 0.15}
 

@@ -11,6 +11,10 @@ import math
 from pathlib import Path
 
 import pytest
+
+# The explorer's package imports FastAPI: without the [web] extra, skip before importing it.
+pytest.importorskip("fastapi", reason='needs the [web] extra: pip install "inframarginal[web]"')
+
 from click.testing import CliRunner
 
 import inframarginal as im

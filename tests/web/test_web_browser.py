@@ -15,6 +15,10 @@ from inframarginal.equilibrium import solve
 from inframarginal.errors import InframarginalError
 from inframarginal.modelfile import read_model_text
 
+pytestmark = pytest.mark.browser
+pytest.importorskip("fastapi", reason='needs the [web] extra: pip install "inframarginal[web]"')
+pytest.importorskip("playwright", reason="needs Playwright (the [dev] extra)")
+
 SEED = "li-ke-2020"
 TIMEOUT = 60_000  # ms; the first phase diagram compiles its kernel
 

@@ -12,6 +12,7 @@ import sys
 import click
 
 from inframarginal.errors import InframarginalError
+from inframarginal.extras import missing_extra
 
 
 class _Group(click.Group):
@@ -20,6 +21,12 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except InframarginalError as err:
             click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+        except ImportError as err:  # a module of an optional extra: name the extra to install
+            missing = missing_extra(err)
+            if missing is None:
+                raise
+            click.echo(f"error: {missing}", err=True)
             sys.exit(2)
 
 

@@ -151,6 +151,12 @@ class Trajectory:
             "steps": [s.to_dict() for s in self.steps],
         }
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the final beach and the steps."""
+        from inframarginal.display import trajectory_html
+
+        return trajectory_html(self)
+
 
 def _candidates(x: Number, others: Sequence[Number], circle: bool, eps: Number) -> list[Number]:
     br = best_response(others, circle)

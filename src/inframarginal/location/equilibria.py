@@ -94,6 +94,12 @@ class Equilibrium:
             "shares": [to_json(s) for s in self.shares],
         }
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the beach, positions, shares and certificates."""
+        from inframarginal.display import equilibrium_html
+
+        return equilibrium_html(self)
+
 
 @dataclass(frozen=True)
 class EquilibriumFamily:
@@ -179,6 +185,12 @@ class EquilibriumSet:
             "equilibria": [e.to_dict() for e in self.equilibria],
             "continuum": [f.to_dict() for f in self.continuum] or None,
         }
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the equilibria, the families and a beach."""
+        from inframarginal.display import equilibrium_set_html
+
+        return equilibrium_set_html(self)
 
 
 def certify(positions: Sequence[object], circle: bool = False) -> Equilibrium:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-matplotlib.rcParams["svg.hashsalt"] = "inframarginal"
-matplotlib.rcParams["svg.fonttype"] = "path"
+# No matplotlib.use() and no global rcParams: importing the report must not change the
+# user's backend or style; the SVG settings apply only while a figure is saved.
 
 
-def save_figure(fig, out_dir: Path, stem: str) -> str:
+def save_figure(fig: Figure, out_dir: Path, stem: str) -> str:
     """Write ``stem.png`` and ``stem.svg`` under ``out_dir/figures``; returns the PNG's relative path."""
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
@@ -22,8 +19,7 @@ def save_figure(fig, out_dir: Path, stem: str) -> str:
         for collection in ax.collections:
             if len(collection.get_paths()) > 500 or type(collection).__name__ == "QuadMesh":
                 collection.set_rasterized(True)
-    with matplotlib.rc_context({"svg.hashsalt": "inframarginal"}):
+    with matplotlib.rc_context({"svg.hashsalt": "inframarginal", "svg.fonttype": "path"}):
         fig.savefig(folder / f"{stem}.png", dpi=110, metadata={"Software": None})
         fig.savefig(folder / f"{stem}.svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
     return f"figures/{stem}.png"

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
-
-from inframarginal.configurations import Structure, trades  # noqa: E402
+from inframarginal.configurations import Structure, trades
+from inframarginal.phase import figure_of
 
 
-def plot_network(structure: Structure, ax=None):
+def plot_network(structure: Structure, ax: Axes | None = None) -> Figure:
     """Draw ``structure`` as a network of division of labour; returns the figure."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4.2, 3.6), constrained_layout=True)
+        fig = Figure(figsize=(4.2, 3.6), layout="constrained")  # no pyplot: the backend is the user's
+        ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = figure_of(ax)
     labels = list(structure.labels)
     n = len(labels)
     if n == 1:
