@@ -14,8 +14,9 @@ matplotlib.rcParams["svg.hashsalt"] = "inframarginal"
 matplotlib.rcParams["svg.fonttype"] = "path"
 
 
-def save_figure(fig, out_dir: Path, stem: str) -> str:
-    """Write ``stem.png`` and ``stem.svg`` under ``out_dir/figures``; returns the PNG's relative path."""
+def save_figure(fig, out_dir: Path, stem: str, formats: tuple[str, ...] = ("png", "svg")) -> str:
+    """Write ``stem.png`` and ``stem.svg`` (or only ``formats``) under ``out_dir/figures``; returns
+    the relative path of the first format written."""
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     for ax in fig.axes:  # a 200 x 200 mesh as 40 000 SVG paths is slow and heavy: raster it
@@ -23,7 +24,10 @@ def save_figure(fig, out_dir: Path, stem: str) -> str:
             if len(collection.get_paths()) > 500 or type(collection).__name__ == "QuadMesh":
                 collection.set_rasterized(True)
     with matplotlib.rc_context({"svg.hashsalt": "inframarginal"}):
-        fig.savefig(folder / f"{stem}.png", dpi=110, metadata={"Software": None})
-        fig.savefig(folder / f"{stem}.svg", metadata={"Date": None, "Creator": None})
+        for fmt in formats:
+            if fmt == "png":
+                fig.savefig(folder / f"{stem}.png", dpi=110, metadata={"Software": None})
+            else:
+                fig.savefig(folder / f"{stem}.svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    return f"figures/{stem}.png"
+    return f"figures/{stem}.{formats[0]}"

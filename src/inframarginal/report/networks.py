@@ -8,6 +8,7 @@ with the good.  An autarky structure is one node producing everything itself.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib
 
@@ -17,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
 from inframarginal.configurations import Structure, trades  # noqa: E402
+from inframarginal.phase import STRUCTURE_COLOURS, structure_colour  # noqa: E402
 
 
 def plot_network(structure: Structure, ax=None):
@@ -52,5 +54,18 @@ def plot_network(structure: Structure, ax=None):
     ax.set_aspect("equal")
     ax.axis("off")
     title = structure.name + (f": {structure.description}" if structure.description else "")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(textwrap.fill(title, 34), fontsize=9, color=structure_colour(structure.name)
+                 if structure.name in STRUCTURE_COLOURS else "black")
+    return fig
+
+
+def plot_networks(structures: list[Structure], columns: int = 4):
+    """All ``structures`` as one figure, a grid of network diagrams (``columns`` per row)."""
+    rows = -(-len(structures) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.9 * columns, 2.7 * rows), constrained_layout=True,
+                             squeeze=False)
+    for ax, structure in zip(axes.ravel(), structures, strict=False):
+        plot_network(structure, ax)
+    for ax in axes.ravel()[len(structures):]:
+        ax.axis("off")
     return fig

@@ -21,10 +21,8 @@ from inframarginal.model import Model
 from inframarginal.path import StructurePath, structure_path
 from inframarginal.phase import plot_path, plot_phase
 from inframarginal.report.printed import evaluate_printed, load_printed
+from inframarginal.report.settings import DEFAULT_SETTINGS
 from inframarginal.sweep import sweep
-
-#: Grid points per axis of a phase diagram.
-GRID = 200
 
 #: The diagrams of the report: (x, y, x range, y range).
 DIAGRAMS = (
@@ -49,9 +47,10 @@ def _admissible_range(model: Model, name: str, lo: float, hi: float) -> tuple[fl
     return lo, hi
 
 
-def axis_values(model: Model, name: str, rng: tuple[float, float], n: int | None = None) -> np.ndarray:
+def axis_values(model: Model, name: str, rng: tuple[float, float], n: int = DEFAULT_SETTINGS.grid) -> np.ndarray:
+    """``n`` evenly spaced admissible values of ``name`` in ``rng``."""
     lo, hi = _admissible_range(model, name, *rng)
-    return np.linspace(lo, hi, GRID if n is None else n)  # GRID read at call time (tests shrink it)
+    return np.linspace(lo, hi, n)
 
 
 def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
@@ -140,13 +139,8 @@ def printed_path(model: Model, name: str, lo: float, hi: float, fixed: dict[str,
 def plot_printed_path(model: Model, path: PrintedPath):
     """Draw a printed-formula path like the engine's paths."""
     shim = StructurePath(f"{model.name} (printed formulas)", path.parameter, path.lo, path.hi, path.fixed,
-                         path.segments, [], [])
-    fig = plot_path(shim)
-    ax = fig.axes[0]
-    for value, _, _ in path.switches:
-        ax.axvline(value, color="black", lw=1.2)
-        ax.text(value, 1.02, f"{value:.6g}", ha="center", va="bottom", fontsize=9, transform=ax.get_xaxis_transform())
-    return fig
+                         path.segments, list(path.switches), [])
+    return plot_path(shim)
 
 
 def derived_path(model: Model, lo: float, hi: float, fixed: dict[str, float]) -> StructurePath:
@@ -163,6 +157,6 @@ def sequence(segments) -> list[str]:
 
 
 __all__ = [
-    "DIAGRAMS", "GRID", "PATHS", "PrintedPath", "axis_values", "derived_path", "derived_phase",
+    "DIAGRAMS", "PATHS", "PrintedPath", "axis_values", "derived_path", "derived_phase",
     "plot_phase", "plot_printed_path", "printed_path", "printed_phase", "sequence",
 ]
