@@ -138,9 +138,9 @@ def in_paper_symbols(model: Model, expr: sp.Expr) -> sp.Expr:
 
     Each derived parameter ``d = f(p, ...)`` is solved for one of its base parameters
     ``p`` (``K = k / (1 - t)``, ``e = beta - alpha + theta``) and substituted; the
-    rewriting is kept when the formula then has fewer symbols (so that ``(1 - t) K``
-    becomes ``k`` and ``1 - alpha - e + theta`` becomes ``1 - beta``, while a formula
-    in ``alpha`` alone is left alone).
+    rewriting is kept when the formula then has fewer symbols, or loses ``p`` without
+    getting longer (so that ``(1 - t) K`` becomes ``k`` and ``1 - alpha - e + theta``
+    becomes ``1 - beta``, while a formula in ``alpha`` alone is left alone).
     """
     out = sp.sympify(expr)
     base = {p.name: p.symbol for p in model.parameters}
@@ -158,7 +158,8 @@ def in_paper_symbols(model: Model, expr: sp.Expr) -> sp.Expr:
                 continue
             candidate = sp.expand_power_base(sp.powdenest(out.xreplace({p: solved}), force=True), force=True)
             candidate = sp.powsimp(candidate, force=True, combine="exp")
-            if len(candidate.free_symbols) < len(out.free_symbols):
+            if len(candidate.free_symbols) < len(out.free_symbols) or (
+                    p not in candidate.free_symbols and sp.count_ops(candidate) <= sp.count_ops(out)):
                 out = candidate
                 break
     return out
