@@ -110,13 +110,14 @@ def _diagram_sections(doc: Document, ctx: ReportContext, out: Path, bar, printed
         ds = t2.derived_phase(model, x, y, xs, ys)
         found = sorted(set(map(str, np.unique(ds["general_equilibrium"].values))) - {""})
         seen["derived"].update(found)
-        doc.img(save_figure(t2.plot_phase(ds, x, y), out, f"phase-{x}-{y}-derived"),
+        # phase maps are raster images: PNG only (an SVG would only wrap the same raster)
+        doc.img(save_figure(t2.plot_phase(ds, x, y), out, f"phase-{x}-{y}-derived", formats=("png",)),
                 f"Derived general equilibrium over ({x}, {y}): {', '.join(found) or 'none'}")
         if printed:
             pds = t2.printed_phase(model, x, y, xs, ys)
             pfound = sorted(set(map(str, np.unique(pds["general_equilibrium"].values))) - {""})
             seen["printed"].update(pfound)
-            doc.img(save_figure(t2.plot_phase(pds, x, y), out, f"phase-{x}-{y}-printed"),
+            doc.img(save_figure(t2.plot_phase(pds, x, y), out, f"phase-{x}-{y}-printed", formats=("png",)),
                     f"Printed formulas' general equilibrium over ({x}, {y}): {', '.join(pfound) or 'none'}")
         bar.update(1)
     first = "K" if "K" in names else model.parameters[0].name

@@ -38,8 +38,7 @@ from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
-from inframarginal.primal import parameter_function
-from inframarginal.report.printed import data_name, has_printed_results
+from inframarginal.report.printed import compiled_function, data_name, has_printed_results
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
 from inframarginal.report.table1 import derived_forms, log_atoms
 
@@ -345,7 +344,7 @@ class ClaimEvaluator:
         return mask
 
     def _numeric(self, expr: sp.Expr, values) -> np.ndarray:
-        f = parameter_function(self.model, expr)
+        f = compiled_function(self.model, expr)
         with np.errstate(all="ignore"):
             out = np.asarray(f(*[values[p.name] for p in self.model.parameters]), dtype=float)
         return np.broadcast_to(out, np.shape(values[self.model.parameters[0].name])).astype(float)

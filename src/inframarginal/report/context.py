@@ -7,6 +7,7 @@ notation, the printed results), so that no section derives a closed form again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,36 @@ class ReportContext:
 
     def income(self, structure: str) -> sp.Expr | None:
         return self.forms(structure).get("per-capita real income")
+
+    def cached(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` (JSON-able) kept in the disk cache under ``(kind, key)`` for this model."""
+        from inframarginal.disk_cache import read_entry, write_entry
+
+        value = read_entry(self.model, kind, key)
+        if value is None:
+            value = compute()
+            write_entry(self.model, kind, key, value)
+        return value
+
+    def cached_expression(self, kind: str, key: str, compute: Callable[[], sp.Expr]) -> sp.Expr:
+        """A SymPy expression kept in the disk cache (as a whitelisted JSON tree, never pickled)."""
+        from inframarginal.serialization import (
+            UnsupportedExpression,
+            expression_from_json,
+            expression_to_json,
+        )
+
+        def encode() -> Any:
+            try:
+                return expression_to_json(compute())
+            except UnsupportedExpression:
+                return None
+
+        tree = self.cached(kind, key, encode)
+        try:
+            return expression_from_json(tree) if tree is not None else compute()
+        except (ValueError, TypeError, RecursionError):
+            return compute()
 
     def symbol(self, name: str) -> sp.Symbol | None:
         """The symbol of a base or derived parameter named ``name``."""

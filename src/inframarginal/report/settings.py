@@ -45,7 +45,7 @@ class ReportSettings:
     appear_samples: int = 60_000
     lines: int = 300
     steps: int = 120
-    domain_samples: int = 100_000
+    domain_samples: int = 40_000
 
     def __post_init__(self) -> None:
         for f in fields(self):
