@@ -61,8 +61,10 @@ def table1_section(doc: Document, ctx: ReportContext, out: Path) -> list:
           f"exists; an entry agrees when they coincide to a relative {TOLERANCE:g} at every point. "
           f"{agree} of {len(rows)} entries agree.")
     doc.p("Prices are relative to the last traded good (the paper's numeraire); M_g is the number of "
-          "people selling good g. Where an entry differs, the last column gives printed / derived as one "
-          "formula (exact, simplified): it says what the printed algebra got wrong.")
+          "people selling good g. Where an entry differs, the last column gives the exact relation between "
+          "printed and derived, simplified to one product of powers: printed / derived, or printed * derived "
+          "where the printed price is inverted (then printed = relation / derived). It says what the printed "
+          "algebra got wrong.")
     table = []
     for r in rows:
         derived = Math(ctx.paper(r.structure).get(r.quantity)) if r.derived is not None else "(none)"
@@ -71,10 +73,10 @@ def table1_section(doc: Document, ctx: ReportContext, out: Path) -> list:
         diff = ""
         if r.verdict != "agrees":
             diff = f"at {pt(r.point)}: derived {g(r.derived_value)}, printed {g(r.printed_value)}"
-        ratio = Math(paper_form(model, r.ratio)) if r.ratio is not None else ""
-        table.append([r.structure, r.quantity, derived, printed, r.verdict, diff, r.kind, ratio])
+        relation = [f"{r.relation} = ", Math(paper_form(model, r.ratio))] if r.ratio is not None else ""
+        table.append([r.structure, r.quantity, derived, printed, r.verdict, diff, r.kind, relation])
     headers = ["structure", "quantity", "derived", "printed (our reading)", "verdict", "difference",
-               "kind of mistake", "printed / derived"]
+               "kind of mistake", "exact relation"]
     doc.table(headers, table)
     write_csv(out / "table1.csv", TABLE1_COLUMNS, [
         [r.structure, r.quantity, "" if r.derived is None else str(r.derived), r.entry.text, r.verdict,
@@ -91,6 +93,17 @@ def table1_section(doc: Document, ctx: ReportContext, out: Path) -> list:
                 "Table 1 of the seed paper, derived against printed")
     doc.p("The corrected Table 1 as a LaTeX table laid out like the paper's (table1.tex, needs amsmath and "
           "graphicx); the entry-by-entry audit as a longtable in table1-audit.tex; both in CSV in table1.csv.")
+    inverted = [r for r in rows if r.relation == "printed * derived" and r.ratio is not None]
+    if inverted:
+        parts = []
+        for r in inverted:
+            parts += [f"{r.structure} {r.quantity}: printed * derived = ", Math(paper_form(model, r.ratio)), "; "]
+        doc.p("Why the printed prices of the complete division of labour are wrong: each is, exactly, the reciprocal "
+              "of the derived price times a power of the trading efficiency alone (", *parts[:-1],
+              "). So the printed entry is p_z/p_x, not p_x/p_z, and its exponent of the trading efficiency k is off "
+              "as well (by the power shown). The printed incomes of the same structures carry 1 - F and the bracket "
+              "in alpha on the wrong side of the fraction, as an inverted price would put them.")
+    ctx.results["inverted"] = inverted
     readings = [f"{r.structure} {r.quantity}: {r.entry.reading}" for r in rows if r.entry.reading]
     if readings:
         doc.p("Readings of garbled entries (the printed text is kept in the CSV and the data file):")

@@ -14,6 +14,7 @@ import numpy as np
 from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import studied_structures
+from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS
 
@@ -31,6 +32,21 @@ class DomainBox:
 
 
 def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: int, seed: int) -> DomainBox:
+    """One region's sampling, kept in the disk cache (it depends only on the model and its arguments)."""
+    key = f"{label}|{sorted(bounds.items())!r}|{n}|{seed}"
+    cached = read_entry(model, "report-domain-box", key)
+    if isinstance(cached, dict) and set(cached) == {"exists", "wins", "closest"}:
+        return DomainBox(label, bounds, n, {k: float(v) for k, v in cached["exists"].items()},
+                         {k: int(v) for k, v in cached["wins"].items()},
+                         {k: float(v) if v is not None else float("nan") for k, v in cached["closest"].items()})
+    box = _sample_box(model, label, bounds, n, seed)
+    write_entry(model, "report-domain-box", key, {
+        "exists": box.exists, "wins": box.wins,
+        "closest": {k: (v if np.isfinite(v) else None) for k, v in box.closest.items()}})
+    return box
+
+
+def _sample_box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: int, seed: int) -> DomainBox:
     rng = np.random.default_rng(seed)
     values = {name: lo + (hi - lo) * rng.uniform(1e-6, 1 - 1e-6, n) for name, (lo, hi) in bounds.items()}
     structures = studied_structures(model)

@@ -129,6 +129,23 @@ class CostBenefit:
 def cost_benefit(model: Model, structure: Structure, values: Mapping[str, float], label: str = "") -> CostBenefit:
     """Every configuration's best utility at ``structure``'s corner equilibrium prices at ``values``."""
     checked = model.check_parameters(dict(values))
+    key = f"{' '.join(structure.labels)}|" + ",".join(f"{k}={v!r}" for k, v in sorted(checked.items()))
+    cached = read_entry(model, "report-cost-benefit", key)
+    if isinstance(cached, dict) and set(cached) == {"exists", "income", "prices", "switchers", "checked", "reason"}:
+        return CostBenefit(label, structure.name, bool(cached["exists"]),
+                           math.nan if cached["income"] is None else float(cached["income"]),
+                           {k: float(v) for k, v in cached["prices"].items()},
+                           tuple(Switcher(str(c), float(u), float(gain)) for c, u, gain in cached["switchers"]),
+                           int(cached["checked"]), str(cached["reason"]))
+    result = _cost_benefit(model, structure, checked, label)
+    write_entry(model, "report-cost-benefit", key, {
+        "exists": result.exists, "income": result.income if result.exists else None, "prices": result.prices,
+        "switchers": [[w.configuration, w.utility, w.gain] for w in result.switchers], "checked": result.checked,
+        "reason": result.reason})
+    return result
+
+
+def _cost_benefit(model: Model, structure: Structure, checked: Mapping[str, float], label: str) -> CostBenefit:
     ce = corner_equilibrium(model, structure, checked)
     if not ce.exists:
         return CostBenefit(label, structure.name, False, math.nan, {}, (), 0, ce.reason)

@@ -87,7 +87,9 @@ def _md_anchor(text: str) -> str:
     return kept.replace(" ", "-")
 
 
-def _md_cell(c: Cell) -> str:
+def _md_cell(c: Cell | list) -> str:
+    if isinstance(c, list):  # text and formulas in one cell
+        return "".join(_md_cell(x) for x in c)
     if isinstance(c, Math):
         return f"`{c.expr}`" if isinstance(c.expr, str) else f"${c.latex()}$"
     return str(c).replace("|", "\\|").replace("\n", " ")
@@ -128,7 +130,9 @@ def to_markdown(doc: Document) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _html_cell(c: Cell) -> str:
+def _html_cell(c: Cell | list) -> str:
+    if isinstance(c, list):
+        return "".join(_html_cell(x) for x in c)
     return c.mathml() if isinstance(c, Math) else html.escape(str(c))
 
 
@@ -217,7 +221,9 @@ def _tex_escape(text: str) -> str:
 def write_latex(path: Path, headers: list[str], rows: list[list[Cell]], caption: str) -> None:
     """A ``longtable`` with formulas as LaTeX math and text escaped."""
 
-    def cell(c: Cell) -> str:
+    def cell(c: Cell | list) -> str:
+        if isinstance(c, list):
+            return "".join(cell(x) for x in c)
         if isinstance(c, Math):
             return f"${c.latex()}$" if not isinstance(c.expr, str) else r"\texttt{" + _tex_escape(c.expr) + "}"
         return _tex_escape(str(c))

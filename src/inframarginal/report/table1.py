@@ -49,7 +49,8 @@ class Table1Row:
     printed_value: float
     kind: str  # the kind of mistake, "" when the entry agrees
     compared: int  # points compared
-    ratio: sp.Expr | None = None  # printed / derived, simplified, where the entry differs
+    ratio: sp.Expr | None = None  # the exact relation, simplified, where the entry differs
+    relation: str = "printed / derived"  # or "printed * derived" where the printed price is inverted
 
     def as_record(self) -> dict[str, str]:
         return {
@@ -276,43 +277,63 @@ def audit_table1(model: Model, samples: int = DEFAULT_SETTINGS.table1_samples) -
         agrees = bool(both.any() and not bad.any())
         i = 0 if (agrees or bad[0] or not both[0]) else int(np.argmax(bad))
         point = {k: float(v[i]) for k, v in pts.items()}
-        kind, ratio = "", None
+        kind, ratio, relation = "", None, "printed / derived"
         if not agrees:
             ratio_sign = float(np.sign(pv[i] * dv[i])) if both[i] else 1.0
-            kind, ratio = _difference(model, entry, derived, point_sym, ratio_sign)
+            kind, ratio, relation = _difference(model, entry, derived, point_sym, ratio_sign)
             if not both.any():
                 kind = "printed formula is not a real number where the corner equilibrium exists; " + kind
         rows.append(Table1Row(entry.structure, entry.quantity, derived, entry.expression, entry,
                               "agrees" if agrees else "differs", point, float(dv[i]), float(pv[i]), kind,
-                              int(both.sum()), ratio))
+                              int(both.sum()), ratio, relation))
     return rows
 
 
-def printed_over_derived(model: Model, printed: sp.Expr, derived: sp.Expr) -> sp.Expr:
-    """``printed / derived`` as one product of powers in the paper's notation (k, beta)."""
+def _as_powers(model: Model, expr: sp.Expr) -> sp.Expr:
+    """``expr`` as one product of powers of irreducible factors (common powers taken out)."""
+    from inframarginal.report.notation import default_values
+
+    point = default_values(model)
+    atoms = log_atoms(expr, point)
+    return sp.Mul(*[a**c for a, c in atoms.items()])
+
+
+def printed_over_derived(model: Model, printed: sp.Expr, derived: sp.Expr,
+                         is_price: bool = True) -> tuple[sp.Expr, str]:
+    """The exact relation between a printed and a derived entry, in the paper's notation.
+
+    ``printed / derived`` as one product of powers; for an inverted price the product
+    ``printed * derived`` is the shorter one and is returned instead (with its name).
+    """
     from inframarginal.report.notation import in_paper_symbols
 
-    forms = in_paper_symbols(model, printed) / in_paper_symbols(model, derived)
-    return sp.powsimp(sp.expand_power_base(forms, force=True), force=True)
+    p, d = in_paper_symbols(model, printed), in_paper_symbols(model, derived)
+    quotient = _as_powers(model, p / d)
+    if not is_price:
+        return quotient, "printed / derived"
+    product = _as_powers(model, p * d)
+    if sp.count_ops(product) < sp.count_ops(quotient):
+        return product, "printed * derived"
+    return quotient, "printed / derived"
 
 
 def _difference(model: Model, entry: PrintedEntry, derived: sp.Expr, point_sym: dict,
-                ratio_sign: float) -> tuple[str, sp.Expr | None]:
-    """The kind of mistake and ``printed / derived``, kept in the disk cache (pure SymPy work)."""
+                ratio_sign: float) -> tuple[str, sp.Expr | None, str]:
+    """The kind of mistake and the exact relation, kept in the disk cache (pure SymPy work)."""
     key = f"{entry.structure}|{entry.quantity}|{entry.text}|{sp.srepr(derived)}|{ratio_sign}"
     cached = read_entry(model, "report-table1-difference", key)
-    if isinstance(cached, dict) and isinstance(cached.get("kind"), str):
+    if isinstance(cached, dict) and isinstance(cached.get("kind"), str) and isinstance(cached.get("relation"), str):
         try:
             ratio = expression_from_json(cached["ratio"]) if cached.get("ratio") is not None else None
-            return cached["kind"], ratio
+            return cached["kind"], ratio, cached["relation"]
         except (ValueError, TypeError, RecursionError):
             pass
     kind = name_difference(derived, entry.expression, point_sym, "/p" in entry.quantity, ratio_sign,
                            product_parameters(model, point_sym))
     try:
-        ratio = printed_over_derived(model, entry.expression, derived)
+        ratio, relation = printed_over_derived(model, entry.expression, derived, "/p" in entry.quantity)
         stored = expression_to_json(ratio)
-    except (UnsupportedExpression, TypeError, ValueError):
-        ratio, stored = None, None
-    write_entry(model, "report-table1-difference", key, {"kind": kind, "ratio": stored})
-    return kind, ratio
+    except (UnsupportedExpression, TypeError, ValueError, NotImplementedError):
+        ratio, relation, stored = None, "printed / derived", None
+    write_entry(model, "report-table1-difference", key, {"kind": kind, "ratio": stored, "relation": relation})
+    return kind, ratio, relation
