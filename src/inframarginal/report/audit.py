@@ -66,17 +66,20 @@ def table1_section(doc: Document, ctx: ReportContext, out: Path) -> list:
           "where the printed price is inverted (then printed = relation / derived). It says what the printed "
           "algebra got wrong.")
     table = []
+    defaults = {p.name: float(p.default) for p in model.parameters}
     for r in rows:
         derived = Math(ctx.paper(r.structure).get(r.quantity)) if r.derived is not None else "(none)"
         printed = Math(paper_form(model, ctx.cached_expression(
             "report-printed-in-k", sp.srepr(r.printed), lambda r=r: in_paper_symbols(model, r.printed))))
-        diff = ""
+        what: list = []
         if r.verdict != "agrees":
-            diff = f"at {pt(r.point)}: derived {g(r.derived_value)}, printed {g(r.printed_value)}"
-        relation = [f"{r.relation} = ", Math(paper_form(model, r.ratio))] if r.ratio is not None else ""
-        table.append([r.structure, r.quantity, derived, printed, r.verdict, diff, r.kind, relation])
-    headers = ["structure", "quantity", "derived", "printed (our reading)", "verdict", "difference",
-               "kind of mistake", "exact relation"]
+            where = "at the default point" if r.point == defaults else f"at {pt(r.point)}"
+            what = [f"{r.kind.replace('**', '^')}. "]
+            if r.ratio is not None:
+                what += [f"Exactly: {r.relation} = ", Math(paper_form(model, r.ratio)), ". "]
+            what.append(f"{where[0].upper()}{where[1:]}: derived {g(r.derived_value)}, printed {g(r.printed_value)}.")
+        table.append([r.structure, r.quantity, derived, printed, r.verdict, what or ""])
+    headers = ["structure", "quantity", "derived", "printed (our reading)", "verdict", "what differs"]
     doc.table(headers, table)
     write_csv(out / "table1.csv", TABLE1_COLUMNS, [
         [r.structure, r.quantity, "" if r.derived is None else str(r.derived), r.entry.text, r.verdict,
@@ -172,7 +175,7 @@ def proofs_section(doc: Document, ctx: ReportContext) -> None:
         if kstar is not None:
             doc.h(2, "The switch point k*")
             doc.p("Autarky A gives way to the partial division of labour PC where u_A = u_PC, i.e. at")
-            doc.math(sp.Eq(sp.Symbol("k^{*}"), kstar, evaluate=False))
+            doc.math(sp.Eq(sp.Symbol("k^*"), kstar, evaluate=False))
             doc.p("(solved by SymPy from the derived incomes; in K: K* = k* / (1 - t)). At the model's defaults "
                   f"k* = {g(_at_defaults(ctx, kstar))}, K* = {g(_at_defaults(ctx, kstar / (1 - _t(ctx))))}. "
                   "u_PC / u_A rises with k (u_PC is proportional to k, u_A does not depend on it), so the general "
@@ -347,7 +350,7 @@ def summary(ctx: ReportContext) -> Document:
           f"production), only {' and '.join(winners) or '(none)'} are ever the general equilibrium; "
           f"{', '.join(never) or 'none'} never are. The switch from A to PC is at")
     if kstar is not None:
-        doc.math(sp.Eq(sp.Symbol("k^{*}"), kstar, evaluate=False))
+        doc.math(sp.Eq(sp.Symbol("k^*"), kstar, evaluate=False))
         doc.p(f"with k = (1 - t) K (at the defaults k* = {g(_at_defaults(ctx, kstar))}): A below, PC above.")
     rows = ctx.results.get("table1", [])
     claims = ctx.results.get("claims", [])

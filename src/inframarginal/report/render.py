@@ -145,12 +145,13 @@ body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 1100px; margin: 2
 h1, h2, h3 { font-family: 'DejaVu Sans', Arial, sans-serif; color: #1f3f6e; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; max-width: 100%; }
 div.table { overflow-x: auto; max-width: 100%; }
-th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; vertical-align: top; overflow-wrap: break-word; }
 div.summary { border: 2px solid #1f3f6e; padding: 0 1em; background: #f8faff; }
 nav.toc li { margin: 0.1em 0; }
 th { background: #eef2f8; }
 td.agrees, td.holds { background: #e3f4e1; } td.differs, td.fails { background: #fbe3e0; }
 td.holds-only-where { background: #fdf3d8; }
+td:first-child, td.agrees, td.differs, td.holds, td.fails { white-space: nowrap; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #555; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
