@@ -111,7 +111,11 @@ def test_all_structures_ranks_every_structure(model):
 
 def test_table1_tex_compiles_with_pdflatex(report_dir, tmp_path):
     text = (report_dir / "table1.tex").read_text()
-    assert "Relative price" in text and "\\dagger" in text and "**" not in text
+    assert "Relative price" in text and "\\dagger" in text and "**" not in text and "$$" not in text
+    pc = next(line for line in text.splitlines() if line.startswith("\\textbf{PC}"))
+    cells = pc.split(" & ")
+    assert "p_x/p_y" in cells[1] and "M_x/M_y" in cells[3]
+    assert "p_" not in cells[2] and "frac{k" in cells[2]  # the income column holds the income only
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed (Debian: apt-get install texlive-latex-base)")
     (tmp_path / "doc.tex").write_text(standalone(text))

@@ -17,10 +17,6 @@ import sympy as sp
 from inframarginal.report.render import _tex_escape
 
 
-def _math(expr: sp.Expr) -> str:
-    return "$" + sp.latex(expr, order="none") + "$"
-
-
 def _stack(items: list[str]) -> str:
     if not items:
         return "--"
@@ -51,12 +47,12 @@ def table1_latex(structures: list[tuple[str, str, dict[str, sp.Expr]]], differs:
     rows = []
     for name, description, forms in structures:
         def cell(q: str, expr: sp.Expr, name: str = name) -> str:
-            mark = r"$^{\dagger}$" if (name, q) in differs else ""
-            label = "" if q == "per-capita real income" else f"${_quantity_tex(q)} = $"
-            return label + _math(expr) + mark
+            mark = r"^{\dagger}" if (name, q) in differs else ""
+            label = "" if q == "per-capita real income" else f"{_quantity_tex(q)} = "
+            return "$" + label + sp.latex(expr, order="none") + mark + "$"
 
-        prices = [cell(q, e) for q, e in forms.items() if q.startswith("p")]
-        numbers = [cell(q, e) for q, e in forms.items() if q.startswith("M")]
+        prices = [cell(q, e) for q, e in forms.items() if "/" in q and q.startswith("p")]
+        numbers = [cell(q, e) for q, e in forms.items() if "/" in q and q.startswith("M")]
         income = [cell(q, e) for q, e in forms.items() if q == "per-capita real income"]
         head = r"\textbf{" + _tex_escape(name) + "}" + (r" \newline {\footnotesize " + _tex_escape(description) + "}"
                                                         if description else "")
