@@ -11,9 +11,9 @@ working, and a notebook displays the returned figure), and no display is needed.
 
 from __future__ import annotations
 
+import zlib
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
@@ -32,9 +32,48 @@ _NONE_COLOUR = "#d9d9d9"
 _INADMISSIBLE_COLOUR = "#ffffff"
 
 
+#: One colour per structure name in every figure (the seed paper's and Yang's usual names);
+#: other names get a colour of :data:`_PALETTE` chosen from the name alone.
+STRUCTURE_COLOURS = {
+    "A": "#1f77b4", "B": "#8c564b", "PA": "#ff7f0e", "PB": "#bcbd22", "PC": "#2ca02c",
+    "CCA": "#d62728", "CCB": "#9467bd", "D": "#17becf", "C": "#e377c2", "P": "#7f7f7f",
+}
+_PALETTE = ("#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d",
+            "#9edae5", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d")
+
+
+def structure_colour(name: str) -> str:
+    """The colour of structure ``name`` in every figure: fixed for the usual names, else from the name."""
+    if name in STRUCTURE_COLOURS:
+        return STRUCTURE_COLOURS[name]
+    return _PALETTE[zlib.crc32(name.encode("utf-8")) % len(_PALETTE)]
+
+
 def _colours(names: list[str]) -> dict[str, Any]:
-    cmap = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"]
-    return {n: cmap(i % cmap.N) for i, n in enumerate(names)}
+    return {n: structure_colour(n) for n in names}
+
+
+def _text_width(ax: Axes, text: str, fontsize: float) -> float:
+    """Approximate width of ``text`` in axes fraction (0.6 em per character)."""
+    fig = ax.figure
+    width_in = fig.get_figwidth() * ax.get_position().width
+    return 0.6 * fontsize * len(text) / 72.0 / max(width_in, 1e-6)
+
+
+def _staggered(positions: list[float], widths: list[float]) -> list[int]:
+    """Row (0, 1, 2...) of each label at axes-fraction ``positions`` so that no two in a row overlap."""
+    rows: list[int] = []
+    ends: list[float] = []  # right end of the last label in each row
+    for x, w in zip(positions, widths, strict=True):
+        for r, end in enumerate(ends):
+            if x - w / 2 > end + 0.01:
+                ends[r] = x + w / 2
+                rows.append(r)
+                break
+        else:
+            ends.append(x + w / 2)
+            rows.append(len(ends) - 1)
+    return rows
 
 
 def _structures(ds: xr.Dataset) -> list[str]:
@@ -123,14 +162,22 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax: A
                       rasterized=True)
         ax.set_xlabel(xa)
         ax.set_ylabel(ya)
+        placed: list[tuple[float, float]] = []  # label centres in grid fractions
         for i, n in enumerate(labels):
             mask = data == i
-            if mask.sum() == 0:
+            if mask.sum() < 0.002 * mask.size:  # too small to hold a label: the legend names it
                 continue
             rows, cols = np.nonzero(mask)
-            # label at the region's point closest to its centroid (regions need not be convex)
+            # label at the region's point closest to its centroid (regions need not be convex),
+            # moved to another point of the region when it would overlap a label already placed
             cy, cx = rows.mean(), cols.mean()
-            k = np.argmin((rows - cy) ** 2 + (cols - cx) ** 2)
+            order = np.argsort((rows - cy) ** 2 + (cols - cx) ** 2)
+            fr, fc = rows / max(data.shape[0] - 1, 1), cols / max(data.shape[1] - 1, 1)
+            k = next((j for j in order[:: max(1, len(order) // 400)]
+                      if all(abs(fc[j] - px) > 0.12 or abs(fr[j] - py) > 0.07 for px, py in placed)), None)
+            if k is None:
+                continue
+            placed.append((fc[k], fr[k]))
             ax.text(xs[cols[k]], ys[rows[k]], n, ha="center", va="center", fontsize=11, weight="bold",
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.7, "lw": 0})
     else:
@@ -162,12 +209,24 @@ def figure_of(ax: Axes) -> Figure:
 
 def _strip_labels(ax: Axes, xs: np.ndarray, labels: list[str]) -> None:
     start = 0
+    span = float(xs[-1] - xs[0]) or 1.0
     for i in range(1, len(labels) + 1):
         if i == len(labels) or labels[i] != labels[start]:
-            if labels[start]:
+            width = (xs[i - 1] - xs[start]) / span
+            if labels[start] and width > _text_width(ax, labels[start], 11):  # else only the legend names it
                 ax.text(0.5 * (xs[start] + xs[i - 1]), 0.5, labels[start], ha="center", va="center",
                         fontsize=11, weight="bold")
             start = i
+
+
+def _switch_labels(ax: Axes, values: list[float], lo: float, hi: float) -> None:
+    """Mark switch points with vertical lines and their values, staggered so that none overlap."""
+    texts = [f"{v:.6g}" for v in values]
+    span = (hi - lo) or 1.0
+    rows = _staggered([(v - lo) / span for v in values], [_text_width(ax, t, 9) for t in texts])
+    for v, t, r in zip(values, texts, rows, strict=True):
+        ax.axvline(v, color="black", lw=1.2)
+        ax.text(v, 1.02 + 0.16 * r, t, ha="center", va="bottom", fontsize=9, transform=ax.get_xaxis_transform())
 
 
 def plot_path(path: StructurePath, ax: Axes | None = None) -> Figure:
@@ -190,17 +249,20 @@ def plot_path(path: StructurePath, ax: Axes | None = None) -> Figure:
     enable_notebook_figures()
     names = sorted({s for _, _, s in path.segments if s})
     colours = _colours(names)
+    span = (path.hi - path.lo) or 1.0
     for a, b, s in path.segments:
         ax.axvspan(a, b, color=colours.get(s, _NONE_COLOUR))
-        ax.text(0.5 * (a + b), 0.5, s or _NONE, ha="center", va="center", fontsize=11, weight="bold")
-    for sw in path.switches:
-        ax.axvline(sw.value, color="black", lw=1.2)
-        ax.text(sw.value, 1.02, f"{sw.value:.6g}", ha="center", va="bottom", fontsize=9,
-                transform=ax.get_xaxis_transform())
+        label = s or _NONE
+        if (b - a) / span > _text_width(ax, label, 11):  # a narrow segment is named by the legend only
+            ax.text(0.5 * (a + b), 0.5, label, ha="center", va="center", fontsize=11, weight="bold")
+    values = [sw[0] if isinstance(sw, tuple) else sw.value for sw in path.switches]
+    _switch_labels(ax, values, path.lo, path.hi)
     ax.set_xlim(path.lo, path.hi)
     ax.set_yticks([])
     ax.set_xlabel(path.parameter)
-    ax.set_title(f"general equilibrium of {path.model} along {path.parameter}", pad=18)
+    rows = max(_staggered([(v - path.lo) / span for v in values],
+                          [_text_width(ax, f"{v:.6g}", 9) for v in values]), default=0) + 1
+    ax.set_title(f"general equilibrium of {path.model} along {path.parameter}", pad=6 + 14 * rows)
     handles = [Patch(color=colours[n], label=n) for n in names]
     if handles:
         ax.legend(handles=handles, title="structure", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

@@ -8,11 +8,12 @@ from click.testing import CliRunner
 import inframarginal as im
 from inframarginal.cli import main
 from inframarginal.report.claims import ClaimEvaluator, claims_from_records, paper_claims
+from inframarginal.report.settings import ReportSettings
 
 
 @pytest.fixture(scope="module")
 def evaluator():
-    return ClaimEvaluator(im.load_model("li-ke-2020"))
+    return ClaimEvaluator(im.load_model("li-ke-2020"), settings=ReportSettings.small())
 
 
 def _claim(**check):
@@ -31,7 +32,7 @@ def test_deliberately_wrong_sign_fails_with_counterexample(evaluator):
     assert ce.counterexample and ce.values["derivative"] < 0
 
 
-def test_wrong_sign_decided_by_sampling_fails(evaluator, small_report):
+def test_wrong_sign_decided_by_sampling_fails(evaluator):
     # d u_PA / d b: not proved by SymPy's factors, so sampling decides
     right = evaluator.evaluate(_claim(kind="sign", quantity="u_PA", parameter="b", sign=-1))
     wrong = evaluator.evaluate(_claim(kind="sign", quantity="u_PA", parameter="b", sign=1))
@@ -39,7 +40,7 @@ def test_wrong_sign_decided_by_sampling_fails(evaluator, small_report):
     assert "sampling" in wrong.method
 
 
-def test_mixed_sign_is_holds_only_where_with_condition(evaluator, small_report):
+def test_mixed_sign_is_holds_only_where_with_condition(evaluator):
     r = evaluator.evaluate(_claim(kind="sign", quantity="u_CCA", parameter="e", sign=1))
     assert r.verdict == "holds-only-where"
     assert "log" in r.checks[0].condition
@@ -52,8 +53,8 @@ def test_paper_claims_ids():
     assert all(i.split(".")[0] in {"S1", "S2", "S3", "S4"} for i in ids[11:])
 
 
-def test_cli_claims_json_schema(small_report):
-    result = CliRunner().invoke(main, ["claims", "li-ke-2020", "--format", "json"])
+def test_cli_claims_json_schema():
+    result = CliRunner().invoke(main, ["claims", "li-ke-2020", "--format", "json", "--size", "small"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data) == 29

@@ -25,14 +25,14 @@ def test_report_files_and_table1_csv(report_dir):
     assert "<math" in html and "http://" not in html.replace("http://www.w3.org/1998/Math/MathML", "")
 
 
-def test_report_is_deterministic(report_dir, tmp_path, small_report):
-    write_report("li-ke-2020", tmp_path / "b", progress=False)
+def test_report_is_deterministic(report_dir, tmp_path, small_settings):
+    write_report("li-ke-2020", tmp_path / "b", progress=False, settings=small_settings)
     for name in ("report.md", "report.html", "table1.csv", "claims.csv", "table2.csv", "paths.csv"):
         assert (report_dir / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
-def test_generic_model_gets_generic_sections(tmp_path, small_report):
-    write_report("li-ke-2020-roundabout-productivity", tmp_path, progress=False)
+def test_generic_model_gets_generic_sections(tmp_path, small_settings):
+    write_report("li-ke-2020-roundabout-productivity", tmp_path, progress=False, settings=small_settings)
     md = (tmp_path / "report.md").read_text()
     assert "Phase diagrams" in md and "Table 1, derived against printed" not in md
 

@@ -17,7 +17,9 @@ def register(group: click.Group) -> None:
     @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="report", show_default=True,
                   help="Folder to write report.html, report.md, figures/ and the tables into.")
     @click.option("--quiet", is_flag=True, help="No progress bar.")
-    def report_command(model: str, out_dir: str, quiet: bool) -> None:
+    @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
+                  help="Grid and sample sizes: the full report, or small ones for a quick look.")
+    def report_command(model: str, out_dir: str, quiet: bool, size: str) -> None:
         """Write the report of MODEL: a built-in model name, a model file, or `beach`.
 
         For `li-ke-2020` (the seed paper) the report also audits the printed Table 1, regenerates
@@ -31,14 +33,18 @@ def register(group: click.Group) -> None:
                 click.echo(f"wrote {path}")
             return
         from inframarginal.report import write_report
+        from inframarginal.report.settings import ReportSettings
 
-        path = write_report(model, out_dir, progress=not quiet)
+        settings = ReportSettings.small() if size == "small" else ReportSettings()
+        path = write_report(model, out_dir, progress=not quiet, settings=settings)
         click.echo(f"wrote {path} (and report.md, figures/, tables as CSV and LaTeX)")
 
     @group.command("claims")
     @click.argument("model")
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-    def claims_command(model: str, fmt: str) -> None:
+    @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
+                  help="Sample sizes of the checks that SymPy does not prove: full, or small for a quick look.")
+    def claims_command(model: str, fmt: str, size: str) -> None:
         """Decide the seed paper's claims (Propositions 1-2, Scenarios 1-4) from MODEL's closed forms.
 
         JSON: a list of objects with id, text, verdict (holds, fails or holds-only-where), method,
@@ -46,13 +52,14 @@ def register(group: click.Group) -> None:
         """
         from inframarginal.modelfile import load_model
         from inframarginal.report.claims import evaluate_claims, paper_claims
+        from inframarginal.report.settings import ReportSettings
 
         m = load_model(model)
         claims = paper_claims(m)
         if not claims:
             raise InframarginalError(f"no claims are transcribed for model {m.name!r} "
                                      "(claims exist for the seed paper's model, li-ke-2020)")
-        results = evaluate_claims(m, claims)
+        results = evaluate_claims(m, claims, settings=ReportSettings.small() if size == "small" else ReportSettings())
         if fmt == "json":
             click.echo(json.dumps([r.to_dict() for r in results], indent=2))
             return

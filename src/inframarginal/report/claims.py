@@ -31,21 +31,17 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import find_structure, studied_structures
+from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
-from inframarginal.primal import parameter_function
-from inframarginal.report.printed import data_name, has_printed_results
+from inframarginal.report.printed import compiled_function, data_name, has_printed_results
+from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
 from inframarginal.report.table1 import derived_forms, log_atoms
 
-#: Random points for sign and positivity checks.
-SIGN_SAMPLES = 20_000
-#: Random points for "appears" checks.
-APPEAR_SAMPLES = 60_000
-#: Lines and steps per line for "monotone" checks.
-LINES, STEPS = 300, 120
 #: Expressions larger than this (SymPy operation count) go straight to sampling.
 MAX_PROOF_OPS = 150
 #: Upper end of the sampled interval for parameters whose domain is unbounded.
@@ -218,6 +214,16 @@ def _fmt(point: Mapping[str, float]) -> str:
     return ", ".join(f"{k}={v:.4g}" for k, v in point.items())
 
 
+def _cut(text: str, limit: int = 160) -> str:
+    """Text cut where it would not be read (the full text stays in the JSON fields)."""
+    return text if len(text) <= limit else f"{text[:limit - 20]}... ({len(text)} characters)"
+
+
+def _short(expr: sp.Expr, limit: int = 160) -> str:
+    """A formula as text, cut where it would not be read."""
+    return _cut(sp.sstr(expr), limit)
+
+
 # -- sign proofs -----------------------------------------------------------------------------
 
 
@@ -298,21 +304,21 @@ def prove_sign(model: Model, expr: sp.Expr, atoms_of: sp.Expr, where: sp.Expr | 
 class ClaimEvaluator:
     """Evaluates claims for one model; caches the sampled general equilibria."""
 
-    def __init__(self, model: Model, seed: int = 2020):
+    def __init__(self, model: Model, seed: int = 2020, settings: ReportSettings = DEFAULT_SETTINGS):
         self.model = model
         self.seed = seed
+        self.settings = settings
         self.names = quantity_names(model)
         self.structures = studied_structures(model)
         self._results: dict[Check, CheckResult] = {}  # claims share checks (the same seed: same result)
 
     # general equilibrium on arbitrary arrays of points
     def general_equilibrium(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        incomes = np.stack([evaluate_structure(self.model, s, dict(values))["per_capita_real_income"]
-                            for s in self.structures])
-        incomes = np.where(np.isnan(incomes), -np.inf, incomes)
-        best = incomes.argmax(axis=0)
-        best[~np.isfinite(incomes.max(axis=0))] = -1
-        return best
+        results = [evaluate_structure(self.model, s, dict(values)) for s in self.structures]
+        with np.errstate(invalid="ignore"):
+            code, _ = general_equilibrium_code([r["per_capita_real_income"] for r in results],
+                                               [r["exists"] & np.isfinite(r["per_capita_real_income"]) for r in results])
+        return code.astype(int)
 
     def _measure(self, measure: str) -> np.ndarray:
         if measure == "division_of_labour":
@@ -338,15 +344,25 @@ class ClaimEvaluator:
         return mask
 
     def _numeric(self, expr: sp.Expr, values) -> np.ndarray:
-        f = parameter_function(self.model, expr)
+        f = compiled_function(self.model, expr)
         with np.errstate(all="ignore"):
             out = np.asarray(f(*[values[p.name] for p in self.model.parameters]), dtype=float)
         return np.broadcast_to(out, np.shape(values[self.model.parameters[0].name])).astype(float)
 
     def check(self, c: Check) -> CheckResult:
         if c not in self._results:
-            evaluate = self._sign if c.kind in ("sign", "positive") else self._appears if c.kind == "appears" else self._monotone
-            self._results[c] = evaluate(c)
+            # a check's result depends only on the model, the check, the seed and the sizes: kept on disk
+            key = f"{self.seed}|{self.settings!r}|{c!r}"
+            cached = read_entry(self.model, "report-claim-check", key)
+            fields_ = ("verdict", "method", "evidence", "condition", "counterexample", "values", "tested")
+            if isinstance(cached, dict) and set(cached) == set(fields_):
+                self._results[c] = CheckResult(c, **cached)
+            else:
+                evaluate = (self._sign if c.kind in ("sign", "positive") else
+                            self._appears if c.kind == "appears" else self._monotone)
+                result = evaluate(c)
+                self._results[c] = result
+                write_entry(self.model, "report-claim-check", key, {f: getattr(result, f) for f in fields_})
         return self._results[c]
 
     def _sign(self, c: Check) -> CheckResult:
@@ -371,7 +387,7 @@ class ClaimEvaluator:
             holds = sign == expected
             what = "identically zero" if sign == 0 else ("positive" if sign > 0 else "negative")
             evidence = (f"SymPy: {'d log q/d' + c.parameter if c.kind == 'sign' else 'the quantity'} = "
-                        f"{sp.sstr(sp.factor(target))} is {what} {region}.")
+                        f"{_short(sp.factor(target))} is {what} {region}.")
             result = CheckResult(c, "holds" if holds else "fails", "symbolic sign proof", evidence)
             if not holds:
                 pts = sample_points(model, 2000, self.seed)
@@ -381,24 +397,25 @@ class ClaimEvaluator:
                     result.counterexample = _point(pts, i)
                     result.values = {"derivative" if c.kind == "sign" else "value": float(self._numeric(target, pts)[i]),
                                      "quantity": float(self._numeric(quantity, pts)[i])}
-                    result.evidence += f" Counterexample: {_fmt(result.counterexample)}: value {result.values}."
+                    result.evidence += f" Counterexample: {_fmt(result.counterexample)}: {_fmt(result.values)}."
             return result
         # sampling
-        pts = sample_points(model, SIGN_SAMPLES, self.seed)
+        n_samples = self.settings.sign_samples
+        pts = sample_points(model, n_samples, self.seed)
         mask = self._mask(pts, structures, where)
         values = self._numeric(target, pts)
         ok = mask & np.isfinite(values)
         n = int(ok.sum())
         if n == 0:
-            return CheckResult(c, "fails", f"sampling (n={SIGN_SAMPLES})",
-                               f"no sampled point where the quantity exists {region} (n={SIGN_SAMPLES} points over "
+            return CheckResult(c, "fails", f"sampling (n={n_samples})",
+                               f"no sampled point where the quantity exists {region} (n={n_samples} points over "
                                f"{_box_description(model)}); the claim has no content there.", tested=0)
         right = ok & (np.sign(values) == expected)
         share = right.sum() / n
-        method = f"sampling (n={n} admissible of {SIGN_SAMPLES} uniform points)"
+        method = f"sampling (n={n} admissible of {n_samples} uniform points)"
         if share == 1:
             return CheckResult(c, "holds", method, f"sign as claimed at all {n} sampled points {region} "
-                               f"(unproved factors: {', '.join(sp.sstr(u) for u in unknown)}).", tested=n)
+                               f"(no proof found for the sign of {', '.join(_short(u, 80) for u in unknown)}).", tested=n)
         wrong = ok & ~right
         i = int(np.argmax(wrong))
         ce = _point(pts, i)
@@ -406,11 +423,11 @@ class ClaimEvaluator:
                 "quantity": float(self._numeric(quantity, pts)[i])}
         if share == 0:
             return CheckResult(c, "fails", method, f"the sign is the opposite at all {n} sampled points {region}; "
-                               f"e.g. {_fmt(ce)}: {vals}.", counterexample=ce, values=vals, tested=n)
+                               f"e.g. {_fmt(ce)}: {_fmt(vals)}.", counterexample=ce, values=vals, tested=n)
         condition = self._condition(unknown, pts, ok, right)
         return CheckResult(c, "holds-only-where", method,
                            f"holds at {right.sum()} of {n} sampled points ({100 * share:.1f}%) {region}; "
-                           f"fails e.g. at {_fmt(ce)}: {vals}." + (f" It holds exactly where {condition}." if condition else ""),
+                           f"fails e.g. at {_fmt(ce)}: {_fmt(vals)}." + (f" It holds exactly where {_cut(condition)}." if condition else ""),
                            condition=condition, counterexample=ce, values=vals, tested=n)
 
     def _condition(self, unknown: list[sp.Expr], pts, ok, right) -> str:
@@ -424,7 +441,7 @@ class ClaimEvaluator:
 
     def _appear_sample(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
         if not hasattr(self, "_sample"):
-            pts = sample_points(self.model, APPEAR_SAMPLES, self.seed + 1)
+            pts = sample_points(self.model, self.settings.appear_samples, self.seed + 1)
             self._sample = (pts, self.general_equilibrium(pts))
         return self._sample
 
@@ -450,6 +467,7 @@ class ClaimEvaluator:
         model = self.model
         if c.parameter not in {p.name for p in model.parameters}:
             raise InframarginalError(f"check {c.describe()!r}: parameter {c.parameter!r} is not a base parameter")
+        LINES, STEPS = self.settings.lines, self.settings.steps  # noqa: N806
         base = sample_points(model, LINES, self.seed + 2)
         p = model.parameter(c.parameter)
         hi = p.domain.upper if math.isfinite(p.domain.upper) else max(UNBOUNDED_CAP, p.domain.lower + UNBOUNDED_CAP)
@@ -493,10 +511,11 @@ class ClaimEvaluator:
         return ClaimResult(claim, verdict, " + ".join(methods), evidence, results)
 
 
-def evaluate_claims(model: Model, claims: Sequence[Claim] | None = None, progress=None) -> list[ClaimResult]:
-    """Evaluate ``claims`` (default: the paper's) for ``model``."""
+def evaluate_claims(model: Model, claims: Sequence[Claim] | None = None, progress=None,
+                    settings: ReportSettings = DEFAULT_SETTINGS) -> list[ClaimResult]:
+    """Evaluate ``claims`` (default: the paper's) for ``model`` with the sample sizes of ``settings``."""
     claims = paper_claims(model) if claims is None else list(claims)
-    evaluator = ClaimEvaluator(model)
+    evaluator = ClaimEvaluator(model, settings=settings)
     out = []
     for claim in claims:
         out.append(evaluator.evaluate(claim))

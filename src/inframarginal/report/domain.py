@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import studied_structures
+from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.model import Model
-
-#: Points per box.
-DOMAIN_SAMPLES = 100_000
+from inframarginal.report.settings import DEFAULT_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,21 @@ class DomainBox:
 
 
 def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: int, seed: int) -> DomainBox:
+    """One region's sampling, kept in the disk cache (it depends only on the model and its arguments)."""
+    key = f"{label}|{sorted(bounds.items())!r}|{n}|{seed}"
+    cached = read_entry(model, "report-domain-box", key)
+    if isinstance(cached, dict) and set(cached) == {"exists", "wins", "closest"}:
+        return DomainBox(label, bounds, n, {k: float(v) for k, v in cached["exists"].items()},
+                         {k: int(v) for k, v in cached["wins"].items()},
+                         {k: float(v) if v is not None else float("nan") for k, v in cached["closest"].items()})
+    box = _sample_box(model, label, bounds, n, seed)
+    write_entry(model, "report-domain-box", key, {
+        "exists": box.exists, "wins": box.wins,
+        "closest": {k: (v if np.isfinite(v) else None) for k, v in box.closest.items()}})
+    return box
+
+
+def _sample_box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: int, seed: int) -> DomainBox:
     rng = np.random.default_rng(seed)
     values = {name: lo + (hi - lo) * rng.uniform(1e-6, 1 - 1e-6, n) for name, (lo, hi) in bounds.items()}
     structures = studied_structures(model)
@@ -39,9 +54,10 @@ def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: in
     results = [evaluate_structure(model, s, values) for s in structures]
     income = np.stack([r["per_capita_real_income"] for r in results])
     filled = np.where(np.isnan(income), -np.inf, income)
-    best = filled.argmax(axis=0)
-    top = filled.max(axis=0)
-    wins = {n_: int((best == i)[np.isfinite(top)].sum()) for i, n_ in enumerate(names)}
+    with np.errstate(invalid="ignore"):
+        best, top = general_equilibrium_code(list(income), [r["exists"] & np.isfinite(r["per_capita_real_income"])
+                                                            for r in results])
+    wins = {n_: int((best == i).sum()) for i, n_ in enumerate(names)}
     closest = {}
     for i, n_ in enumerate(names):
         if wins[n_] == 0:
@@ -52,12 +68,9 @@ def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: in
                      wins, closest)
 
 
-def domain_boxes(model: Model, n: int | None = None) -> list[DomainBox]:
-    """Sample the model's domain; for a model with ``alpha``, separately below and above 1.
-
-    ``n`` points per region (default ``DOMAIN_SAMPLES``, read at call time).
-    """
-    n = DOMAIN_SAMPLES if n is None else n
+def domain_boxes(model: Model, n: int = DEFAULT_SETTINGS.domain_samples) -> list[DomainBox]:
+    """Sample the model's domain (``n`` points per region); for a model with ``alpha``,
+    separately below and above 1."""
     base = {}
     for p in model.parameters:
         lo, hi = p.domain.lower, p.domain.upper

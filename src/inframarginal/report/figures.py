@@ -11,8 +11,9 @@ from matplotlib.figure import Figure
 # user's backend or style; the SVG settings apply only while a figure is saved.
 
 
-def save_figure(fig: Figure, out_dir: Path, stem: str) -> str:
-    """Write ``stem.png`` and ``stem.svg`` under ``out_dir/figures``; returns the PNG's relative path."""
+def save_figure(fig: Figure, out_dir: Path, stem: str, formats: tuple[str, ...] = ("png", "svg")) -> str:
+    """Write ``stem.png`` and ``stem.svg`` (or only ``formats``) under ``out_dir/figures``; returns
+    the relative path of the first format written."""
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     for ax in fig.axes:  # a 200 x 200 mesh as 40 000 SVG paths is slow and heavy: raster it
@@ -20,6 +21,9 @@ def save_figure(fig: Figure, out_dir: Path, stem: str) -> str:
             if len(collection.get_paths()) > 500 or type(collection).__name__ == "QuadMesh":
                 collection.set_rasterized(True)
     with matplotlib.rc_context({"svg.hashsalt": "inframarginal", "svg.fonttype": "path"}):
-        fig.savefig(folder / f"{stem}.png", dpi=110, metadata={"Software": None})
-        fig.savefig(folder / f"{stem}.svg", metadata={"Date": None, "Creator": None})
-    return f"figures/{stem}.png"
+        for fmt in formats:
+            if fmt == "png":
+                fig.savefig(folder / f"{stem}.png", dpi=110, metadata={"Software": None})
+            else:
+                fig.savefig(folder / f"{stem}.svg", metadata={"Date": None, "Creator": None})
+    return f"figures/{stem}.{formats[0]}"

@@ -8,13 +8,14 @@ with the good.  An autarky structure is one node producing everything itself.
 from __future__ import annotations
 
 import math
+import textwrap
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from inframarginal.configurations import Structure, trades
-from inframarginal.phase import figure_of
+from inframarginal.phase import STRUCTURE_COLOURS, figure_of, structure_colour
 
 
 def plot_network(structure: Structure, ax: Axes | None = None) -> Figure:
@@ -51,5 +52,18 @@ def plot_network(structure: Structure, ax: Axes | None = None) -> Figure:
     ax.set_aspect("equal")
     ax.axis("off")
     title = structure.name + (f": {structure.description}" if structure.description else "")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(textwrap.fill(title, 34), fontsize=9, color=structure_colour(structure.name)
+                 if structure.name in STRUCTURE_COLOURS else "black")
+    return fig
+
+
+def plot_networks(structures: list[Structure], columns: int = 4) -> Figure:
+    """All ``structures`` as one figure, a grid of network diagrams (``columns`` per row)."""
+    rows = -(-len(structures) // columns)
+    fig = Figure(figsize=(2.9 * columns, 2.7 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax, structure in zip(axes.ravel(), structures, strict=False):
+        plot_network(structure, ax)
+    for ax in axes.ravel()[len(structures):]:
+        ax.axis("off")
     return fig

@@ -106,6 +106,12 @@ def load_printed(model: Model) -> PrintedResults:
     return PrintedResults(model.name, raw.get("source", {}).get("paper", ""), tuple(entries), columns)
 
 
+@cache
+def compiled_function(model: Model, expr: sp.Expr):
+    """``expr`` as a NumPy function of the base parameters, compiled once per model and formula."""
+    return parameter_function(model, expr)
+
+
 def evaluate_printed(model: Model, expr: sp.Expr, values: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate a printed formula on arrays; NaN where it is not a finite real number.
 
@@ -113,7 +119,7 @@ def evaluate_printed(model: Model, expr: sp.Expr, values: dict[str, np.ndarray])
     the formula itself is real and finite (negative bases under fractional powers
     give NaN, as they would by hand).
     """
-    function = parameter_function(model, expr)
+    function = compiled_function(model, expr)
     args = [np.asarray(values[p.name], dtype=float) for p in model.parameters]
     shape = np.broadcast_shapes(*(a.shape for a in args))
     with np.errstate(all="ignore"):

@@ -19,14 +19,19 @@ import sympy as sp
 
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import find_structure
+from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.model import Model
 from inframarginal.report.printed import PrintedEntry, evaluate_printed, load_printed
+from inframarginal.report.settings import DEFAULT_SETTINGS
+from inframarginal.serialization import (
+    UnsupportedExpression,
+    expression_from_json,
+    expression_to_json,
+)
 from inframarginal.symbolic import display_forms
 
 #: Relative tolerance under which a printed entry agrees with the derived one.
 TOLERANCE = 1e-9
-#: Random points per entry for the comparison.
-SAMPLES = 64
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Table1Row:
     printed_value: float
     kind: str  # the kind of mistake, "" when the entry agrees
     compared: int  # points compared
+    ratio: sp.Expr | None = None  # the exact relation, simplified, where the entry differs
+    relation: str = "printed / derived"  # or "printed * derived" where the printed price is inverted
 
     def as_record(self) -> dict[str, str]:
         return {
@@ -240,10 +247,9 @@ def name_difference(derived: sp.Expr, printed: sp.Expr, point: dict[sp.Symbol, f
 # -- the audit ------------------------------------------------------------------------------
 
 
-def audit_table1(model: Model, samples: int | None = None) -> list[Table1Row]:
+def audit_table1(model: Model, samples: int = DEFAULT_SETTINGS.table1_samples) -> list[Table1Row]:
     """Every printed Table 1 entry of ``model`` against its derived closed form (``samples``
-    comparison points; default ``SAMPLES``, read at call time)."""
-    samples = SAMPLES if samples is None else samples
+    random comparison points besides the model's default point)."""
     printed = load_printed(model)
     defaults = model.check_parameters()
     base = {p.name: defaults[p.name] for p in model.parameters}
@@ -271,14 +277,63 @@ def audit_table1(model: Model, samples: int | None = None) -> list[Table1Row]:
         agrees = bool(both.any() and not bad.any())
         i = 0 if (agrees or bad[0] or not both[0]) else int(np.argmax(bad))
         point = {k: float(v[i]) for k, v in pts.items()}
-        kind = ""
+        kind, ratio, relation = "", None, "printed / derived"
         if not agrees:
-            kind = name_difference(derived, entry.expression, point_sym, "/p" in entry.quantity,
-                                   float(np.sign(pv[i] * dv[i])) if both[i] else 1.0,
-                                   product_parameters(model, point_sym))
+            ratio_sign = float(np.sign(pv[i] * dv[i])) if both[i] else 1.0
+            kind, ratio, relation = _difference(model, entry, derived, point_sym, ratio_sign)
             if not both.any():
                 kind = "printed formula is not a real number where the corner equilibrium exists; " + kind
         rows.append(Table1Row(entry.structure, entry.quantity, derived, entry.expression, entry,
                               "agrees" if agrees else "differs", point, float(dv[i]), float(pv[i]), kind,
-                              int(both.sum())))
+                              int(both.sum()), ratio, relation))
     return rows
+
+
+def _as_powers(model: Model, expr: sp.Expr) -> sp.Expr:
+    """``expr`` as one product of powers of irreducible factors (common powers taken out)."""
+    from inframarginal.report.notation import default_values
+
+    point = default_values(model)
+    atoms = log_atoms(expr, point)
+    return sp.Mul(*[a**c for a, c in atoms.items()])
+
+
+def printed_over_derived(model: Model, printed: sp.Expr, derived: sp.Expr,
+                         is_price: bool = True) -> tuple[sp.Expr, str]:
+    """The exact relation between a printed and a derived entry, in the paper's notation.
+
+    ``printed / derived`` as one product of powers; for an inverted price the product
+    ``printed * derived`` is the shorter one and is returned instead (with its name).
+    """
+    from inframarginal.report.notation import in_paper_symbols
+
+    p, d = in_paper_symbols(model, printed), in_paper_symbols(model, derived)
+    quotient = _as_powers(model, p / d)
+    if not is_price:
+        return quotient, "printed / derived"
+    product = _as_powers(model, p * d)
+    if sp.count_ops(product) < sp.count_ops(quotient):
+        return product, "printed * derived"
+    return quotient, "printed / derived"
+
+
+def _difference(model: Model, entry: PrintedEntry, derived: sp.Expr, point_sym: dict,
+                ratio_sign: float) -> tuple[str, sp.Expr | None, str]:
+    """The kind of mistake and the exact relation, kept in the disk cache (pure SymPy work)."""
+    key = f"{entry.structure}|{entry.quantity}|{entry.text}|{sp.srepr(derived)}|{ratio_sign}"
+    cached = read_entry(model, "report-table1-difference", key)
+    if isinstance(cached, dict) and isinstance(cached.get("kind"), str) and isinstance(cached.get("relation"), str):
+        try:
+            ratio = expression_from_json(cached["ratio"]) if cached.get("ratio") is not None else None
+            return cached["kind"], ratio, cached["relation"]
+        except (ValueError, TypeError, RecursionError):
+            pass
+    kind = name_difference(derived, entry.expression, point_sym, "/p" in entry.quantity, ratio_sign,
+                           product_parameters(model, point_sym))
+    try:
+        ratio, relation = printed_over_derived(model, entry.expression, derived, "/p" in entry.quantity)
+        stored = expression_to_json(ratio)
+    except (UnsupportedExpression, TypeError, ValueError, NotImplementedError):
+        ratio, relation, stored = None, "printed / derived", None
+    write_entry(model, "report-table1-difference", key, {"kind": kind, "ratio": stored, "relation": relation})
+    return kind, ratio, relation

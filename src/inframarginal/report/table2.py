@@ -16,15 +16,15 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
 
+from inframarginal.backends import general_equilibrium_code
+from inframarginal.compiled import compile_structure, evaluate_structure
 from inframarginal.configurations import studied_structures
 from inframarginal.model import Model
 from inframarginal.path import StructurePath, structure_path
 from inframarginal.phase import plot_path, plot_phase
 from inframarginal.report.printed import evaluate_printed, load_printed
+from inframarginal.report.settings import DEFAULT_SETTINGS
 from inframarginal.sweep import sweep
-
-#: Grid points per axis of a phase diagram.
-GRID = 200
 
 #: The diagrams of the report: (x, y, x range, y range).
 DIAGRAMS = (
@@ -49,15 +49,41 @@ def _admissible_range(model: Model, name: str, lo: float, hi: float) -> tuple[fl
     return lo, hi
 
 
-def axis_values(model: Model, name: str, rng: tuple[float, float], n: int | None = None) -> np.ndarray:
+def axis_values(model: Model, name: str, rng: tuple[float, float], n: int = DEFAULT_SETTINGS.grid) -> np.ndarray:
+    """``n`` evenly spaced admissible values of ``name`` in ``rng``."""
     lo, hi = _admissible_range(model, name, *rng)
-    return np.linspace(lo, hi, GRID if n is None else n)  # GRID read at call time (tests shrink it)
+    return np.linspace(lo, hi, n)
 
 
 def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
                   fixed: dict[str, float] | None = None) -> xr.Dataset:
-    """The engine's sweep over (x, y)."""
-    return sweep(model, {x: xs, y: ys}, fixed or {})
+    """The general equilibrium over (x, y), as a dataset :func:`plot_phase` draws.
+
+    The structures' compiled closed forms (compiled once per model,
+    :func:`inframarginal.compiled.evaluate_structure`) on the grid, and the shared rule
+    :func:`inframarginal.backends.general_equilibrium_code`: the same answer as
+    :func:`inframarginal.sweep.sweep` (up to near-ties decided in floating point: the sweep compares
+    log incomes) without compiling a kernel for every pair of axes.
+    Structures without a closed form fall back to the sweep.
+    """
+    structures = studied_structures(model)
+    if any(compile_structure(model, s) is None for s in structures):
+        return sweep(model, {x: xs, y: ys}, fixed or {})
+    values = dict(model.check_parameters(fixed or {}))
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    values[x], values[y] = X, Y
+    results = [evaluate_structure(model, s, values) for s in structures]
+    with np.errstate(invalid="ignore"):
+        code, best = general_equilibrium_code(
+            [r["per_capita_real_income"] for r in results],
+            [r["exists"] & np.isfinite(r["per_capita_real_income"]) for r in results])
+    names = np.array([s.name for s in structures] + [""], dtype=object)
+    ge = names[code].astype(str)  # code -1 (no structure exists) picks the trailing ""
+    ds = xr.Dataset({"general_equilibrium": ((x, y), ge),
+                     "equilibrium_income": ((x, y), np.where(code >= 0, best, np.nan))},
+                    coords={x: xs, y: ys, "structure": [s.name for s in structures]})
+    ds.attrs["model"] = model.name
+    return ds
 
 
 def printed_incomes(model: Model, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -68,12 +94,11 @@ def printed_incomes(model: Model, values: dict[str, np.ndarray]) -> dict[str, np
 def printed_general_equilibrium(model: Model, values: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
     """Name of the structure with the highest printed income at each point ("" where none is real)."""
     incomes = printed_incomes(model, values)
-    stack = np.stack([np.where(np.isnan(incomes[n]), -np.inf, incomes[n]) if n in incomes
-                      else np.full(np.shape(next(iter(incomes.values()))), -np.inf) for n in names])
-    best = stack.argmax(axis=0)
-    out = np.array(names, dtype=object)[best]
-    out[~np.isfinite(stack.max(axis=0))] = ""
-    return out.astype(str)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in incomes.values()))
+    arrays = [np.broadcast_to(incomes[n], shape) if n in incomes else None for n in names]
+    with np.errstate(invalid="ignore"):
+        code, _ = general_equilibrium_code(arrays, [None if a is None else np.isfinite(a) for a in arrays])
+    return np.array(list(names) + [""], dtype=object)[code].astype(str)
 
 
 def printed_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
@@ -140,13 +165,8 @@ def printed_path(model: Model, name: str, lo: float, hi: float, fixed: dict[str,
 def plot_printed_path(model: Model, path: PrintedPath):
     """Draw a printed-formula path like the engine's paths."""
     shim = StructurePath(f"{model.name} (printed formulas)", path.parameter, path.lo, path.hi, path.fixed,
-                         path.segments, [], [])
-    fig = plot_path(shim)
-    ax = fig.axes[0]
-    for value, _, _ in path.switches:
-        ax.axvline(value, color="black", lw=1.2)
-        ax.text(value, 1.02, f"{value:.6g}", ha="center", va="bottom", fontsize=9, transform=ax.get_xaxis_transform())
-    return fig
+                         path.segments, list(path.switches), [])
+    return plot_path(shim)
 
 
 def derived_path(model: Model, lo: float, hi: float, fixed: dict[str, float]) -> StructurePath:
@@ -163,6 +183,6 @@ def sequence(segments) -> list[str]:
 
 
 __all__ = [
-    "DIAGRAMS", "GRID", "PATHS", "PrintedPath", "axis_values", "derived_path", "derived_phase",
+    "DIAGRAMS", "PATHS", "PrintedPath", "axis_values", "derived_path", "derived_phase",
     "plot_phase", "plot_printed_path", "printed_path", "printed_phase", "sequence",
 ]
