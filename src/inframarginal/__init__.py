@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     target = _PUBLIC.get(name)
     if target is None:
         raise AttributeError(f"module 'inframarginal' has no attribute {name!r}")

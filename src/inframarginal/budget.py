@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from inframarginal.errors import BudgetExceeded, InframarginalError
 
@@ -114,7 +115,7 @@ _local = threading.local()
 # How soon the alarm fires again after raising, in case the error was swallowed.
 _RETRY_SECONDS = 0.05
 # The previous SIGALRM handler while time_limit owns the signal in the main thread.
-_saved_handler: list = []
+_saved_handler: list[Any] = []
 
 
 def _active() -> list[Budget]:
@@ -139,7 +140,7 @@ def can_interrupt() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
-def _on_alarm(signum, frame) -> None:
+def _on_alarm(signum: int, frame: Any) -> None:
     for budget in _active():  # outermost first: the first spent budget is the one that ran out
         if budget.remaining() <= 0:
             # SymPy catches ValueError in places (BudgetExceeded is one): fire again soon

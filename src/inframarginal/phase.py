@@ -55,8 +55,7 @@ def _colours(names: list[str]) -> dict[str, Any]:
 
 def _text_width(ax: Axes, text: str, fontsize: float) -> float:
     """Approximate width of ``text`` in axes fraction (0.6 em per character)."""
-    fig = ax.figure
-    width_in = fig.get_figwidth() * ax.get_position().width
+    width_in = figure_of(ax).get_figwidth() * ax.get_position().width
     return 0.6 * fontsize * len(text) / 72.0 / max(width_in, 1e-6)
 
 

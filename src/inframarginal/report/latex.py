@@ -11,6 +11,7 @@ and is scaled to the text width.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sympy as sp
 
@@ -49,7 +50,7 @@ def table1_latex(structures: list[tuple[str, str, dict[str, sp.Expr]]], differs:
         def cell(q: str, expr: sp.Expr, name: str = name) -> str:
             mark = r"^{\dagger}" if (name, q) in differs else ""
             label = "" if q == "per-capita real income" else f"{_quantity_tex(q)} = "
-            return "$" + label + sp.latex(expr, order="none") + mark + "$"
+            return "$" + label + str(sp.latex(expr, order="none")) + mark + "$"
 
         prices = [cell(q, e) for q, e in forms.items() if "/" in q and q.startswith("p")]
         numbers = [cell(q, e) for q, e in forms.items() if "/" in q and q.startswith("M")]
@@ -83,6 +84,6 @@ def standalone(body: str) -> str:
             "\\usepackage{graphicx}\n\\begin{document}\n" + body + "\\end{document}\n")
 
 
-def write_table1(path: Path, *args, **kwargs) -> None:
+def write_table1(path: Path, *args: Any, **kwargs: Any) -> None:
     """Write :func:`table1_latex` to ``path``."""
     Path(path).write_text(table1_latex(*args, **kwargs), encoding="utf-8")

@@ -12,6 +12,8 @@ negative exponent in the denominator, and quotients of sums in ``sqrt(k)`` cance
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from inframarginal.model import Model
@@ -30,7 +32,7 @@ def default_values(model: Model) -> dict[sp.Symbol, sp.Float]:
     return values
 
 
-def _value(expr: sp.Expr, point: dict) -> float | None:
+def _value(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float | None:
     try:
         v = complex(sp.N(expr.xreplace(point)))
     except (TypeError, ValueError):
@@ -55,7 +57,7 @@ class _Writer:
         self.order = _order(model)
         self.point = default_values(model)
 
-    def term_key(self, term: sp.Expr) -> tuple:
+    def term_key(self, term: sp.Expr) -> tuple[Any, ...]:
         if term.is_number:  # a positive constant first (1 - b - F), a negative one last (3 beta - 1)
             return (-1 if bool(term > 0) else len(self.order) + 1, False, 0, "")
         symbols = sorted(term.free_symbols, key=lambda s: self.order.get(s, len(self.order)))

@@ -15,9 +15,11 @@ after the COVID-19 Pandemic, Table 1 and Table 2.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -107,9 +109,10 @@ def load_printed(model: Model) -> PrintedResults:
 
 
 @cache
-def compiled_function(model: Model, expr: sp.Expr):
+def compiled_function(model: Model, expr: sp.Expr) -> Callable[..., Any]:
     """``expr`` as a NumPy function of the base parameters, compiled once per model and formula."""
-    return parameter_function(model, expr)
+    function: Callable[..., Any] = parameter_function(model, expr)
+    return function
 
 
 def evaluate_printed(model: Model, expr: sp.Expr, values: dict[str, np.ndarray]) -> np.ndarray:
