@@ -271,3 +271,59 @@ def find_structure(model: Model, name: str) -> Structure:
             return s
     known = [s.name for s in studied_structures(model)]
     raise ModelFileError(f"unknown structure {name!r} (structures: {', '.join(known)})", model.source, "structure")
+
+
+def trading_groups(structure: Structure) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """The closed trading groups of a structure, and the goods whose sellers are outside them.
+
+    Money flows from each seller to the sellers of the goods she buys.  In a corner
+    equilibrium the values of sales are a stationary flow, which lives on the closed
+    classes of this graph (groups that money enters and never leaves).  One closed
+    group holding every seller is the normal case.  Several closed groups mean the
+    structure splits into independent sub-economies; sellers outside every closed
+    group get no income back, so their share of the population is exactly zero.
+
+    Returns
+    -------
+    groups : tuple of tuple of str
+        The goods sold in each closed group, in the order of the structure.
+    lost : tuple of str
+        Goods whose sellers belong to no closed group.
+    """
+    sellers = [c for c in structure.configurations if c.sells]
+    reach = {c.sells: {c.sells, *c.buys} for c in sellers}
+    changed = True
+    while changed:  # transitive closure; structures have at most a few dozen sellers
+        changed = False
+        for r in reach.values():
+            new = set().union(*(reach[h] for h in r))
+            if new - r:
+                r |= new
+                changed = True
+    groups, seen = [], set()
+    for g, r in reach.items():
+        if all(g in reach[h] for h in r) and frozenset(r) not in seen:
+            seen.add(frozenset(r))
+            groups.append(tuple(h for h in reach if h in r))
+    inside = {h for grp in groups for h in grp}
+    return tuple(groups), tuple(h for h in reach if h not in inside)
+
+
+def structure_defect(structure: Structure) -> str:
+    """Why the buy graph alone rules out a corner equilibrium of ``structure`` ('' if it does not).
+
+    A structure that splits into independent trading groups is a union of
+    sub-economies, each with its own price level: it is not a corner equilibrium of
+    its own (each group is a structure of the model and is solved as such; the union
+    never has a higher per-capita real income than its best group).  A structure whose
+    sellers of some goods get no income back has a zero share of those sellers.
+    """
+    groups, lost = trading_groups(structure)
+    if len(groups) > 1:
+        return ("the structure splits into independent trading groups "
+                + ", ".join("{" + " ".join(g) + "}" for g in groups)
+                + ": a union of sub-economies, each a structure of its own, not one corner equilibrium")
+    if lost:
+        return (f"sellers of {', '.join(lost)} get no income back (money flows out of their group and "
+                "never returns): their share of the population is 0")
+    return ""

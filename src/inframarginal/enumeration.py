@@ -231,9 +231,9 @@ def check_budget(count: int, limit: int | None, flag: str = "--max-structures") 
     """Raise :class:`StructureBudgetError` naming the count, the limit and how to raise it."""
     if limit is not None and count > limit:
         raise StructureBudgetError(
-            f"the model has {count:,} structures, more than the limit of {limit:,}; raise it with "
-            f"{flag} (Python: limit=...), or use solve --method search, which solves one structure "
-            "per symmetry class")
+            f"the model has {count:,} structures, more than the limit of {limit:,} for listing them one by one; "
+            f"use solve --method search|exhaustive (batched, certified over all structures; raise its budget with "
+            f"{flag}), or in Python pass limit=... ")
 
 
 def _progress(total: int, enabled: bool, unit: str):

@@ -42,7 +42,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from inframarginal.configurations import Configuration, Structure
+from inframarginal.configurations import Configuration, Structure, structure_defect
 from inframarginal.enumeration import configuration_table
 from inframarginal.errors import InframarginalError
 from inframarginal.individual import log_price_symbol, programme
@@ -261,17 +261,6 @@ STATUS_TEXT = {
 }
 
 
-def _closure(adj: np.ndarray) -> np.ndarray:
-    """Reflexive-transitive closure of a batch of boolean adjacency matrices."""
-    t = adj.shape[-1]
-    reach = adj | np.eye(t, dtype=bool)
-    steps = 1
-    while steps < t:
-        reach = (reach.astype(np.int32) @ reach.astype(np.int32)) > 0
-        steps *= 2
-    return reach
-
-
 def solve_block(arrays: ConfigurationArrays, traded: tuple[int, ...], indices: np.ndarray) -> BlockSolution:
     """Corner equilibria of every structure in ``indices`` (rows: sellers of ``traded``, in order)."""
     traded_idx = np.array(traded)
@@ -393,18 +382,9 @@ def reason(arrays: ConfigurationArrays, model: Model, sol: BlockSolution, row: i
         return ""
     if code == 1:
         return next(arrays.reasons[c] for c in sol.indices[row] if arrays.reasons[c])
-    goods = model.good_names
     if code in (2, 3):
-        spend = arrays.spend[sol.indices[row]][:, list(sol.traded)] > 0
-        reach = _closure(spend[None])[0]
-        groups = {frozenset(np.flatnonzero(reach[j] & reach[:, j]).tolist()) for j in range(len(sol.traded))}
-        inside = {g: np.isin(np.arange(len(sol.traded)), list(g)) for g in groups}
-        closed = [g for g in groups if all((reach[j] <= inside[g]).all() for j in g)]
-        names = [" ".join(sorted(goods[sol.traded[j]] for j in g)) for g in closed]
-        if code == 3:
-            return f"{STATUS_TEXT[3]}: groups {{{'}, {'.join(sorted(names))}}}"
-        lost = sorted(goods[sol.traded[j]] for j in range(len(sol.traded)) if not any(j in g for g in closed))
-        return f"{STATUS_TEXT[2]} (sellers of {', '.join(lost)})"
+        configs = configuration_table(model).configurations
+        return structure_defect(Structure("", tuple(configs[c] for c in sol.indices[row])))
     return f"{STATUS_TEXT[4]} (residual {sol.residual[row]:.3g})"
 
 
