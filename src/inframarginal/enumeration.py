@@ -15,7 +15,7 @@ gives the structures of traded set ``T``::
 
 (``f_g`` for all ``U`` by one subset-sum transform), ``3^n`` terms in all for ``n``
 goods.  For the symmetric ``n``-good model with one technology per good (every good
-consumed) this gives 1, 22, 1,778, 600,946, 7.6 x 10^8 structures for n = 2 (4), 3, 4,
+consumed) this gives 2, 22, 1,778, 600,946, 7.6 x 10^8 structures for n = 2, 3, 4,
 5, 6: the count grows like ``2^(n^2)``, the number of buy relations.
 
 References
