@@ -265,12 +265,26 @@ def traded_goods(structure: Structure, model: Model) -> list[str]:
 
 
 def find_structure(model: Model, name: str) -> Structure:
-    """A structure by its name (named or enumerated)."""
-    for s in (*named_structures(model), *enumerate_structures(model)):
+    """A structure by its name (named or enumerated), or by its configuration labels separated by spaces."""
+    from inframarginal.enumeration import DEFAULT_STRUCTURE_LIMIT, count_structures
+
+    for s in named_structures(model):
         if s.name == name:
             return s
-    known = [s.name for s in studied_structures(model)]
-    raise ModelFileError(f"unknown structure {name!r} (structures: {', '.join(known)})", model.source, "structure")
+    small = count_structures(model) <= DEFAULT_STRUCTURE_LIMIT
+    if small:
+        for s in enumerate_structures(model):
+            if s.name == name:
+                return s
+    else:  # too many to list: read the name as labels
+        try:
+            return resolve_structure(model, name.split())
+        except ModelFileError:
+            pass
+    known = [s.name for s in (studied_structures(model) if small else named_structures(model))]
+    raise ModelFileError(f"unknown structure {name!r} (structures: {', '.join(known)}"
+                         + ("" if small else ", or configuration labels separated by spaces") + ")",
+                         model.source, "structure")
 
 
 def trading_groups(structure: Structure) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:

@@ -7,7 +7,12 @@ import pytest
 
 from inframarginal.configurations import enumerate_structures, resolve_configuration
 from inframarginal.model import build_model
-from inframarginal.symmetry import SymmetryError, check_declared_symmetry, count_orbits, symmetry_group
+from inframarginal.symmetry import (
+    SymmetryError,
+    check_declared_symmetry,
+    count_orbits,
+    symmetry_group,
+)
 
 from .models import symmetric, symmetric_spec
 
