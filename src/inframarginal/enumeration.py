@@ -165,7 +165,8 @@ def iter_structures(model: Model, *, limit: int | None = None, progress: bool = 
         Show a progress bar (tqdm) on standard error.
     """
     total = count_structures(model)
-    check_budget(total, limit)
+    check_budget(total, limit, "enumerate_structures(model, limit=...)", hint=(
+        ", or solve them batched and certified with solve --method search|exhaustive"))
     configs = configuration_table(model).configurations
     names = _names(model)
     bar = _progress(total, progress, "structures")
@@ -227,13 +228,13 @@ def count_structures(model: Model) -> int:
     return len(autarky_indices(model)) + sum(count_by_traded_set(model).values())
 
 
-def check_budget(count: int, limit: int | None, flag: str = "--max-structures") -> None:
-    """Raise :class:`StructureBudgetError` naming the count, the limit and how to raise it."""
+def check_budget(count: int, limit: int | None, flag: str = "--max-structures", what: str = "structures",
+                 hint: str = "") -> None:
+    """Raise :class:`StructureBudgetError` naming the count, the limit and how to go on."""
     if limit is not None and count > limit:
         raise StructureBudgetError(
-            f"the model has {count:,} structures, more than the limit of {limit:,} for listing them one by one; "
-            f"use solve --method search|exhaustive (batched, certified over all structures; raise its budget with "
-            f"{flag}), or in Python pass limit=... ")
+            f"the model has {count:,} {what}, more than the limit of {limit:,}; raise it with {flag} "
+            f"(Python: limit=...){hint}")
 
 
 def _progress(total: int, enabled: bool, unit: str):

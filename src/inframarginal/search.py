@@ -48,11 +48,7 @@ from inframarginal.loglinear import (
     solve_structure,
 )
 from inframarginal.model import Model
-from inframarginal.symmetry import (
-    autarky_orbits,
-    canonical_keys,
-    symmetry_group,
-)
+from inframarginal.symmetry import autarky_orbits, orbit_blocks, symmetry_group
 
 #: Default budget of structures visited by a certified solve.
 DEFAULT_SEARCH_LIMIT = 2_000_000
@@ -172,7 +168,8 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
     top : int
         Length of the ranked list.
     limit : int, optional
-        Budget of structures visited; beyond it, :class:`StructureBudgetError`.
+        Budget of structures solved (orbit representatives under ``"search"``); beyond it,
+        :class:`StructureBudgetError` and no result.
     progress : bool
         Show a progress bar.
     verify : bool
@@ -183,9 +180,12 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
     _check_method(method)
     checked = model.check_parameters(values or {})
     total = count_structures(model)
-    check_budget(total, limit)
-    arrays = configuration_arrays(model, checked)
     group = symmetry_group(model) if method == "search" else None
+    if group is None:
+        check_budget(total, limit, hint=", or use --method search (one structure per symmetry class)")
+    else:  # at least total / |G| orbits: refuse before starting if even that is over budget
+        check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})")
+    arrays = configuration_arrays(model, checked)
     best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
     solved = existing = 0
     bar = _progress(total, progress, "structures")
@@ -201,16 +201,18 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
                 existing += 1
                 best.append((float(np.exp(arrays.log_utility[c])), np.array([c]), size))
         bar.update(len(autarky_indices(model)))
-        for traded, block in structure_blocks(model):
-            bar.update(len(block))
-            sizes = np.ones(len(block), dtype=np.int64)
-            if group is not None and group.order > 1:
-                rows, sizes = canonical_keys(model, block)
-                block = block[rows]
+        blocks = (orbit_blocks(model) if group is not None
+                  else ((traded, block, None) for traded, block in structure_blocks(model)))
+        for traded, block, sizes in blocks:
+            bar.update(len(block) if sizes is None else int(sizes.sum()))
+            if sizes is None:
+                sizes = np.ones(len(block), dtype=np.int64)
             if not len(block):
                 continue
             sol = solve_block(arrays, traded, block)
             solved += len(block)
+            if limit is not None and solved > limit:
+                check_budget(solved, limit, what=f"structures to solve at least (of {total:,})")
             ok = np.flatnonzero(sol.status == 0)
             existing += len(ok)
             if not len(ok):

@@ -75,7 +75,13 @@ def test_certificate_names_what_the_maximum_was_taken_over():
 
 def test_over_budget_and_interrupted_searches_say_so(monkeypatch):
     with pytest.raises(StructureBudgetError, match="600,946 structures, more than the limit of 1,000"):
+        certified_equilibrium(symmetric(5), method="exhaustive", limit=1000)
+    # 600,946 / 120 = 5,008 orbits at least: refused before any work.
+    with pytest.raises(StructureBudgetError, match="5,008 structures up to symmetry at least"):
         certified_equilibrium(symmetric(5), limit=1000)
+    # Over budget only once solving: refused with no result.
+    with pytest.raises(StructureBudgetError, match="more than the limit of 5,100"):
+        certified_equilibrium(symmetric(5), limit=5100)
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

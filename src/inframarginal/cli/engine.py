@@ -165,7 +165,7 @@ def register(group: click.Group) -> None:
     @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000),
                   help="search|exhaustive: length of the ranked list.")
     @click.option("--max-structures", default=DEFAULT_SEARCH_LIMIT, show_default=True, type=click.IntRange(1),
-                  help="search|exhaustive: budget of structures visited.")
+                  help="search|exhaustive: budget of structures solved (orbit representatives for search).")
     @click.option("--progress", is_flag=True, help="search|exhaustive: show a progress bar.")
     @click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table",
                   show_default=True)
@@ -202,7 +202,10 @@ def _show_counts(m, fmt: str, listed: bool) -> None:
     by_traded = count_by_traded_set(m)
     total = count_structures(m)
     group = symmetry_group(m)
-    orbits = count_orbits(m)[1] if total <= DEFAULT_SEARCH_LIMIT else None
+    # Orbits are generated directly under the full symmetric group; otherwise every structure is visited.
+    full = group.order == math.factorial(len(m.goods))
+    feasible = total <= DEFAULT_SEARCH_LIMIT or (full and total // group.order <= DEFAULT_SEARCH_LIMIT)
+    orbits = count_orbits(m)[1] if feasible else None
     by_size: dict[int, int] = {}
     for traded, n in by_traded.items():
         by_size[len(traded)] = by_size.get(len(traded), 0) + n
