@@ -169,7 +169,7 @@ def iter_structures(model: Model, *, limit: int | None = None, progress: bool = 
         ", or solve them batched and certified with solve --method search|exhaustive"))
     configs = configuration_table(model).configurations
     names = _names(model)
-    bar = _progress(total, progress, "structures")
+    bar = progress_bar(total, progress, "structures")
     try:
         for i in autarky_indices(model):
             bar.update(1)
@@ -237,7 +237,8 @@ def check_budget(count: int, limit: int | None, flag: str = "--max-structures", 
             f"(Python: limit=...){hint}")
 
 
-def _progress(total: int, enabled: bool, unit: str):
+def progress_bar(total: int, enabled: bool, unit: str):
+    """A tqdm progress bar on standard error (disabled unless ``enabled``)."""
     from tqdm.auto import tqdm
 
     return tqdm(total=total, disable=not enabled, unit=f" {unit}", unit_scale=True, leave=False,
@@ -247,6 +248,6 @@ def _progress(total: int, enabled: bool, unit: str):
 __all__ = [
     "BLOCK_ROWS", "DEFAULT_STRUCTURE_LIMIT", "ConfigurationTable", "EnumerationInterrupted",
     "StructureBudgetError", "autarky_indices", "check_budget", "configuration_table", "count_by_traded_set",
-    "count_structures", "iter_structures", "mask_of", "structure_blocks", "structure_from_indices",
+    "count_structures", "iter_structures", "mask_of", "progress_bar", "structure_blocks", "structure_from_indices",
     "traded_sets",
 ]

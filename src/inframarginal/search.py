@@ -31,11 +31,11 @@ import numpy as np
 from inframarginal.configurations import Structure, named_structures
 from inframarginal.enumeration import (
     EnumerationInterrupted,
-    _progress,
     autarky_indices,
     check_budget,
     configuration_table,
     count_structures,
+    progress_bar,
     structure_blocks,
     structure_from_indices,
 )
@@ -188,7 +188,7 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
     arrays = configuration_arrays(model, checked)
     best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
     solved = existing = 0
-    bar = _progress(total, progress, "structures")
+    bar = progress_bar(total, progress, "structures")
     try:
         if group is not None:
             aut, asizes = autarky_orbits(model)
