@@ -96,3 +96,11 @@ def test_listing_a_model_over_the_budget_names_the_count_the_limit_and_the_way_f
     assert "600,946" in message and "100,000" in message and "--method search" in message
     assert "\n" not in message
     assert len(enumerate_structures(symmetric(4), limit=2000)) == 1778
+
+
+def test_structures_are_generated_lazily():
+    stream = iter_structures(symmetric(6), limit=None)  # 757,758,722 structures: never listed
+    first = [next(stream) for _ in range(3)]
+    assert first[0].labels == ("(xyzwvu)",)
+    assert first[1].labels == ("(xzwvu/y)", "(yzwvu/x)")
+    stream.close()
