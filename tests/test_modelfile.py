@@ -158,10 +158,9 @@ def goods_spec(n_goods, n_tech=1):
 
 
 @pytest.mark.parametrize("n_goods, n_tech, key, fragment", [
-    (9, 1, "goods", "9 goods; a model may have at most 8"),
+    (11, 1, "goods", "11 goods; a model may have at most 10"),
     (3, 11, "technologies", "33 technologies; a model may have at most 32"),
-    (5, 1, "goods", "candidate structures; a model may give at most 200000"),
-    (8, 2, "goods", "configurations; a model may allow at most 50000"),
+    (8, 2, "goods", "configurations; a model may allow at most 200000"),
 ])
 def test_models_too_large_to_enumerate_are_refused_before_enumerating(n_goods, n_tech, key, fragment):
     with pytest.raises(ModelFileError) as err:

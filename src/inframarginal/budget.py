@@ -42,6 +42,10 @@ from typing import Any
 
 from inframarginal.errors import BudgetExceeded, InframarginalError
 
+#: Default number of structures a listing may hold or a solve may go through.
+DEFAULT_STRUCTURE_LIMIT = 100_000
+#: Default budget of structures visited by a certified solve.
+DEFAULT_SEARCH_LIMIT = 2_000_000
 #: Environment variable holding the symbolic derivation's budget per structure, in seconds.
 SYMBOLIC_SECONDS_ENV = "INFRAMARGINAL_SYMBOLIC_SECONDS"
 #: Default budget of the symbolic derivation of one structure, in seconds.

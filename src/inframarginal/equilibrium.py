@@ -32,6 +32,7 @@ from inframarginal.configurations import (
     Structure,
     configurations,
     enumerate_structures,
+    structure_defect,
     studied_structures,
 )
 from inframarginal.errors import InframarginalError
@@ -219,6 +220,9 @@ def corner_equilibrium(model: Model, structure: Structure, values: Mapping[str, 
     """
     if method not in ("symbolic", "numeric"):
         raise InframarginalError(f"method={method!r} is not known (expected 'symbolic' or 'numeric')")
+    defect = structure_defect(structure)  # split or leaking buy graphs: decided exactly, before solving
+    if defect:
+        return CornerEquilibrium(structure.name, structure.labels, False, defect, method=method)
     num = numeraire_of(structure, model)
     compiled = compile_structure(model, structure) if method == "symbolic" else None
     if compiled is None:

@@ -43,15 +43,13 @@ _TECHNOLOGY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 # built-in models stay far below every limit.
 #: Most parameters, and most derived parameters, a model may have.
 MAX_PARAMETERS = 100
-#: Most goods.
-MAX_GOODS = 8
+#: Most goods (structures are enumerated lazily, under a budget: see inframarginal.enumeration).
+MAX_GOODS = 10
 #: Most technologies, all goods together.
 MAX_TECHNOLOGIES = 32
 #: Most choices of goods and technologies the enumeration of configurations may examine
 #: (an upper bound on the configurations Lemma 1 allows).
-MAX_CONFIGURATIONS = 50_000
-#: Most candidate structures the enumeration may have to examine (an upper bound).
-MAX_STRUCTURE_CANDIDATES = 200_000
+MAX_CONFIGURATIONS = 200_000
 #: Most named structures.
 MAX_STRUCTURES = 200
 #: Longest name of a parameter, good or technology.
@@ -613,7 +611,6 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         technologies=tuple(technologies), endowment=endowment,
         named_structures=tuple(structures), source=source, spec=spec, constraints=tuple(constraints),
     )
-    _check_structures(model, error)
     # Resolve the named structures now, so a bad label fails at load time.
     from inframarginal.configurations import named_structures
 
@@ -683,21 +680,6 @@ def _check_enumeration(technologies: list[int], error) -> None:
     if choices > MAX_CONFIGURATIONS:
         raise error("goods", f"{n} goods with {sum(technologies)} technologies allow up to {choices} "
                     f"configurations; a model may allow at most {MAX_CONFIGURATIONS}")
-
-
-def _check_structures(model: Model, error) -> None:
-    """Refuse models whose enumeration of structures would examine too many candidates."""
-    from inframarginal.configurations import configurations
-
-    sellers: dict[str, int] = {}
-    for c in configurations(model):
-        if c.sells:
-            sellers[c.sells] = sellers.get(c.sells, 0) + 1
-    # enumerate_structures tries one seller for each good of every set of two or more goods
-    candidates = math.prod(1 + c for c in sellers.values()) - 1 - sum(sellers.values())
-    if candidates > MAX_STRUCTURE_CANDIDATES:
-        raise error("goods", f"{len(model.goods)} goods with {len(model.technologies)} technologies give "
-                    f"{candidates} candidate structures; a model may give at most {MAX_STRUCTURE_CANDIDATES}")
 
 
 def _check_weight(weight: sp.Expr, text: Any, key: str, defaults: Mapping[str, float], error) -> None:

@@ -7,6 +7,7 @@ import math
 
 import click
 
+from inframarginal.budget import DEFAULT_SEARCH_LIMIT, DEFAULT_STRUCTURE_LIMIT
 from inframarginal.errors import BudgetExceeded, ParameterError
 
 FORMATS = click.Choice(["table", "json"])
@@ -96,7 +97,9 @@ def register(group: click.Group) -> None:
     @group.command("show")
     @click.argument("model")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-    def show_command(model: str, fmt: str) -> None:
+    @click.option("--count", "count_only", is_flag=True,
+                  help="Only count structures (by traded goods, and up to symmetry), without listing them.")
+    def show_command(model: str, fmt: str, count_only: bool) -> None:
         """Show a model: parameters, goods, technologies, configurations, structures.
 
         MODEL is a built-in name (see `inframarginal models`) or a model file path.
@@ -106,9 +109,13 @@ def register(group: click.Group) -> None:
             enumerate_structures,
             studied_structures,
         )
+        from inframarginal.enumeration import count_structures
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
+        if count_only or count_structures(m) > DEFAULT_STRUCTURE_LIMIT:
+            _show_counts(m, fmt, listed=not count_only)
+            return
         configs = configurations(m)
         structures = enumerate_structures(m)
         studied = studied_structures(m)
@@ -158,12 +165,20 @@ def register(group: click.Group) -> None:
                   help="Set a parameter (repeatable); others take their defaults.")
     @click.option("--structure", default=None, help="Solve only this structure.")
     @click.option("--all-structures", is_flag=True, help="Consider every enumerated structure, not only the named ones.")
-    @click.option("--method", type=click.Choice(["symbolic", "numeric"]), default="symbolic", show_default=True,
-                  help="Closed forms (SymPy, cached) or the independent numeric path.")
+    @click.option("--method", type=click.Choice(["symbolic", "numeric", "search", "exhaustive"]), default="symbolic",
+                  show_default=True,
+                  help="Closed forms (SymPy, cached) or the independent numeric path, over the studied structures; "
+                       "or the certified general equilibrium over ALL structures (batched exact solver): one per "
+                       "symmetry class (search) or every one (exhaustive).")
+    @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000),
+                  help="search|exhaustive: length of the ranked list.")
+    @click.option("--max-structures", default=DEFAULT_SEARCH_LIMIT, show_default=True, type=click.IntRange(1),
+                  help="search|exhaustive: budget of structures solved (orbit representatives for search).")
+    @click.option("--progress", is_flag=True, help="search|exhaustive: show a progress bar.")
     @click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table",
                   show_default=True)
     def solve_command(model: str, settings: tuple[str, ...], structure: str | None, all_structures: bool,
-                      method: str, fmt: str) -> None:
+                      method: str, top: int, max_structures: int, progress: bool, fmt: str) -> None:
         """Corner equilibria of every structure and the general equilibrium at one point.
 
         Example: inframarginal solve li-ke-2020 --set K=1 --set t=0 --format json
@@ -173,6 +188,17 @@ def register(group: click.Group) -> None:
         m = load_model(model)
         values = parse_settings(settings)
         try:
+            if method in ("search", "exhaustive"):
+                if structure or fmt == "latex":
+                    raise ParameterError(f"--method {method} finds the general equilibrium over all structures; "
+                                         "it takes no --structure and no --format latex")
+                from inframarginal.search import certified_equilibrium
+
+                result = certified_equilibrium(m, values, method=method, top=top, limit=max_structures,
+                                               progress=progress)
+                click.echo(json.dumps(result.to_dict(), indent=2, default=_number, allow_nan=False)
+                           if fmt == "json" else repr(result))
+                return
             if fmt == "latex":
                 _latex(m, values, structure)
                 return
@@ -184,6 +210,41 @@ def register(group: click.Group) -> None:
             click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
         else:
             click.echo(repr(sol))
+
+
+def _show_counts(m, fmt: str, listed: bool) -> None:
+    """Counts of configurations and structures, by traded goods and up to symmetry, without listing."""
+    from inframarginal.configurations import configurations
+    from inframarginal.enumeration import count_by_traded_set, count_structures
+    from inframarginal.symmetry import count_orbits, symmetry_group
+
+    by_traded = count_by_traded_set(m)
+    total = count_structures(m)
+    group = symmetry_group(m)
+    # Orbits are generated directly under the full symmetric group; otherwise every structure is visited.
+    full = group.order == math.factorial(len(m.goods))
+    feasible = total <= DEFAULT_SEARCH_LIMIT or (full and total // group.order <= DEFAULT_SEARCH_LIMIT)
+    orbits = count_orbits(m)[1] if feasible else None
+    by_size: dict[int, int] = {}
+    for traded, n in by_traded.items():
+        by_size[len(traded)] = by_size.get(len(traded), 0) + n
+    data = {"model": m.name, "configurations": len(configurations(m)), "structures": total,
+            "autarky_structures": total - sum(by_traded.values()),
+            "structures_by_number_of_traded_goods": by_size, "symmetry": group.describe(),
+            "symmetry_group_order": group.order, "orbits": orbits}
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{m.title}  [{m.name}]")
+    click.echo(f"configurations allowed by Lemma 1: {data['configurations']:,}")
+    click.echo(f"structures: {total:,} ({data['autarky_structures']} autarky; "
+               + ", ".join(f"{n:,} with {t} traded goods" for t, n in sorted(by_size.items())) + ")")
+    click.echo(f"symmetry: {group.describe()}"
+               + (f"; {orbits:,} structures up to symmetry" if orbits is not None else
+                  f"; orbits not counted (more than {DEFAULT_SEARCH_LIMIT:,} structures)"))
+    if listed:
+        click.echo(f"(too many structures to list: more than {DEFAULT_STRUCTURE_LIMIT:,}; "
+                   "solve --method search finds the general equilibrium over all of them)")
 
 
 def _latex(model, values: dict[str, float], only: str | None) -> None:

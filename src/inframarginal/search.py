@@ -1,0 +1,358 @@
+"""The certified general equilibrium: the best corner equilibrium over ALL structures of a model.
+
+Method (see the README): every structure of the model is visited by the streaming
+bitmask enumeration (:mod:`inframarginal.enumeration`); with ``method="search"`` only one
+representative per orbit of the model's symmetry group (:mod:`inframarginal.symmetry`)
+is solved, since symmetric structures have the same corner equilibrium up to
+relabelling; with ``method="exhaustive"`` every structure is solved.  Corner
+equilibria come from the stacked exact solver of :mod:`inframarginal.loglinear`.  The
+general equilibrium is the corner equilibrium with the highest per-capita real income
+(Sun, Yang and Zhou 2004); it is then checked by the total cost-benefit (deviation)
+test: at its prices, no configuration of the model gives a higher utility.  Because
+nothing is left out, the answer is what exhaustive enumeration gives, and the
+certificate says over how many structures (or orbit representatives) it was taken.
+
+References
+----------
+Sun, G., Yang, X. and Zhou, L. (2004). General equilibria in large economies with
+endogenous structure of division of labor. *Journal of Economic Behavior and
+Organization* 55(2), 237-256.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from inframarginal.budget import DEFAULT_SEARCH_LIMIT
+from inframarginal.configurations import Structure, named_structures
+from inframarginal.enumeration import (
+    EnumerationInterrupted,
+    autarky_indices,
+    check_budget,
+    configuration_table,
+    count_structures,
+    progress_bar,
+    structure_blocks,
+    structure_from_indices,
+)
+from inframarginal.errors import InframarginalError
+from inframarginal.loglinear import (
+    ConfigurationArrays,
+    configuration_arrays,
+    reason,
+    solve_block,
+    solve_structure,
+)
+from inframarginal.model import Model
+from inframarginal.symmetry import autarky_orbits, orbit_blocks, symmetry_group
+
+#: Incomes within this relative distance are reported as ties.
+TIE_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A structure in the ranking: its name, configurations, income and orbit size."""
+
+    name: str
+    configurations: tuple[str, ...]
+    per_capita_real_income: float
+    orbit_size: int
+    listed: bool
+
+
+@dataclass(frozen=True)
+class FastDeviation:
+    """Total cost-benefit check at the general equilibrium's prices, from the affine log utilities."""
+
+    passed: bool
+    best_configuration: str | None
+    best_utility: float | None
+    gain: float | None
+    checked: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class CertifiedEquilibrium:
+    """The general equilibrium over every structure of a model, with how it is known.
+
+    ``certificate`` says over what the maximum was taken; ``ranking`` holds the top
+    structures (orbit representatives under ``method="search"``); ``ties`` names the
+    structures with the same income as the general equilibrium (symmetric images
+    included); ``listed`` compares with the structures the model file lists.
+    """
+
+    model: str
+    parameters: dict[str, float]
+    method: str
+    general_equilibrium: str | None
+    configurations: tuple[str, ...]
+    per_capita_real_income: float | None
+    prices: dict[str, float]
+    shares: dict[str, float]
+    certificate: str
+    ranking: tuple[Ranked, ...]
+    ties: tuple[str, ...]
+    deviation: FastDeviation | None
+    structures: int
+    solved: int
+    existing: int
+    symmetry: str
+    listed: str = ""
+    engine_deviation: Any = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "parameters": self.parameters, "method": self.method,
+            "general_equilibrium": self.general_equilibrium, "configurations": list(self.configurations),
+            "per_capita_real_income": self.per_capita_real_income, "prices": self.prices, "shares": self.shares,
+            "certificate": self.certificate, "symmetry": self.symmetry, "ties": list(self.ties),
+            "ranking": [r.__dict__ | {"configurations": list(r.configurations)} for r in self.ranking],
+            "deviation_check": None if self.deviation is None else self.deviation.__dict__,
+            "structures": self.structures, "solved": self.solved, "existing": self.existing,
+            "listed": self.listed,
+        }
+
+    def __repr__(self) -> str:
+        head = (f"Certified general equilibrium of {self.model} at "
+                + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items()))
+        lines = [head, f"certificate: {self.certificate}", f"symmetry: {self.symmetry}"]
+        if self.general_equilibrium is None:
+            lines.append("no structure has a corner equilibrium here")
+            return "\n".join(lines)
+        lines.append(f"general equilibrium: {self.general_equilibrium}  per-capita real income "
+                     f"{self.per_capita_real_income:.10g}")
+        if self.prices:
+            lines.append("  prices: " + ", ".join(f"p_{g}={p:.6g}" for g, p in self.prices.items()))
+        if len(self.ties) > 1:
+            lines.append(f"  tie among {len(self.ties)} structures: {'; '.join(self.ties[:8])}"
+                         + (" ..." if len(self.ties) > 8 else ""))
+        d = self.deviation
+        lines.append(f"deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
+                     f"{d.best_configuration}, gain {d.gain:.3g} ({d.checked} configurations checked)")
+        if self.listed:
+            lines.append(self.listed)
+        lines.append(f"top {len(self.ranking)}:")
+        for i, r in enumerate(self.ranking, 1):
+            orbit = f" (x{r.orbit_size} by symmetry)" if r.orbit_size > 1 else ""
+            mark = " [listed]" if r.listed else ""
+            lines.append(f" {i:>3}. {r.per_capita_real_income:.10g}  {r.name}{orbit}{mark}")
+        return "\n".join(lines)
+
+
+def _check_method(method: str) -> None:
+    if method not in ("search", "exhaustive"):
+        raise InframarginalError(f"method={method!r} is not known (expected 'search' or 'exhaustive')")
+
+
+def certified_equilibrium(model: Model, values: Mapping[str, float] | None = None, *, method: str = "search",
+                          top: int = 10, limit: int | None = DEFAULT_SEARCH_LIMIT, progress: bool = False,
+                          verify: bool = False) -> CertifiedEquilibrium:
+    """The general equilibrium over every structure of ``model`` at one parameter point.
+
+    Parameters
+    ----------
+    model : Model
+        A model whose technologies are all of power form.
+    values : mapping, optional
+        Parameter values (defaults fill the rest; each is checked against its domain).
+    method : {"search", "exhaustive"}
+        Solve one representative per symmetry orbit, or every structure.
+    top : int
+        Length of the ranked list.
+    limit : int, optional
+        Budget of structures solved (orbit representatives under ``"search"``); beyond it,
+        :class:`StructureBudgetError` and no result.
+    progress : bool
+        Show a progress bar.
+    verify : bool
+        Also run the engine's own deviation check
+        (:func:`inframarginal.equilibrium.deviation_check`) on the numeric corner
+        equilibrium of the result (slow for large models).
+    """
+    _check_method(method)
+    checked = model.check_parameters(values or {})
+    total = count_structures(model)
+    group = symmetry_group(model) if method == "search" else None
+    if group is None:
+        check_budget(total, limit, hint=", or use --method search (one structure per symmetry class)")
+    else:  # at least total / |G| orbits: refuse before starting if even that is over budget
+        check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})")
+    arrays = configuration_arrays(model, checked)
+    best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
+    solved = existing = 0
+    bar = progress_bar(total, progress, "structures")
+    try:
+        if group is not None:
+            aut, asizes = autarky_orbits(model)
+        else:
+            aut = autarky_indices(model)
+            asizes = np.ones(len(aut), dtype=np.int64)
+        for c, size in zip(aut.tolist(), asizes.tolist(), strict=True):
+            solved += 1
+            if arrays.exists[c]:
+                existing += 1
+                best.append((float(np.exp(arrays.log_utility[c])), np.array([c]), size))
+        bar.update(len(autarky_indices(model)))
+        blocks = (orbit_blocks(model) if group is not None
+                  else ((traded, block, None) for traded, block in structure_blocks(model)))
+        for traded, block, sizes in blocks:
+            bar.update(len(block) if sizes is None else int(sizes.sum()))
+            if sizes is None:
+                sizes = np.ones(len(block), dtype=np.int64)
+            if not len(block):
+                continue
+            sol = solve_block(arrays, traded, block)
+            solved += len(block)
+            if limit is not None and solved > limit:
+                check_budget(solved, limit, what=f"structures to solve at least (of {total:,})")
+            ok = np.flatnonzero(sol.status == 0)
+            existing += len(ok)
+            if not len(ok):
+                continue
+            k = min(top, len(ok))
+            pick = ok[np.argpartition(-sol.income[ok], k - 1)[:k]] if len(ok) > k else ok
+            # Keep the ties of the best too, so that none is dropped silently.
+            level = sol.income[pick].max()
+            pick = np.union1d(pick, ok[sol.income[ok] >= level * (1 - TIE_TOLERANCE)])
+            best.extend((float(sol.income[i]), block[i], int(sizes[i])) for i in pick)
+            best.sort(key=lambda item: -item[0])
+            cut = top
+            while cut < len(best) and best[cut][0] >= best[0][0] * (1 - TIE_TOLERANCE):
+                cut += 1
+            del best[max(cut, top):]
+    except KeyboardInterrupt:
+        raise EnumerationInterrupted(
+            f"interrupted after {solved:,} of {total:,} structures: no general equilibrium is certified") from None
+    finally:
+        bar.close()
+    return _result(model, checked, method, arrays, best, total, solved, existing, top, verify)
+
+
+def _result(model: Model, checked: dict[str, float], method: str, arrays: ConfigurationArrays,
+            best: list, total: int, solved: int, existing: int, top: int, verify: bool) -> CertifiedEquilibrium:
+    group = symmetry_group(model)
+    listed = {frozenset(s.labels): s.name for s in named_structures(model)}
+    what = (f"{solved:,} orbit representatives of {total:,} structures" if method == "search"
+            else f"all {total:,} structures")
+    certificate = f"exhaustive over {what}; {existing:,} of them have a corner equilibrium here"
+    symmetry = group.describe()
+    ranking = []
+    for income, idx, size in best[:top]:
+        s = structure_from_indices(model, idx)
+        ranking.append(Ranked(s.name, s.labels, income, size, frozenset(s.labels) in listed))
+    if not best:
+        return CertifiedEquilibrium(model.name, checked, method, None, (), None, {}, {}, certificate,
+                                    (), (), None, total, solved, existing, symmetry)
+    income, idx, _ = best[0]
+    ge = structure_from_indices(model, idx)
+    sol = solve_structure(arrays, model, ge)
+    goods = model.good_names
+    prices = {goods[g]: float(np.exp(sol.log_prices[0, j])) for j, g in enumerate(sol.traded)}
+    shares = ({c.label: float(s) for c, s in zip(_sorted(ge, model), sol.shares[0], strict=True)}
+              if sol.traded else {ge.labels[0]: 1.0})
+    ties = _ties(model, best, method)
+    deviation = fast_deviation_check(model, arrays, prices, income)
+    note = _listed_note(model, checked, arrays, ge, income, listed)
+    engine = None
+    if verify:
+        from inframarginal.equilibrium import corner_equilibrium, deviation_check
+
+        engine = deviation_check(model, corner_equilibrium(model, ge, checked, "numeric"), checked)
+    return CertifiedEquilibrium(model.name, checked, method, ge.name, ge.labels, income, prices, shares,
+                                certificate, tuple(ranking), ties, deviation, total, solved, existing, symmetry,
+                                note, engine)
+
+
+def _sorted(structure: Structure, model: Model):
+    goods = model.good_names
+    return sorted(structure.configurations, key=lambda c: goods.index(c.sells))
+
+
+def _ties(model: Model, best: list, method: str) -> tuple[str, ...]:
+    """Every structure with the general equilibrium's income: symmetric images and exact ties."""
+    group = symmetry_group(model)
+    level = best[0][0]
+    names: list[str] = []
+    for income, idx, _size in best:
+        if income < level * (1 - TIE_TOLERANCE):
+            break
+        images = [idx] if method == "exhaustive" else [cmap[idx] for cmap in group.configuration_maps]
+        seen = set()
+        for image in images:
+            key = frozenset(image.tolist())
+            if key not in seen:
+                seen.add(key)
+                names.append(structure_from_indices(model, sorted(image.tolist(), key=_seller_order(model))).name)
+    return tuple(dict.fromkeys(names))
+
+
+def _seller_order(model: Model):
+    table = configuration_table(model)
+    return lambda c: int(table.sells[c])
+
+
+def _listed_note(model: Model, checked, arrays: ConfigurationArrays, ge: Structure, income: float,
+                 listed: dict) -> str:
+    """Where the model lists structures: is the GE among them, or which unlisted one beats them."""
+    named = named_structures(model)
+    if not named:
+        return ""
+    if frozenset(ge.labels) in listed:
+        return f"the general equilibrium {listed[frozenset(ge.labels)]} is one of the {len(named)} listed structures"
+    best_name, best_income = None, -math.inf
+    for s in named:
+        sol = solve_structure(arrays, model, s)
+        if sol.status[0] == 0 and sol.income[0] > best_income:
+            best_name, best_income = s.name, float(sol.income[0])
+    if best_name is None:
+        return (f"no listed structure has a corner equilibrium here; the general equilibrium is the "
+                f"unlisted {ge.name}")
+    if income <= best_income * (1 + TIE_TOLERANCE):
+        return (f"the listed {best_name} ties with the general equilibrium {ge.name} "
+                f"(per-capita real income {best_income:.10g})")
+    return (f"an unlisted structure beats the listed ones: {ge.name} gives {income:.10g}, "
+            f"{income / best_income - 1:.3%} above the best listed structure {best_name} ({best_income:.10g})")
+
+
+def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapping[str, float],
+                         income: float) -> FastDeviation:
+    """Total cost-benefit check: the best configuration at ``prices`` (those trading only priced goods).
+
+    A configuration whose optimum is unbounded counts as an infinite gain; one whose
+    fixed costs exceed the endowment is not feasible and is skipped.
+    """
+    table = configuration_table(model)
+    goods = model.good_names
+    priced = sum(1 << goods.index(g) for g in prices)
+    lp = np.zeros(len(goods))
+    for g, p in prices.items():
+        lp[goods.index(g)] = math.log(p)
+    sells_mask = np.where(table.sells >= 0, 1 << np.maximum(table.sells, 0), 0)
+    usable = ((table.buys | sells_mask) & ~priced) == 0
+    best, best_u, checked, skipped = None, -math.inf, 0, 0
+    for c in np.flatnonzero(usable).tolist():
+        if not arrays.exists[c]:
+            if "without bound" in arrays.reasons[c]:
+                best, best_u = table.configurations[c].label, math.inf
+                checked += 1
+            else:
+                skipped += 1
+            continue
+        checked += 1
+        u = float(np.exp(arrays.log_utility[c] + arrays.utility_slope[c] @ lp))
+        if u > best_u:
+            best, best_u = table.configurations[c].label, u
+    gain = best_u / income - 1.0
+    return FastDeviation(bool(gain <= 1e-9), best, best_u, gain, checked,
+                         skipped + int((~usable).sum()))
+
+
+__all__ = ["CertifiedEquilibrium", "DEFAULT_SEARCH_LIMIT", "FastDeviation", "Ranked", "certified_equilibrium",
+           "fast_deviation_check", "reason"]
