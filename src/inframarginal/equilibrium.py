@@ -279,7 +279,7 @@ def corner_equilibrium(model: Model, structure: Structure, values: Mapping[str, 
         structure.name, structure.labels, True, "", num, prices,
         dict(zip(structure.labels, shares, strict=True)),
         _relative_numbers(structure, shares, num), _exp(log_income), tuple(plans), residuals, "symbolic",
-        log_income, _range_notes(log_income, log_prices),
+        log_income, _range_notes(log_income, log_prices) + _precision_notes(residuals, log_income, log_prices),
     )
 
 
@@ -298,7 +298,8 @@ def _imbalance(supply: list[float], demand: list[float]) -> float:
         return 0.0 if not demand else math.inf
     top = max(supply + demand)  # scale by the largest flow: the flows themselves may underflow
     sold = math.fsum(math.exp(v - top) for v in supply)
-    return abs(sold - math.fsum(math.exp(v - top) for v in demand)) / sold
+    bought = math.fsum(math.exp(v - top) for v in demand)
+    return abs(sold - bought) / sold if sold > 0 else math.inf
 
 
 def _out_of_range(value: float) -> bool:
@@ -317,6 +318,21 @@ def _range_notes(log_income: float, log_prices: Mapping[str, float]) -> tuple[st
     return tuple(notes)
 
 
+#: Residuals above this are reported in the notes of a corner equilibrium.
+RESIDUAL_NOTE = 1e-6
+
+
+def _precision_notes(residuals: Mapping[str, float], log_income: float,
+                     log_prices: Mapping[str, float]) -> tuple[str, ...]:
+    """A note where the equilibrium conditions hold only loosely (logs too large for float precision)."""
+    worst = max(residuals.values(), default=0.0)
+    if not worst > RESIDUAL_NOTE:
+        return ()
+    scale = max([abs(log_income), *map(abs, log_prices.values())])
+    return (f"equilibrium residuals up to {worst:.3g}: its logs of income and prices reach {scale:.3g}, where "
+            "floating point keeps too few digits; the values here are inaccurate",)
+
+
 def _unrepresentable(log_income: float, log_prices: Mapping[str, float]) -> str:
     values = ", ".join(f"log p_{g} = {v:.6g}" for g, v in log_prices.items())
     return ("its closed forms cannot be evaluated in floating point at this point "
@@ -330,6 +346,9 @@ def _income_text(ce: CornerEquilibrium) -> str:
 
 
 def _reason(text: str, value: float) -> str:
+    if math.isnan(value):
+        return (f"its condition '{text}' cannot be evaluated in floating point at this point "
+                "(parameters too close to a bound of their domain)")
     if text.startswith("labour endowment"):
         return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
     if text.startswith("dual weight"):
