@@ -144,6 +144,7 @@ class Solution:
     general_equilibrium: str | None
     per_capita_real_income: float | None
     deviation: Deviation | None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         ge = None
@@ -152,6 +153,7 @@ class Solution:
                 "structure": self.general_equilibrium,
                 "per_capita_real_income": self.per_capita_real_income,
                 "deviation_check": self.deviation.__dict__ | {"skipped": list(self.deviation.skipped)},
+                "notes": list(self.notes),
             }
         return _jsonable({
             "model": self.model,
@@ -172,6 +174,7 @@ class Solution:
             lines.append(f"general equilibrium: {self.general_equilibrium} "
                          f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
                          f"{d.best_configuration}, gain {d.gain:.3g})")
+            lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -457,4 +460,21 @@ def solve(model: Model, values: Mapping[str, float] | None = None, *, structures
         return Solution(model.name, checked, results, None, None, None)
     name = max(existing, key=lambda n: _log_income(existing[n]))
     ge = existing[name]
-    return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation_check(model, ge, checked))
+    deviation = deviation_check(model, ge, checked)
+    return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation,
+                    _deviation_notes(name, deviation, structures == "all"))
+
+
+def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[str, ...]:
+    """Say what a failed total cost-benefit check means for the answer."""
+    if d.passed:
+        return ()
+    if math.isinf(d.gain):
+        return (f"{name} is not an equilibrium here: at its prices utility in {d.best_configuration} rises without "
+                "bound (an output that grows without limit, e.g. a negative exponent of an input)",)
+    if every_structure:
+        return (f"{name} is not an equilibrium here: {d.best_configuration} gives {d.gain:.3g} more utility "
+                "at its prices",)
+    return (f"{name} is only the best of the studied structures: {d.best_configuration} gives {d.gain:.3g} more "
+            "utility at its prices, so the general equilibrium is a structure not studied here "
+            "(solve every structure: --all-structures, or structures='all')",)

@@ -15,7 +15,13 @@ from inframarginal.cli import main
 from inframarginal.distributed import store_lock, sweep_to_zarr
 from inframarginal.errors import SweepError
 from inframarginal.path import MAX_PATH_POINTS, structure_path
-from inframarginal.sweep import MAX_AXIS_POINTS, open_sweep, parse_axis, remove_stale_temporaries, write_netcdf
+from inframarginal.sweep import (
+    MAX_AXIS_POINTS,
+    open_sweep,
+    parse_axis,
+    remove_stale_temporaries,
+    write_netcdf,
+)
 
 
 def run(*args):
@@ -171,7 +177,7 @@ def test_two_processes_on_one_new_zarr_store(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", _SCRIPT, store, str(start)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=240) for p in procs]
-    for (out, err), p in zip(outputs, procs, strict=True):
+    for (_, err), p in zip(outputs, procs, strict=True):
         assert p.returncode == 0, err
         assert "Traceback" not in err
     results = [out.splitlines()[-1] for out, _ in outputs]
