@@ -269,3 +269,12 @@ def test_remove_stale_temporaries_ignores_names_that_are_not_a_pid(tmp_path):
     (tmp_path / "s.nc.tmp-notapid").write_bytes(b"x")
     assert remove_stale_temporaries(str(tmp_path / "s.nc.tmp-")) == []
     assert os.listdir(tmp_path) == ["s.nc.tmp-notapid"]
+
+
+def test_the_limits_are_documented_in_the_help():
+    from inframarginal.sweep import MAX_CHUNKS, MAX_GRID_POINTS
+
+    text = " ".join(run("sweep", "--help").output.split())
+    assert f"{MAX_AXIS_POINTS:,} values per axis" in text
+    assert f"10^{len(str(MAX_GRID_POINTS)) - 1} points" in text and f"{MAX_CHUNKS:,} chunks" in text
+    assert f"{MAX_PATH_POINTS:,}" in " ".join(run("path", "--help").output.split())

@@ -91,7 +91,12 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal sweep li-ke-2020 --axis K=0.05:1:400 --axis t=0:0.9:400 --out ks.nc --plot ks.png
 
-        An interrupted Zarr sweep continues where it stopped when rerun with the same command.
+        An interrupted Zarr sweep continues where it stopped when rerun with the same command;
+        two runs on one store at once are refused (a lock file STORE.lock while one writes).
+
+        Limits, checked before anything is allocated or computed: at most 10,000,000 values
+        per axis; in memory, the estimated bytes at most half the physical memory (or
+        $INFRAMARGINAL_SWEEP_MEMORY); to Zarr, at most 10^11 points; at most 1,000,000 chunks.
         """
         from inframarginal.backends import check_backend
         from inframarginal.modelfile import load_model
@@ -174,7 +179,7 @@ def register(group: click.Group) -> None:
     @click.option("--vary", required=True, metavar="NAME=START:STOP", help="The parameter varied along the path.")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Fix a parameter (repeatable); others take their defaults.")
-    @click.option("--points", type=int, default=2001, show_default=True, help="Points of the bracketing grid.")
+    @click.option("--points", type=int, default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     @click.option("--plot", default=None, metavar="FILE.png", help="Strip of structures with the switch points.")
     def path_command(model, vary, settings, points, fmt, plot):
