@@ -376,7 +376,18 @@ def _numeric(model: Model, structure: Structure, values: Mapping[str, float], nu
         _relative_numbers(structure, result.shares, num),
         result.per_capita_real_income, plans, result.residuals, "numeric",
         math.log(result.per_capita_real_income) if result.per_capita_real_income > 0 else -math.inf,
+        _numeric_notes(result.residuals),
     )
+
+
+def _numeric_notes(residuals: Mapping[str, float]) -> tuple[str, ...]:
+    """A note where the numeric path stopped short of solving the equilibrium conditions."""
+    worst = max(residuals.values(), default=0.0)
+    if not worst > RESIDUAL_NOTE:
+        return ()
+    which = max(residuals, key=lambda k: residuals[k])
+    return (f"{which} residual {worst:.3g}: the numeric path found no exact solution here (parameters near "
+            "a bound of their domain); the values are inaccurate",)
 
 
 def configuration_utility(model: Model, config: Configuration, values: Mapping[str, float],
