@@ -382,6 +382,8 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
     blocks = [slice(r0, min(shape[0], r0 + rows)) for r0 in range(0, shape[0], rows)]
     income, exists = out["per_capita_real_income"], out["exists"]
+    # The choice is made on log incomes: incomes themselves may under- or overflow (2**(-2a)).
+    logs = np.full(income.shape, -np.inf)
     for block in blocks:
         if jax_incomes is None:
             incomes, flags = kernel.log_incomes(*_mesh([values[0][block], *values[1:]]))
@@ -393,9 +395,10 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
                 continue
             with np.errstate(all="ignore"):
                 np.exp(np.where(ok, inc, np.nan), out=income[s, block])
+            np.copyto(logs[s, block], np.where(ok, inc, -np.inf))
             exists[s, block] = ok
         if not numeric:
-            _finish_block(grid, values, block, out, None if codes is None else codes[block])
+            _finish_block(grid, values, block, out, None if codes is None else codes[block], logs=logs)
     if numeric:
         from inframarginal.batched import numeric_structure_grid
 
@@ -406,17 +409,26 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
             result = numeric_structure_grid(grid.model, kernel.structures[s].structure, points)
             exists[s] = result["exists"].reshape(shape)
             income[s] = np.where(exists[s], np.exp(result["log_income"]).reshape(shape), np.nan)
+            logs[s] = np.where(exists[s], result["log_income"].reshape(shape), -np.inf)
             solved[s] = {name: a.reshape(shape) for name, a in result.items()}
         for block in blocks:
-            _finish_block(grid, values, block, out, None, solved)
+            _finish_block(grid, values, block, out, None, solved, logs)
 
 
 def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[str, np.ndarray],
-                  codes: np.ndarray | None, solved: dict[int, dict[str, np.ndarray]] | None = None) -> None:
-    """The general equilibrium of a block (highest income, first structure on ties) and its details."""
+                  codes: np.ndarray | None, solved: dict[int, dict[str, np.ndarray]] | None = None,
+                  logs: np.ndarray | None = None) -> None:
+    """The general equilibrium of a block (highest income, first structure on ties) and its details.
+
+    ``logs``: the structures' log incomes (of the whole box), on which the choice is made.
+    """
     kernel = grid.kernel
     income, exists = out["per_capita_real_income"][:, block], out["exists"][:, block]
-    if codes is None:
+    if codes is None and logs is not None:
+        code, best = general_equilibrium_code(list(logs[:, block]), list(exists))
+        with np.errstate(all="ignore"):
+            best = np.exp(best)
+    elif codes is None:
         code, best = general_equilibrium_code(list(income), list(exists))
     else:
         code, best = codes, np.full(income.shape[1:], -np.inf)

@@ -278,3 +278,25 @@ def test_the_limits_are_documented_in_the_help():
     assert f"{MAX_AXIS_POINTS:,} values per axis" in text
     assert f"10^{len(str(MAX_GRID_POINTS)) - 1} points" in text and f"{MAX_CHUNKS:,} chunks" in text
     assert f"{MAX_PATH_POINTS:,}" in " ".join(run("path", "--help").output.split())
+
+
+def test_sweep_chooses_on_log_incomes_where_both_incomes_underflow():
+    """k = 5e-324, a = 600: u_A = 2**-1200 and u_D = k/4 both underflow to 0, yet
+    log u_D = log(5e-324 / 4) ~ -745.5 > log u_A = -1200 log 2 ~ -831.8: D (as solve says)."""
+    model = im.load_model("yang-2001-specialization")
+    ks = [5e-324, 0.3, 0.9]
+    ds = model.sweep({"k": ks}, {"a": 600})
+    assert list(ds.general_equilibrium.values) == ["D", "D", "D"]
+    assert [model.solve(k=k, a=600).general_equilibrium for k in ks] == ["D", "D", "D"]
+    assert ds.equilibrium_income.values[1:].tolist() == pytest.approx([0.3 / 4, 0.9 / 4], rel=1e-12)
+
+
+@pytest.mark.parametrize("text", ["1e9", "1000000000"])
+def test_path_points_in_either_notation_are_checked_against_the_limit(text, no_big_allocation):
+    one_line_error(run("path", "yang-2001-specialization", "--vary", "k=0.1:1", "--points", text),
+                   "--points 1,000,000,000")
+
+
+def test_path_points_must_be_whole():
+    r = run("path", "yang-2001-specialization", "--vary", "k=0.1:1", "--points", "2.5")
+    assert r.exit_code == 2 and "not a whole number" in r.output and "Traceback" not in r.output

@@ -52,6 +52,23 @@ def _save(fig, path: str) -> None:
             os.remove(tmp)
 
 
+class _Count(click.ParamType):
+    """A whole number, also written in scientific notation (``1e6``)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not number.is_integer():  # also refuses inf and nan
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        return int(number)
+
+
 def _parse_at(items: tuple[str, ...]) -> dict[str, float]:
     out = {}
     for item in items:
@@ -179,7 +196,7 @@ def register(group: click.Group) -> None:
     @click.option("--vary", required=True, metavar="NAME=START:STOP", help="The parameter varied along the path.")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Fix a parameter (repeatable); others take their defaults.")
-    @click.option("--points", type=int, default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000).")
+    @click.option("--points", type=_Count(), default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     @click.option("--plot", default=None, metavar="FILE.png", help="Strip of structures with the switch points.")
     def path_command(model, vary, settings, points, fmt, plot):
