@@ -39,8 +39,8 @@ from inframarginal.primal import (
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
 BOUND = 200.0
-NO_PLAN = (f"no feasible plan found with every quantity between exp(-{BOUND:g}) and exp({BOUND:g}) "
-           "(the numeric path's range; where closed forms exist, --method symbolic has no such limit)")
+NO_PLAN = (f"no feasible plan found (the numeric path searches quantities between exp(-{BOUND:g}) and "
+           f"exp({BOUND:g}); where closed forms exist, --method symbolic has no such limit)")
 
 
 @dataclass(frozen=True)
