@@ -263,3 +263,23 @@ def test_extreme_admissible_points_give_an_answer_or_a_reason(name, values):
             else:
                 assert ce.reason
         json.dumps(sol.to_dict(), allow_nan=False)  # strict JSON: no inf or NaN numbers
+
+
+def test_numeric_path_finds_a_plan_at_the_tiny_scale_of_a_near_constant_returns_loop():
+    """Found by the invariant checks (tests/test_seed_model.py's sample): with alpha = 0.97 the
+    x producer's plan built by the fixed point stops short of feasibility (its scale is a high
+    power), and the numeric path gave up on CCB though its closed form exists."""
+    from inframarginal.configurations import find_structure
+    from inframarginal.equilibrium import corner_equilibrium
+
+    model = im.load_model("li-ke-2020-roundabout-productivity")
+    values = model.check_parameters({
+        "K": 0.6891949658941248, "t": 0.17361740608505516, "alpha": 0.9722255979316934, "b": 0.8507697817442434,
+        "F": 0.9076791638654175, "e": 0.08384395465218539, "theta": 0.9088011115662857, "a": 1.717321907374352})
+    structure = find_structure(model, "CCB")
+    sym = corner_equilibrium(model, structure, values, "symbolic")
+    num = corner_equilibrium(model, structure, values, "numeric")
+    assert sym.exists and num.exists, num.reason
+    assert num.per_capita_real_income == pytest.approx(sym.per_capita_real_income, rel=AGREEMENT)
+    for g, p in sym.prices.items():
+        assert num.prices[g] == pytest.approx(p, rel=AGREEMENT)
