@@ -41,11 +41,13 @@ from inframarginal.sweep import (
     CHUNK_POINTS,
     Grid,
     SweepError,
+    check_grid_size,
     chunk_layout,
     chunk_shape,
     chunk_slices,
     evaluate_chunk,
     make_grid,
+    process_running,
     sweep_attrs,
     to_dataset,
 )
@@ -54,6 +56,8 @@ SPEC_FILE = ".inframarginal-sweep.json"
 #: Zarr format 2: fixed-width strings (structure names) have a stable encoding there.
 ZARR_FORMAT = 2
 DONE_DIR = ".inframarginal-done"
+#: Suffix of the lock file next to a store while a run writes it.
+LOCK_SUFFIX = ".lock"
 #: Seconds to wait for an existing Dask scheduler before giving up.
 CONNECT_TIMEOUT = 3.0
 
@@ -121,8 +125,12 @@ def _read_spec(path: str) -> dict[str, Any] | None:
 
 def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str) -> None:
     """Create the store's metadata under a temporary name, then rename it into place."""
+    import glob
+
+    # under the store's lock, any other temporary store is left over from a killed run
+    for stale in glob.glob(glob.escape(path) + ".init-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = f"{path}.init-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
         with _quiet():
             _template(grid, chunks, backend).to_zarr(tmp, mode="w", compute=False, consolidated=False,
@@ -147,6 +155,44 @@ def _prepare_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str)
     if found != _spec(grid, chunks):
         raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters or --chunk differ); "
                          "rerun with the same arguments to resume it, or remove it / choose another --out")
+
+
+@contextlib.contextmanager
+def store_lock(path: str):
+    """Hold ``PATH.lock`` (created exclusively) while this run writes the store ``path``.
+
+    A second run on the same store stops with a one-line error instead of racing
+    the first one; a lock left by a process of this host that no longer runs is taken over.
+    """
+    import socket
+
+    lock = path + LOCK_SUFFIX
+    host = socket.gethostname()
+    for attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                with open(lock) as fh:
+                    owner = json.load(fh)
+                pid, owner_host = int(owner["pid"]), str(owner["host"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pid, owner_host = None, "?"  # being written right now, or damaged
+            if attempt == 0 and pid is not None and owner_host == host and not process_running(pid):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(lock)  # left by a run that was killed
+                continue
+            who = f"process {pid} on {owner_host}" if pid is not None else "another process"
+            raise SweepError(f"another run ({who}) is writing {path}; wait for it to finish, or remove {lock} "
+                             "if that run no longer exists") from None
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"pid": os.getpid(), "host": host}, fh)
+        break
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(lock)
 
 
 def _done(path: str) -> dict[int, dict[str, int]]:
@@ -256,9 +302,13 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
     Returns
     -------
     ZarrSweep
-    """
-    from tqdm import tqdm
 
+    Raises
+    ------
+    SweepError
+        For bad arguments, a grid above the limits of :func:`inframarginal.sweep.check_grid_size`,
+        a store holding another sweep, or another run writing the same store.
+    """
     started = time.perf_counter()
     backend = check_backend(backend)
     if workers is not None and scheduler is not None:
@@ -266,6 +316,7 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
     if chunk_points < 1:
         raise SweepError(f"--chunk {chunk_points}: need at least 1 point per chunk")
     grid = make_grid(model, axes, fixed)
+    check_grid_size(grid, chunk_points, in_memory=False)
     chunks = chunk_shape(grid.shape, chunk_points)
     regions = list(chunk_slices(grid.shape, chunks))
     own = None
@@ -273,6 +324,22 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
         client = connect(scheduler)  # fail fast, before any file is written
         own = (None, client)
     path = os.fspath(path).rstrip("/")
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(store_lock(path))
+        except SweepError:
+            if own is not None:
+                own[1].close()
+            raise
+        return _run(path, grid, chunks, regions, model, backend, client, own, workers, progress, max_chunks,
+                    started)
+
+
+def _run(path: str, grid: Grid, chunks: tuple[int, ...], regions: list, model: Model, backend: str, client, own,
+         workers: int | None, progress: bool, max_chunks: int | None, started: float) -> ZarrSweep:
+    """The body of :func:`sweep_to_zarr`, run while holding the store's lock."""
+    from tqdm import tqdm
+
     _prepare_store(path, grid, chunks, backend)
     done = _done(path)
     pending = [i for i in range(len(regions)) if i not in done]

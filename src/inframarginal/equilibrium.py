@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from inframarginal.compiled import compile_configuration, compile_structure, evaluate
 from inframarginal.configurations import (
     Configuration,
@@ -64,6 +62,9 @@ class CornerEquilibrium:
     the shares of the population in each configuration; ``relative_numbers`` the
     ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
     When ``exists`` is False, ``reason`` says why and the numbers are absent.
+    ``log_income`` is the log of the per-capita real income, kept because the income
+    itself can lie outside floating-point range (``notes`` then say so, and the
+    general equilibrium is chosen on the logs).
     """
 
     structure: str
@@ -78,6 +79,8 @@ class CornerEquilibrium:
     plans: tuple[Plan, ...] = ()
     residuals: dict[str, float] = field(default_factory=dict)
     method: str = "symbolic"
+    log_income: float | None = None
+    notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         head = f"CornerEquilibrium({self.structure}: {' '.join(self.configurations)}"
@@ -85,7 +88,7 @@ class CornerEquilibrium:
             return f"{head}; does not exist: {self.reason})"
         prices = ", ".join(f"p_{g}={p:.6g}" for g, p in self.prices.items())
         numbers = ", ".join(f"{k}={v:.6g}" for k, v in self.relative_numbers.items())
-        return (f"{head}; per-capita real income {self.per_capita_real_income:.10g}"
+        return (f"{head}; per-capita real income {_income_text(self)}"
                 + (f"; {prices}" if prices else "") + (f"; {numbers}" if numbers else "") + ")")
 
     def _repr_html_(self) -> str:
@@ -115,6 +118,8 @@ class CornerEquilibrium:
             "plans": {p.configuration: {k: v for k, v in p.__dict__.items() if k != "configuration"} for p in self.plans},
             "residuals": self.residuals,
             "method": self.method,
+            "log_income": self.log_income,
+            "notes": list(self.notes),
         }
 
 
@@ -140,6 +145,7 @@ class Solution:
     general_equilibrium: str | None
     per_capita_real_income: float | None
     deviation: Deviation | None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         ge = None
@@ -148,32 +154,35 @@ class Solution:
                 "structure": self.general_equilibrium,
                 "per_capita_real_income": self.per_capita_real_income,
                 "deviation_check": self.deviation.__dict__ | {"skipped": list(self.deviation.skipped)},
+                "notes": list(self.notes),
             }
-        return {
+        return _jsonable({
             "model": self.model,
             "parameters": self.parameters,
             "structures": {name: ce.to_dict() for name, ce in self.structures.items()},
             "general_equilibrium": ge,
-        }
+        })
 
     def __repr__(self) -> str:
         lines = [f"Solution of {self.model} at " + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())]
         for name, ce in self.structures.items():
             mark = "*" if name == self.general_equilibrium else " "
-            value = f"{ce.per_capita_real_income:.10g}" if ce.exists else f"does not exist: {ce.reason}"
+            value = _income_text(ce) if ce.exists else f"does not exist: {ce.reason}"
             lines.append(f" {mark} {name:<8} {value}")
+            lines.extend(f"   {'':<8} note: {note}" for note in ce.notes)
         if self.general_equilibrium:
             d = self.deviation
             lines.append(f"general equilibrium: {self.general_equilibrium} "
                          f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
                          f"{d.best_configuration}, gain {d.gain:.3g})")
+            lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         rows = []
         for n, ce in self.structures.items():
             style = ' style="font-weight:bold"' if n == self.general_equilibrium else ""
-            value = f"{ce.per_capita_real_income:.10g}" if ce.exists else f"does not exist: {ce.reason}"
+            value = _income_text(ce) if ce.exists else f"does not exist: {ce.reason}"
             rows.append(f"<tr{style}><td>{n}</td><td>{' '.join(ce.configurations)}</td><td>{value}</td></tr>")
         return (f"<p>{self.model}: general equilibrium <b>{self.general_equilibrium}</b></p><table>"
                 "<tr><th>structure</th><th>configurations</th><th>per-capita real income</th></tr>"
@@ -181,6 +190,17 @@ class Solution:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with non-finite floats as text (``"inf"``), which strict JSON cannot hold."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def _plan(model: Model, config: Configuration, share: float, utility: float,
@@ -232,39 +252,110 @@ def corner_equilibrium(model: Model, structure: Structure, values: Mapping[str, 
         value = evaluate(function, model, base)
         if not value > 0:
             return CornerEquilibrium(structure.name, structure.labels, False, _reason(text, value))
+    # Everything in logs: incomes, prices and quantities can lie far outside floating-point
+    # range at admissible points (autarky income 2**(-2a) in yang-2001-specialization).
     log_prices = {g: evaluate(f, model, base) for g, f in compiled.log_prices.items()}
     shares = tuple(evaluate(f, model, base) for f in compiled.shares)
-    income = math.exp(evaluate(compiled.log_income, model, base))
+    log_income = evaluate(compiled.log_income, model, base)
+    if not (math.isfinite(log_income) and all(map(math.isfinite, log_prices.values()))
+            and all(math.isfinite(s) and s > 0 for s in shares)):
+        return CornerEquilibrium(structure.name, structure.labels, False, _unrepresentable(log_income, log_prices))
 
-    plans, utilities = [], []
-    flows = {g: 0.0 for g in structure.traded_goods}
-    scale = {g: 0.0 for g in structure.traded_goods}
+    plans, log_utilities = [], []
+    supply: dict[str, list[float]] = {g: [] for g in structure.traded_goods}
+    demand: dict[str, list[float]] = {g: [] for g in structure.traded_goods}
     for config, share in zip(structure.configurations, shares, strict=True):
         cc = compile_configuration(model, config)
         lps = [log_prices[g] for g in cc.price_goods]
-        quantities = {name: math.exp(evaluate(f, model, base, *lps)) for name, f in cc.log_values.items()}
+        logs = {name: evaluate(f, model, base, *lps) for name, f in cc.log_values.items()}
+        quantities = {name: _exp(v) for name, v in logs.items()}
         fixed = {g: evaluate(f, model, base) for g, f in cc.fixed_costs.items()}
-        utility = math.exp(evaluate(cc.log_utility, model, base, *lps))
-        utilities.append(utility)
-        plans.append(_plan(model, config, share, utility, quantities, fixed))
+        log_utility = evaluate(cc.log_utility, model, base, *lps)
+        log_utilities.append(log_utility)
+        plans.append(_plan(model, config, share, _exp(log_utility), quantities, fixed))
         if config.sells:
-            flows[config.sells] += share * quantities[f"s_{config.sells}"]
-            scale[config.sells] += share * quantities[f"s_{config.sells}"]
+            supply[config.sells].append(math.log(share) + logs[f"s_{config.sells}"])
         for g in config.buys:
-            flows[g] -= share * quantities[f"d_{g}"]
+            demand[g].append(math.log(share) + logs[f"d_{g}"])
     residuals = {
-        "utility equalization": max(abs(u / income - 1.0) for u in utilities),
-        "market clearing": max((abs(flows[g]) / scale[g] for g in flows), default=0.0),
+        "utility equalization": max(abs(_expm1(lu - log_income)) for lu in log_utilities),
+        "market clearing": max((_imbalance(supply[g], demand[g]) for g in supply), default=0.0),
     }
+    prices = {g: _exp(log_prices[g]) for g in model.good_names if g in log_prices}
     return CornerEquilibrium(
-        structure.name, structure.labels, True, "", num,
-        {g: math.exp(log_prices[g]) for g in model.good_names if g in log_prices},
+        structure.name, structure.labels, True, "", num, prices,
         dict(zip(structure.labels, shares, strict=True)),
-        _relative_numbers(structure, shares, num), income, tuple(plans), residuals, "symbolic",
+        _relative_numbers(structure, shares, num), _exp(log_income), tuple(plans), residuals, "symbolic",
+        log_income, _range_notes(log_income, log_prices) + _precision_notes(residuals, log_income, log_prices),
     )
 
 
+def _exp(value: float) -> float:
+    """``exp`` that gives ``inf`` instead of raising OverflowError (callers note it)."""
+    return math.exp(value) if value < 709.78 else math.inf
+
+
+def _expm1(value: float) -> float:
+    return math.expm1(value) if value < 709.78 else math.inf
+
+
+def _imbalance(supply: list[float], demand: list[float]) -> float:
+    """|supply - demand| / supply of a good from the logs of each configuration's flow."""
+    if not supply:
+        return 0.0 if not demand else math.inf
+    top = max(supply + demand)  # scale by the largest flow: the flows themselves may underflow
+    sold = math.fsum(math.exp(v - top) for v in supply)
+    bought = math.fsum(math.exp(v - top) for v in demand)
+    return abs(sold - bought) / sold if sold > 0 else math.inf
+
+
+def _out_of_range(value: float) -> bool:
+    return value == 0.0 or math.isinf(value)
+
+
+def _range_notes(log_income: float, log_prices: Mapping[str, float]) -> tuple[str, ...]:
+    """Notes on quantities whose logs are finite but which are outside floating-point range."""
+    notes = []
+    if _out_of_range(_exp(log_income)):
+        notes.append(f"per-capita real income exp({log_income:.10g}) is outside floating-point range "
+                     f"(shown as {_exp(log_income):g}); structures are compared on log incomes")
+    for g, lp in log_prices.items():
+        if _out_of_range(_exp(lp)):
+            notes.append(f"price of {g} exp({lp:.10g}) is outside floating-point range (shown as {_exp(lp):g})")
+    return tuple(notes)
+
+
+#: Residuals above this are reported in the notes of a corner equilibrium.
+RESIDUAL_NOTE = 1e-6
+
+
+def _precision_notes(residuals: Mapping[str, float], log_income: float,
+                     log_prices: Mapping[str, float]) -> tuple[str, ...]:
+    """A note where the equilibrium conditions hold only loosely (logs too large for float precision)."""
+    worst = max(residuals.values(), default=0.0)
+    if not worst > RESIDUAL_NOTE:
+        return ()
+    scale = max([abs(log_income), *map(abs, log_prices.values())])
+    return (f"equilibrium residuals up to {worst:.3g}: its logs of income and prices reach {scale:.3g}, where "
+            "floating point keeps too few digits; the values here are inaccurate",)
+
+
+def _unrepresentable(log_income: float, log_prices: Mapping[str, float]) -> str:
+    values = ", ".join(f"log p_{g} = {v:.6g}" for g, v in log_prices.items())
+    return ("its closed forms cannot be evaluated in floating point at this point "
+            f"(log income = {log_income:.6g}{', ' + values if values else ''})")
+
+
+def _income_text(ce: CornerEquilibrium) -> str:
+    if ce.log_income is not None and _out_of_range(ce.per_capita_real_income):
+        return f"exp({ce.log_income:.10g})"
+    return f"{ce.per_capita_real_income:.10g}"
+
+
 def _reason(text: str, value: float) -> str:
+    if math.isnan(value):
+        return (f"its condition '{text}' cannot be evaluated in floating point at this point "
+                "(parameters too close to a bound of their domain)")
     if text.startswith("labour endowment"):
         return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
     if text.startswith("dual weight"):
@@ -288,43 +379,71 @@ def _numeric(model: Model, structure: Structure, values: Mapping[str, float], nu
         dict(zip(structure.labels, result.shares, strict=True)),
         _relative_numbers(structure, result.shares, num),
         result.per_capita_real_income, plans, result.residuals, "numeric",
+        math.log(result.per_capita_real_income) if result.per_capita_real_income > 0 else -math.inf,
+        _numeric_notes(result.residuals),
     )
+
+
+def _numeric_notes(residuals: Mapping[str, float]) -> tuple[str, ...]:
+    """A note where the numeric path stopped short of solving the equilibrium conditions."""
+    worst = max(residuals.values(), default=0.0)
+    if not worst > RESIDUAL_NOTE:
+        return ()
+    which = max(residuals, key=lambda k: residuals[k])
+    return (f"{which} residual {worst:.3g}: the numeric path found no exact solution here (parameters near "
+            "a bound of their domain); the values are inaccurate",)
 
 
 def configuration_utility(model: Model, config: Configuration, values: Mapping[str, float],
                           prices: Mapping[str, float]) -> float:
     """Best utility in ``config`` at the given prices (``inf`` if unbounded)."""
+    return _exp(configuration_log_utility(model, config, values, prices))
+
+
+def configuration_log_utility(model: Model, config: Configuration, values: Mapping[str, float],
+                              prices: Mapping[str, float]) -> float:
+    """Log of the best utility in ``config`` at the given prices (``inf`` if unbounded, ``-inf`` if none)."""
     cc = compile_configuration(model, config)
     if cc is None:
         optimum = individual_optimum(model, config, dict(values), dict(prices))
-        return optimum.utility if optimum.bounded else math.inf
+        if not optimum.bounded:
+            return math.inf
+        return math.log(optimum.utility) if optimum.utility > 0 else -math.inf
     for function, text in cc.conditions:
         value = evaluate(function, model, dict(values))
         if not value > 0:
-            return math.inf if text.startswith("dual weight") else 0.0
+            return math.inf if text.startswith("dual weight") else -math.inf
     lps = [math.log(prices[g]) for g in cc.price_goods]
-    return math.exp(evaluate(cc.log_utility, model, dict(values), *lps))
+    return evaluate(cc.log_utility, model, dict(values), *lps)
 
 
 def deviation_check(model: Model, ce: CornerEquilibrium, values: Mapping[str, float]) -> Deviation:
     """Total cost-benefit check: the best configuration at ``ce``'s prices.
 
     Configurations that trade a good without a market in the structure are skipped
-    (they have no price), and listed.
+    (they have no price), and listed.  Utilities are compared in logs (they may lie
+    outside floating-point range).
     """
-    best, best_u, checked, skipped = None, -math.inf, 0, []
+    best, best_lu, checked, skipped = None, -math.inf, 0, []
     for config in configurations(model):
         traded = {config.sells, *config.buys} - {None}
         if not traded <= set(ce.prices):
             skipped.append(config.label)
             continue
         checked += 1
-        u = configuration_utility(model, config, values, ce.prices)
-        if u > best_u:
-            best, best_u = config.label, u
+        lu = configuration_log_utility(model, config, values, ce.prices)
+        if lu > best_lu:
+            best, best_lu = config.label, lu
+    log_income = _log_income(ce)
+    gain = math.inf if best_lu == math.inf else _expm1(best_lu - log_income)
+    return Deviation(bool(gain <= 1e-9), best, _exp(best_lu), gain, checked, tuple(skipped))
+
+
+def _log_income(ce: CornerEquilibrium) -> float:
+    if ce.log_income is not None:
+        return ce.log_income
     income = ce.per_capita_real_income
-    gain = best_u / income - 1.0
-    return Deviation(bool(gain <= 1e-9), best, best_u, gain, checked, tuple(skipped))
+    return math.log(income) if income and income > 0 else -math.inf
 
 
 def solve(model: Model, values: Mapping[str, float] | None = None, *, structures: str = "studied",
@@ -351,9 +470,26 @@ def solve(model: Model, values: Mapping[str, float] | None = None, *, structures
 
         candidates = (find_structure(model, structure),)
     results = {s.name: corner_equilibrium(model, s, checked, method) for s in candidates}
-    existing = {n: ce for n, ce in results.items() if ce.exists and np.isfinite(ce.per_capita_real_income)}
+    existing = {n: ce for n, ce in results.items() if ce.exists and math.isfinite(_log_income(ce))}
     if structure is not None or not existing:
         return Solution(model.name, checked, results, None, None, None)
-    name = max(existing, key=lambda n: existing[n].per_capita_real_income)
+    name = max(existing, key=lambda n: _log_income(existing[n]))
     ge = existing[name]
-    return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation_check(model, ge, checked))
+    deviation = deviation_check(model, ge, checked)
+    return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation,
+                    _deviation_notes(name, deviation, structures == "all"))
+
+
+def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[str, ...]:
+    """Say what a failed total cost-benefit check means for the answer."""
+    if d.passed:
+        return ()
+    if math.isinf(d.gain):
+        return (f"{name} is not an equilibrium here: at its prices utility in {d.best_configuration} rises without "
+                "bound (an output that grows without limit, e.g. a negative exponent of an input)",)
+    if every_structure:
+        return (f"{name} is not an equilibrium here: {d.best_configuration} gives {d.gain:.3g} more utility "
+                "at its prices",)
+    return (f"{name} is only the best of the studied structures: {d.best_configuration} gives {d.gain:.3g} more "
+            "utility at its prices, so the general equilibrium is a structure not studied here "
+            "(solve every structure: --all-structures, or structures='all')",)

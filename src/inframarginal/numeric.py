@@ -39,7 +39,8 @@ from inframarginal.primal import (
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
 BOUND = 200.0
-NO_PLAN = "no feasible plan found"
+NO_PLAN = (f"no feasible plan found (the numeric path searches quantities between exp(-{BOUND:g}) and "
+           f"exp({BOUND:g}); where closed forms exist, --method symbolic has no such limit)")
 
 
 @dataclass(frozen=True)
@@ -136,25 +137,30 @@ def individual_optimum(
 
     def attempts():
         slsqp = {"maxiter": 200, "ftol": 1e-10}
-        yield "SLSQP", np.full(n, np.log(0.2)), slsqp
+        yield "SLSQP", np.full(n, np.log(0.2)), slsqp, False
         # a constructed feasible plan, for problems whose scales defeat a generic start
         feasible = _feasible_start(model, config, lay, values, prices)
-        if feasible is not None and not np.all(constraints(feasible) >= 0):
-            feasible = None
-        if feasible is None and escaped:
-            return  # no plan to start from, and the run heads for unbounded quantities
+        strict = feasible is not None and bool(np.all(constraints(feasible) >= 0))
+        if not strict and escaped:
+            # The run heads for unbounded quantities; a plan built near the (tiny) scale of
+            # the optimum is still worth one SLSQP run even where the construction stopped
+            # short of feasibility (alpha near 1 makes that scale a high power: li-ke models).
+            # Its result counts only if it meets the optimality conditions.
+            if feasible is not None:
+                yield "SLSQP", feasible, slsqp, True
+            return
         for y0 in (feasible, np.full(n, np.log(0.05)), np.full(n, np.log(0.5))):
             if y0 is not None:
-                yield "SLSQP", y0, slsqp
-        if thorough and best is None and feasible is not None:
+                yield "SLSQP", y0, slsqp, False
+        if thorough and best is None and strict:
             # SLSQP's steps can leave the region where the technologies are defined and
             # never come back; an interior-point method stays inside (slower, so last).
-            yield "trust-constr", feasible, {"maxiter": 1000, "gtol": 1e-12, "xtol": 1e-14}
+            yield "trust-constr", feasible, {"maxiter": 1000, "gtol": 1e-12, "xtol": 1e-14}, False
 
     # An optimum satisfies the KKT conditions with positive multipliers (every constraint
     # binds); where no start leads to a plan that meets them, the optimizer was running away.
     best, found, shrinking, escaped = None, None, False, False
-    for method, y0, options in attempts():
+    for method, y0, options, optimum_only in attempts():
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # trial steps may overflow; quasi-Newton updates may be skipped
             result = optimize.minimize(
@@ -164,6 +170,12 @@ def individual_optimum(
         # a run to the edge of the box is utility rising without bound, even where the last
         # steps left the constraints slightly unmet
         at_edge = bool(np.max(result.x) >= BOUND - 1e-6)
+        if optimum_only:
+            y, kkt, mu, e = _polish(result.x, -weights, jacobian, second)
+            if kkt and np.all(e.constraints[0] > -1e-12):
+                found = (y, mu, e, bool(result.success))
+                break
+            continue
         escaped |= at_edge
         runaway = at_edge and np.all(constraints(result.x) > -1e-3)
         shrinking |= bool(result.fun > 0 and np.min(result.x) <= -BOUND + 1e-6)
@@ -177,15 +189,15 @@ def individual_optimum(
         if kkt and np.all(e.constraints[0] > -1e-12):
             found = (y, mu, e, bool(result.success))
             break
+    if found is not None:
+        return optimum(*found)
     if best is None:
         return IndividualOptimum(config, 0.0, {}, True, False, NO_PLAN, too_poor=shrinking)
-    if found is None:
-        x = np.exp(best.x)
-        return IndividualOptimum(
-            config, float(np.exp(weights @ best.x)), dict(zip(lay.names, map(float, x), strict=True)),
-            False, bool(best.success), "utility rises without bound (the optimizer runs away and "
-            "no plan meets the optimality conditions)", best.x)
-    return optimum(*found)
+    x = np.exp(best.x)
+    return IndividualOptimum(
+        config, float(np.exp(weights @ best.x)), dict(zip(lay.names, map(float, x), strict=True)),
+        False, bool(best.success), "utility rises without bound (the optimizer runs away and "
+        "no plan meets the optimality conditions)", best.x)
 
 
 def _feasible_start(model: Model, config: Configuration, lay: Layout, values: dict[str, float],

@@ -35,6 +35,9 @@ from inframarginal.sweep import Grid, SweepError, make_grid
 
 #: Points of the grid that brackets the switches.
 GRID_POINTS = 2001
+#: Most points of that grid (checked before anything is allocated): a finer grid does not
+#: make switch points more exact (they are solved for), only slower to find.
+MAX_PATH_POINTS = 1_000_000
 #: Width below which a bracket is solved rather than bisected further (relative to the path).
 _ISOLATE = 1e-7
 
@@ -194,6 +197,9 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
     SweepError
         For a reversed or empty range, or one outside the domain.
     """
+    if not 3 <= points <= MAX_PATH_POINTS:
+        raise SweepError(f"--points {points:,}: expected between 3 and {MAX_PATH_POINTS:,} points on the path "
+                         f"({8 * points / 2**30:.2f} GiB per array of the grid)")
     lo, hi = float(lo), float(hi)
     if not lo < hi:
         raise SweepError(f"path {name}={lo:g}:{hi:g}: the range is "

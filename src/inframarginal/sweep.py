@@ -68,6 +68,13 @@ from inframarginal.provenance import describe, provenance
 CHUNK_POINTS = 1_000_000
 #: Points per block of the vectorized kernel: small enough for the CPU cache.
 BLOCK_POINTS = 1 << 16
+#: Most values on one axis (its coordinates alone take 8 bytes each), checked before any
+#: array is allocated.
+MAX_AXIS_POINTS = 10_000_000
+#: Most points of a sweep written to Zarr (in-memory sweeps are limited by memory_limit()).
+MAX_GRID_POINTS = 10**11
+#: Most chunks of a sweep (each is a task, a progress step and a marker file).
+MAX_CHUNKS = 1_000_000
 
 
 # -- axes ---------------------------------------------------------------------------------
@@ -92,6 +99,9 @@ def parse_axis(text: str) -> tuple[str, np.ndarray]:
         raise SweepError(f"axis {text!r}: COUNT {parts[2].strip()!r} is not a whole number ({example})") from None
     if count < 1:
         raise SweepError(f"axis {text!r}: COUNT must be at least 1 (got {count}); the range is empty")
+    if count > MAX_AXIS_POINTS:
+        raise SweepError(f"--axis {text!r}: COUNT {count:,} exceeds the limit of {MAX_AXIS_POINTS:,} points "
+                         f"per axis ({8 * count / 2**30:.2f} GiB for the coordinates alone)")
     _check_order(name, start, stop, text, allow_equal=count == 1)
     return name, np.linspace(start, stop, count)
 
@@ -220,6 +230,9 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
         if name in fixed:
             raise SweepError(f"parameter {name} is both an axis and fixed (--set); choose one")
         array = np.asarray(values, dtype=float).reshape(-1)
+        if array.size > MAX_AXIS_POINTS:
+            raise SweepError(f"axis {name}: {array.size:,} values exceed the limit of {MAX_AXIS_POINTS:,} "
+                             "points per axis")
         if array.size == 0:
             raise SweepError(f"axis {name}: no values (the range is empty)")
         if not np.all(np.isfinite(array)):
@@ -229,7 +242,7 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
         if lo < domain.lower or hi > domain.upper:
             raise SweepError(f"axis {name}={lo:g}:{hi:g} goes outside the domain {domain} of {name}; "
                              f"choose values in {domain}")
-        inside = np.array([v in domain for v in array], dtype=bool)
+        inside = _inside(domain, array)
         if not inside.any():
             raise SweepError(f"axis {name}: no value lies inside the domain {domain} of {name}; "
                              f"choose values in {domain}")
@@ -242,6 +255,31 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
     axis_names = {n for n, _ in checked_axes}
     rest = {n: values[n] for n in base if n not in axis_names}
     return Grid(model, tuple(checked_axes), rest, tuple(admissible))
+
+
+def _inside(domain, array: np.ndarray) -> np.ndarray:
+    """``value in domain`` for every value of ``array``, vectorized."""
+    above = array >= domain.lower if domain.lower_closed else array > domain.lower
+    below = array <= domain.upper if domain.upper_closed else array < domain.upper
+    return above & below & np.isfinite(array)
+
+
+def check_grid_size(grid: Grid, chunk_points: int, *, in_memory: bool) -> None:
+    """Refuse a sweep too large for its limits before anything is allocated or written.
+
+    In memory: :func:`check_in_memory`.  To Zarr: at most :data:`MAX_GRID_POINTS` points.
+    Either way at most :data:`MAX_CHUNKS` chunks of ``chunk_points``.
+    """
+    if in_memory:
+        check_in_memory(grid)
+    elif grid.size > MAX_GRID_POINTS:
+        raise SweepError(f"the grid of {grid.size:,} points exceeds the limit of {MAX_GRID_POINTS:,} points "
+                         "of a sweep; use fewer points per axis")
+    chunks = math.prod(math.ceil(n / c) for n, c in zip(grid.shape, chunk_shape(grid.shape, chunk_points),
+                                                           strict=True))
+    if chunks > MAX_CHUNKS:
+        raise SweepError(f"--chunk {chunk_points:,}: the grid of {grid.size:,} points would make {chunks:,} chunks, "
+                         f"above the limit of {MAX_CHUNKS:,}; give a larger --chunk")
 
 
 # -- chunks -------------------------------------------------------------------------------
@@ -345,6 +383,8 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
     blocks = [slice(r0, min(shape[0], r0 + rows)) for r0 in range(0, shape[0], rows)]
     income, exists = out["per_capita_real_income"], out["exists"]
+    # The choice is made on log incomes: incomes themselves may under- or overflow (2**(-2a)).
+    logs = np.full(income.shape, -np.inf)
     for block in blocks:
         if jax_incomes is None:
             incomes, flags = kernel.log_incomes(*_mesh([values[0][block], *values[1:]]))
@@ -356,9 +396,10 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
                 continue
             with np.errstate(all="ignore"):
                 np.exp(np.where(ok, inc, np.nan), out=income[s, block])
+            np.copyto(logs[s, block], np.where(ok, inc, -np.inf))
             exists[s, block] = ok
         if not numeric:
-            _finish_block(grid, values, block, out, None if codes is None else codes[block])
+            _finish_block(grid, values, block, out, None if codes is None else codes[block], logs=logs)
     if numeric:
         from inframarginal.batched import numeric_structure_grid
 
@@ -369,17 +410,26 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
             result = numeric_structure_grid(grid.model, kernel.structures[s].structure, points)
             exists[s] = result["exists"].reshape(shape)
             income[s] = np.where(exists[s], np.exp(result["log_income"]).reshape(shape), np.nan)
+            logs[s] = np.where(exists[s], result["log_income"].reshape(shape), -np.inf)
             solved[s] = {name: a.reshape(shape) for name, a in result.items()}
         for block in blocks:
-            _finish_block(grid, values, block, out, None, solved)
+            _finish_block(grid, values, block, out, None, solved, logs)
 
 
 def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[str, np.ndarray],
-                  codes: np.ndarray | None, solved: dict[int, dict[str, np.ndarray]] | None = None) -> None:
-    """The general equilibrium of a block (highest income, first structure on ties) and its details."""
+                  codes: np.ndarray | None, solved: dict[int, dict[str, np.ndarray]] | None = None,
+                  logs: np.ndarray | None = None) -> None:
+    """The general equilibrium of a block (highest income, first structure on ties) and its details.
+
+    ``logs``: the structures' log incomes (of the whole box), on which the choice is made.
+    """
     kernel = grid.kernel
     income, exists = out["per_capita_real_income"][:, block], out["exists"][:, block]
-    if codes is None:
+    if codes is None and logs is not None:
+        code, best = general_equilibrium_code(list(logs[:, block]), list(exists))
+        with np.errstate(all="ignore"):
+            best = np.exp(best)
+    elif codes is None:
         code, best = general_equilibrium_code(list(income), list(exists))
     else:
         code, best = codes, np.full(income.shape[1:], -np.inf)
@@ -459,7 +509,7 @@ def check_in_memory(grid: Grid) -> None:
     limit = memory_limit()
     if need > limit:
         raise SweepError(
-            f"the grid of {grid.size:,} points needs about {need / 2**30:.1f} GiB in memory "
+            f"the grid of {grid.size:,} points needs about {need / 2**30:.2f} GiB in memory "
             f"(limit {limit / 2**30:.1f} GiB); write it chunked to Zarr instead: --out FILE.zarr, "
             "with --workers N or --scheduler ADDRESS to spread it over a Dask cluster "
             "(in Python: inframarginal.distributed.sweep_to_zarr)")
@@ -498,7 +548,7 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
     """
     backend = check_backend(backend)
     grid = make_grid(model, axes, fixed)
-    check_in_memory(grid)
+    check_grid_size(grid, chunk_points, in_memory=True)
     return sweep_grid(grid, backend=backend, progress=progress, chunk_points=chunk_points)
 
 
@@ -585,9 +635,45 @@ def open_sweep(path: str | os.PathLike) -> xr.Dataset:
         return ds.load()
 
 
+def remove_stale_temporaries(prefix: str, suffix: str = "") -> list[str]:
+    """Remove ``PREFIX<pid>SUFFIX`` files whose writing process no longer runs.
+
+    Atomic writes go through such a temporary file; a run killed mid-write leaves it
+    behind.  Returns the files removed.
+    """
+    import glob
+
+    removed = []
+    for name in glob.glob(glob.escape(prefix) + "*" + glob.escape(suffix)):
+        pid = name[len(prefix):len(name) - len(suffix)]
+        if not pid.isdigit() or (int(pid) != os.getpid() and process_running(int(pid))):
+            continue  # not ours, or another run still writing it
+        try:
+            os.remove(name)
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process with this id runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> None:
-    """Write a sweep to NetCDF atomically (a temporary file renamed into place)."""
+    """Write a sweep to NetCDF atomically (a temporary file renamed into place).
+
+    Temporary files of the same target left by killed runs are removed first.
+    """
     path = os.fspath(path)
+    remove_stale_temporaries(f"{path}.tmp-")
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
         ds.to_netcdf(tmp, engine="h5netcdf")

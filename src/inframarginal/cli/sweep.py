@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 
 import click
@@ -13,16 +14,35 @@ from inframarginal.errors import SweepError
 
 
 def _check_output(path: str, suffixes: tuple[str, ...], option: str) -> None:
+    """Refuse an output that cannot be written, before anything is computed."""
     if not path.rstrip("/").endswith(suffixes):
         raise SweepError(f"{option} {path!r}: expected a file ending in {' or '.join(suffixes)}")
-    parent = os.path.dirname(os.path.abspath(path.rstrip("/")))
+    target = os.path.abspath(path.rstrip("/"))
+    parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         raise SweepError(f"{option} {path!r}: the folder {parent} does not exist; create it first")
+    store = target.endswith(".zarr")
+    if store and os.path.exists(target) and not os.path.isdir(target):
+        raise SweepError(f"{option} {path!r} is a file, not a Zarr store (a folder); remove it or choose another")
+    if not store and os.path.isdir(target):
+        raise SweepError(f"{option} {path!r} is a folder; expected a file name")
+    if not store and os.path.exists(target) and not os.access(target, os.W_OK):
+        raise SweepError(f"{option} {path!r} exists and is not writable")
+    # Outputs (and a store's lock) are written next to the target first: try it now.
+    for folder in [parent] + ([target] if store and os.path.isdir(target) else []):
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".inframarginal-probe-"):
+                pass
+        except OSError as err:
+            raise SweepError(f"{option} {path!r}: cannot write in {folder} ({err.strerror or err})") from None
 
 
 def _save(fig, path: str) -> None:
     """Save a figure atomically (no half-written image on failure)."""
+    from inframarginal.sweep import remove_stale_temporaries
+
     root, ext = os.path.splitext(path)
+    remove_stale_temporaries(f"{root}.tmp-", ext)
     tmp = f"{root}.tmp-{os.getpid()}{ext}"
     try:
         fig.savefig(tmp, dpi=150)
@@ -30,6 +50,23 @@ def _save(fig, path: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+class _Count(click.ParamType):
+    """A whole number, also written in scientific notation (``1e6``)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not number.is_integer():  # also refuses inf and nan
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        return int(number)
 
 
 def _parse_at(items: tuple[str, ...]) -> dict[str, float]:
@@ -71,13 +108,18 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal sweep li-ke-2020 --axis K=0.05:1:400 --axis t=0:0.9:400 --out ks.nc --plot ks.png
 
-        An interrupted Zarr sweep continues where it stopped when rerun with the same command.
+        An interrupted Zarr sweep continues where it stopped when rerun with the same command;
+        two runs on one store at once are refused (a lock file STORE.lock while one writes).
+
+        Limits, checked before anything is allocated or computed: at most 10,000,000 values
+        per axis; in memory, the estimated bytes at most half the physical memory (or
+        $INFRAMARGINAL_SWEEP_MEMORY); to Zarr, at most 10^11 points; at most 1,000,000 chunks.
         """
         from inframarginal.backends import check_backend
         from inframarginal.modelfile import load_model
         from inframarginal.sweep import (
             CHUNK_POINTS,
-            check_in_memory,
+            check_grid_size,
             make_grid,
             parse_axis,
             sweep_grid,
@@ -109,6 +151,7 @@ def register(group: click.Group) -> None:
         if (workers is not None or scheduler is not None) and not zarr:
             raise SweepError("--workers/--scheduler write chunks as they complete: give --out FILE.zarr")
         grid = make_grid(m, parsed, fixed)
+        check_grid_size(grid, chunk_points, in_memory=not zarr)
         at_values = _parse_at(at)
         summary = {"model": m.name, "axes": {n: {"start": float(v[0]), "stop": float(v[-1]), "count": len(v)}
                                              for n, v in grid.axes},
@@ -122,7 +165,6 @@ def register(group: click.Group) -> None:
                            counts=result.counts)
             ds = open_zarr_sweep(out) if plot else None
         else:
-            check_in_memory(grid)
             ds = sweep_grid(grid, backend=backend, progress=True, chunk_points=chunk_points)
             names, counts = _counts(ds)
             summary["counts"] = dict(zip(names, counts, strict=True))
@@ -154,7 +196,7 @@ def register(group: click.Group) -> None:
     @click.option("--vary", required=True, metavar="NAME=START:STOP", help="The parameter varied along the path.")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Fix a parameter (repeatable); others take their defaults.")
-    @click.option("--points", type=int, default=2001, show_default=True, help="Points of the bracketing grid.")
+    @click.option("--points", type=_Count(), default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     @click.option("--plot", default=None, metavar="FILE.png", help="Strip of structures with the switch points.")
     def path_command(model, vary, settings, points, fmt, plot):
