@@ -15,7 +15,6 @@ CF Conventions 1.10, section 3 (description of the data): https://cfconventions.
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from functools import cache
 from importlib import resources
@@ -68,8 +67,7 @@ def model_sha256(model: Model) -> tuple[str, str]:
                 return hashlib.sha256(data).hexdigest(), "file"
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             pass
-    text = json.dumps(model.spec, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest(), "specification"
+    return model.content_hash, "specification"
 
 
 def _file_bytes(model: Model) -> bytes | None:

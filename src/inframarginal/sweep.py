@@ -186,16 +186,10 @@ class Grid:
         """A JSON-able description (identifies a sweep for resuming)."""
         return {
             "model": self.model.name,
-            "model_key": _model_key(self.model),
+            "model_key": self.model.content_hash[:16],
             "axes": [[n, [float(x) for x in v]] if len(v) <= 16 else [n, _axis_digest(v)] for n, v in self.axes],
             "fixed": {k: float(v) for k, v in sorted(self.fixed.items())},
         }
-
-
-def _model_key(model: Model) -> str:
-    import hashlib
-
-    return hashlib.sha256(json.dumps(model.spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _axis_digest(values: np.ndarray) -> dict[str, Any]:
