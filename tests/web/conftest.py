@@ -65,7 +65,8 @@ def app():
 def client(app):
     from fastapi.testclient import TestClient
 
-    with TestClient(app, raise_server_exceptions=False) as c:
+    # the server answers only requests addressed to it (DNS rebinding): a local address
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
         yield c
 
 
