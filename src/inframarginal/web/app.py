@@ -356,6 +356,10 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, err: HTTPException):
+        if err.status_code == 400 and err.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not UTF-8 or nests too deeply: malformed, as others
+            return JSONResponse({"error": "malformed request: the body is not JSON in UTF-8 "
+                                          "(or nests too deeply)"}, status_code=422)
         return JSONResponse({"error": str(err.detail)}, status_code=err.status_code,
                             headers=getattr(err, "headers", None))
 
