@@ -262,6 +262,7 @@ class WorkerPool:
             self._cond.notify_all()
 
     def _slot(self, i: int) -> None:
+        backoff = 1.0
         while True:
             with self._cond:
                 if self._closed:
@@ -274,9 +275,11 @@ class WorkerPool:
                 try:
                     new = self._spawn(i)
                 except Exception:
-                    log.exception("could not start a worker")
-                    time.sleep(1)
+                    log.exception("could not start a worker; trying again in %g s", backoff)
+                    time.sleep(backoff)
+                    backoff = min(2 * backoff, 60.0)  # a broken set-up must not spin
                     continue
+                backoff = 1.0
                 with self._cond:
                     self._workers[i] = new
                 self._ready.set()
