@@ -316,6 +316,7 @@ def test_serve_help_and_busy_port():
     runner = CliRunner()
     result = runner.invoke(main, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output and "127.0.0.1" in result.output
+    assert "--time-limit" in result.output and "--memory-limit" in result.output
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)

@@ -223,3 +223,28 @@ def test_result_cache_is_bounded_in_bytes():
     assert cache.get("m", 9) is None
     cache.drop_model("m")
     assert len(cache) == 1 and cache.get("n", 0) == b"y" * 100
+
+
+def test_workers_are_recycled_after_their_tasks_and_queues_are_bounded():
+    from fastapi.testclient import TestClient
+
+    from inframarginal.web import create_app
+
+    app = create_app(SEED, warm=False, limits=ServerLimits(tasks_per_worker=2))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        pool = app.state.pool
+        assert client.post("/api/solve", json={"model": SEED, "values": {"K": 0.41}}).status_code == 200
+        first = set(pool.pids())
+        for i in range(6):  # new points: each reaches a worker
+            r = client.post("/api/solve", json={"model": SEED, "values": {"K": 0.42 + i / 100}})
+            assert r.status_code == 200
+        deadline = time.monotonic() + 60
+        while not set(pool.pids()).isdisjoint(first) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert set(pool.pids()).isdisjoint(first), "every worker did its two tasks and was replaced"
+        assert pool.status()["replaced"] >= 2
+    busy = create_app(SEED, warm=False, limits=ServerLimits(max_queued=0))  # no request may wait
+    with TestClient(busy, base_url="http://127.0.0.1:8000") as client:
+        r = client.post("/api/solve", json={"model": SEED, "values": {}})
+        assert r.status_code == 503 and "busy" in one_line_error(r) and r.headers["retry-after"] == "1"
+        assert client.get("/api/health").status_code == 200

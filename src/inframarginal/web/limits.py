@@ -45,7 +45,8 @@ REQUEST_MEMORY_BYTES = 1024 * 2**20
 #: Longest a request waits for a free worker before it is answered 503 (seconds).
 QUEUE_SECONDS = 30.0
 
-#: Requests waiting for a worker beyond which new ones are answered 503 at once.
+#: Requests of one kind (built-in solves; other work) waiting for a worker beyond which
+#: new ones of that kind are answered 503 at once.
 MAX_QUEUED = 256
 
 #: Tasks after which a worker is replaced by a fresh (pre-warmed) one, freeing the
@@ -76,7 +77,7 @@ class ServerLimits:
     queue_seconds : float
         Longest wait for a free worker.
     max_queued : int
-        Longest queue of waiting requests.
+        Longest queue of waiting requests of one kind (built-in solves; other work).
     tasks_per_worker, recycle_rss_bytes : int
         A worker is replaced after this many tasks or above this resident memory.
     max_uploads : int

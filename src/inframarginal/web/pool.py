@@ -144,6 +144,11 @@ class WorkerPool:
                 task.future.set_result(error_outcome(503, "the server is stopping"))
         for t in self._threads:
             t.join(timeout=5)
+        with self._cond:
+            left = [w for w in self._workers if w is not None]
+        for w in left:  # a worker still computing (its slot gave up waiting) must not outlive us
+            if w.process.is_alive():
+                w.process.kill()
 
     @property
     def ready(self) -> bool:
@@ -182,7 +187,8 @@ class WorkerPool:
         with self._cond:
             if self._closed:
                 item.future.set_result(error_outcome(503, "the server is stopping"))
-            elif len(self._light) + len(self._heavy) >= self.limits.max_queued:
+            elif len(self._heavy if heavy else self._light) >= self.limits.max_queued:
+                # counted per kind: a flood of uploads never turns away solves of built-in models
                 item.future.set_result(error_outcome(
                     503, f"the server is busy: {self.limits.max_queued} requests are waiting; try again",
                     {"Retry-After": "1"}))

@@ -215,8 +215,21 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
         return 400, {"error": f"{source}: nested too deeply to be read (Python's recursion limit)"}
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent (the forkserver, which ends with the
+    server) ends, so that a worker busy with a never-ending task never outlives the server."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the server's close() kills workers instead
+        pass
+
+
 def serve(conn: Connection, memory_budget: int) -> None:
     """The worker's loop: answer tasks from ``conn`` until it closes or says ``exit``."""
+    _die_with_parent()
     models = _Models()
     conn.send_bytes(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
