@@ -68,8 +68,7 @@ class ServerLimits:
     ----------
     workers : int
         Worker processes; uploads, their models, phase diagrams, paths and the beach
-        dynamics use at most ``workers - 1`` of them at once, so that the built-in
-        models' solves always find one.
+        dynamics never use the first, kept for the built-in models' solves.
     request_seconds : float
         Time limit of one request in its worker.
     request_memory_bytes : int

@@ -12,9 +12,10 @@ task at a time over a pipe (JSON, never pickle) and waits at most the time budge
 * a worker that dies otherwise is replaced and the request answered 503.
 
 Killing one worker never loses another's work: every worker has its own process,
-pipe and slot.  Untrusted or long work (uploads, phase diagrams, paths) may use at
-most ``workers - 1`` slots at once, so that solves of the built-in models always
-find a worker.  A worker is recycled (replaced when idle) after a number of tasks,
+pipe and slot.  Untrusted or long work (uploads, phase diagrams, paths) runs only in
+slots 1 and up, whose workers run at a lower CPU priority (:data:`HEAVY_NICE`): the
+solves of the built-in models always find slot 0, and win the CPU from a hostile
+computation.  A worker is recycled (replaced when idle) after a number of tasks,
 above a resident memory, or when an uploaded model it built is evicted, which frees
 the engine's caches of that model.
 
@@ -43,6 +44,9 @@ from inframarginal.web.limits import ServerLimits
 from inframarginal.web.prewarm import WARM_PHASE_ENV
 
 log = logging.getLogger("inframarginal.web.pool")
+
+#: CPU niceness of the workers that may run untrusted or long work (slots 1 and up).
+HEAVY_NICE = 10
 
 #: Longest wait for a new worker's first word (the forkserver pre-warms before the first).
 START_SECONDS = 600.0
@@ -113,7 +117,6 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._light: deque[_Task] = deque()
         self._heavy: deque[_Task] = deque()
-        self._heavy_running = 0
         self._workers: list[_Worker | None] = [None] * limits.workers
         self._busy = [False] * limits.workers
         self._closed = False
@@ -220,7 +223,8 @@ class WorkerPool:
         if self._ctx is None:
             self._ctx = _forkserver_context(self.warm_phase_model)
         ours, theirs = self._ctx.Pipe()
-        process = self._ctx.Process(target=worker_module.serve, args=(theirs, self.limits.request_memory_bytes),
+        process = self._ctx.Process(target=worker_module.serve,
+                                    args=(theirs, self.limits.request_memory_bytes, HEAVY_NICE if i > 0 else 0),
                                     name=f"explorer-worker-{i}", daemon=True)
         process.start()
         theirs.close()
@@ -251,20 +255,17 @@ class WorkerPool:
                     return None
                 if self._light:
                     task = self._light.popleft()
-                elif self._heavy and self._heavy_running < self.limits.workers - 1:
+                elif self._heavy and i > 0:  # slot 0 is kept for the built-in models' solves
                     task = self._heavy.popleft()
-                    self._heavy_running += 1
                 else:
                     self._cond.wait()
                     continue
                 self._busy[i] = True
                 return task
 
-    def _done(self, i: int, task: _Task) -> None:
+    def _done(self, i: int) -> None:
         with self._cond:
             self._busy[i] = False
-            if task.heavy:
-                self._heavy_running -= 1
             self._cond.notify_all()
 
     def _slot(self, i: int) -> None:
@@ -293,7 +294,7 @@ class WorkerPool:
             if task is None:
                 continue
             if not task.future.set_running_or_notify_cancel():
-                self._done(i, task)
+                self._done(i)
                 continue
             try:
                 outcome = self._run(self._workers[i], task)
@@ -302,7 +303,7 @@ class WorkerPool:
                 self._workers[i].dead = True
                 outcome = error_outcome(500, "internal error (worker pool); the server log has the details")
             task.future.set_result(outcome)
-            self._done(i, task)
+            self._done(i)
         w = self._workers[i]
         if w is not None:
             self._stop(w, kill=False)

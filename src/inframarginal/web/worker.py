@@ -227,9 +227,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def serve(conn: Connection, memory_budget: int) -> None:
-    """The worker's loop: answer tasks from ``conn`` until it closes or says ``exit``."""
+def serve(conn: Connection, memory_budget: int, nice: int = 0) -> None:
+    """The worker's loop: answer tasks from ``conn`` until it closes or says ``exit``.
+
+    ``nice``: added to the CPU niceness (a worker that may run untrusted work yields
+    the CPU to the server and to the built-in models' solves).
+    """
     _die_with_parent()
+    if nice:
+        os.nice(nice)
     models = _Models()
     conn.send_bytes(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
