@@ -35,6 +35,8 @@ import time
 import numpy as np
 
 SEED = "li-ke-2020"
+#: Longest wait for one answer in the load test (seconds); a longer wait counts as an error.
+REQUEST_TIMEOUT = 30.0
 
 #: A model whose formula has a constant of 10**10 digits: building it never ends.
 HOSTILE_MODEL = """
@@ -175,11 +177,11 @@ async def _client(conn: _Connection, model: str, model_params, until: float, lat
         values[p["name"]] = s["min"] + min(max(steps, 0), round((s["max"] - s["min"]) / s["step"])) * s["step"]
         body = json.dumps({"model": model, "values": values}).encode()
         t = time.perf_counter()
-        try:
-            status, answer = await conn.post("/api/solve", body)
+        try:  # a frozen server must not freeze the benchmark: each answer waits at most 30 s
+            status, answer = await asyncio.wait_for(conn.post("/api/solve", body), REQUEST_TIMEOUT)
             if status != 200:
                 errors.append(f"{status}: {answer[:200]!r}")
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as err:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError) as err:
             errors.append(repr(err))
             await conn.open()
         latencies.append((time.perf_counter() - t) * 1000)
@@ -194,9 +196,10 @@ async def _hostile(conn: _Connection, until: float, answers: list) -> None:
         i += 1
         text = HOSTILE_MODEL + f"\n# upload {i}\n"
         try:
-            status, _ = await conn.post("/api/models", json.dumps({"text": text}).encode())
+            status, _ = await asyncio.wait_for(conn.post("/api/models", json.dumps({"text": text}).encode()),
+                                               max(1.0, until - time.perf_counter()))
             answers.append(status)
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
             answers.append(0)
             await conn.open()
 
