@@ -264,10 +264,8 @@ def bench_load(clients: int, duration: float, think: float, hostile: bool, base:
             if not match:
                 raise SystemExit(f"serve did not start: {line!r}")
             base = match.group(0)
-        t = time.perf_counter()
         n_models, alone, (latencies, errors, hostile_answers) = asyncio.run(
             _load(base, clients, duration, think, hostile))
-        elapsed = time.perf_counter() - t - min(5.0, duration)
     finally:
         if process is not None:
             process.terminate()
@@ -278,7 +276,7 @@ def bench_load(clients: int, duration: float, think: float, hostile: bool, base:
     print(f"load: {clients} concurrent clients on the {n_models} built-in models moving sliders "
           f"for {duration:.0f} s on loopback, pause between moves {think * 1000:.0f} ms on average"
           f"{', with a hostile uploader' if hostile else ''}: "
-          f"{len(latencies)} requests ({len(latencies) / elapsed:.0f}/s), errors {len(errors)}; latency "
+          f"{len(latencies)} requests ({len(latencies) / duration:.0f}/s), errors {len(errors)}; latency "
           f"p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms, p99 {pct(latencies, 99):.0f} ms, "
           f"max {max(latencies):.0f} ms (target p95 < 300 ms, no errors); p95 / baseline p95 "
           f"{pct(latencies, 95) / base95:.1f}")
