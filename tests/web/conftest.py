@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,8 +69,35 @@ def app():
 def client(app):
     from fastapi.testclient import TestClient
 
-    with TestClient(app, raise_server_exceptions=False) as c:
+    # the server answers only requests addressed to it (DNS rebinding): a local address
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
         yield c
+
+
+@contextmanager
+def threaded_server(app) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread, on a free loopback port; yields its address.
+
+    A real server (sockets, uvicorn's event loop) whose workers fork from this
+    process's forkserver, already warm when an in-process app started it.
+    """
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
 
 
 @pytest.fixture(scope="session")

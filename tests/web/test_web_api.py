@@ -320,6 +320,7 @@ def test_serve_help_and_busy_port():
     runner = CliRunner()
     result = runner.invoke(main, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output and "127.0.0.1" in result.output
+    assert "--time-limit" in result.output and "--memory-limit" in result.output
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
@@ -327,3 +328,40 @@ def test_serve_help_and_busy_port():
         result = runner.invoke(main, ["serve", "--port", str(port)])
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+# --------------------------------------------------------------------------- host
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("127.0.0.1:8000", 200), ("localhost:8000", 200), ("[::1]:8000", 200), ("LOCALHOST:8000", 200),
+     ("evil.example:8000", 421), ("127.0.0.1:8001", 421), ("127.0.0.1", 421), ("127.0.0.1.evil.example:8000", 421),
+     ("localhost:8000@evil.example", 421), ("", 421)],
+)
+def test_requests_to_another_host_are_refused(client, host, status):
+    """A page using DNS rebinding sends its own name as Host: refused before any work."""
+    response = client.get("/api/models", headers={"host": host})
+    assert response.status_code == status, host
+    if status != 200:
+        assert "Host" in error_of(response)
+
+
+def test_host_check_rules():
+    from inframarginal.web.hosts import HostCheck
+
+    local = HostCheck(None, host="127.0.0.1")
+    assert local.allowed("localhost:80", 80) and local.allowed("localhost", 80)
+    assert not local.allowed("localhost", 8000) and not local.allowed("10.0.0.2:8000", 8000)
+    named = HostCheck(None, host="explorer.lan")
+    assert named.allowed("explorer.lan:8000", 8000) and not named.allowed("other.lan:8000", 8000)
+    v6 = HostCheck(None, host="::1")
+    assert v6.allowed("[::1]:8000", 8000) and not v6.allowed("::1:8000", 8000)
+    wildcard = HostCheck(None, host="0.0.0.0")
+    assert wildcard.allowed("10.0.0.2:8000", 8000) and wildcard.allowed("[fe80::1]:8000", 8000)
+    assert not wildcard.allowed("attacker.example:8000", 8000)
+
+
+def test_health_answers_with_the_workers(client):
+    data = client.get("/api/health").json()
+    assert data["status"] == "ok" and data["workers"] >= 1 and data["busy"] >= 0

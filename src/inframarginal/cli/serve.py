@@ -7,6 +7,12 @@ import socket
 import click
 
 from inframarginal.errors import InframarginalError
+from inframarginal.web.limits import (
+    DEFAULT_WORKERS,
+    REQUEST_MEMORY_BYTES,
+    REQUEST_SECONDS,
+    ServerLimits,
+)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -39,13 +45,24 @@ def register(group: click.Group) -> None:
                   help="Port to listen on (0: any free port).")
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to listen on; the default keeps the explorer on this machine.")
-    def serve_command(model: str, port: int, host: str) -> None:
+    @click.option("--workers", type=click.IntRange(2, 64), default=DEFAULT_WORKERS, show_default=True,
+                  help="Worker processes for solves, uploads, phase diagrams and paths.")
+    @click.option("--time-limit", type=click.FloatRange(0.1, 3600), default=REQUEST_SECONDS, show_default=True,
+                  help="Seconds one request may compute before its worker is stopped.")
+    @click.option("--memory-limit", type=click.IntRange(64, 1 << 20), default=REQUEST_MEMORY_BYTES >> 20,
+                  show_default=True, help="MB of memory one request may add to its worker.")
+    def serve_command(model: str, port: int, host: str, workers: int, time_limit: float,
+                      memory_limit: int) -> None:
         """Start the explorer, a local web app, and print its address.
 
         MODEL is a built-in name (see `inframarginal models`) or a model file path.
         Move the parameters with sliders and watch the general equilibrium's network
         of division of labour, every structure's real income, a phase diagram, a path
         with its switch points, and the beach location game. Ctrl-C stops it.
+
+        It answers only requests addressed to HOST:PORT (or localhost:PORT). Each
+        request computes in a worker process under --time-limit and --memory-limit:
+        one over them is stopped and answered with an error naming the limit.
         """
         import uvicorn
 
@@ -54,7 +71,9 @@ def register(group: click.Group) -> None:
         sock = _bind(host, port)  # first, so that a busy port is reported at once
         click.echo(f"loading {model} ...", err=True)
         try:
-            app = create_app(model)
+            limits = ServerLimits(workers=workers, request_seconds=time_limit,
+                                  request_memory_bytes=memory_limit << 20)
+            app = create_app(model, host=host, limits=limits)
         except BaseException:
             sock.close()
             raise

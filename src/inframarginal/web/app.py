@@ -16,45 +16,59 @@ JavaScript and SVG, every asset local) and a small JSON API:
 * ``POST /api/beach/shares``, ``POST /api/beach/dynamics``: the beach location game
   (:mod:`inframarginal.location`).
 
+* ``GET /api/health``: the server and its workers, answered at once.
+
+Only ``Host`` values naming this server are answered (:mod:`inframarginal.web.hosts`).
+Model building, solves, phase diagrams, paths and the beach dynamics run in worker
+processes (:mod:`inframarginal.web.pool`) with a time and a memory budget per
+request; the event loop only parses, looks up and passes on answers, and keeps
+them (:mod:`inframarginal.web.results`), so that quick requests never wait behind
+slow ones.
+
 A user mistake (:class:`inframarginal.errors.InframarginalError`) is answered 400,
-a malformed request 422, an oversized one 413, each as ``{"error": message}``;
+a malformed request 422, an oversized one 413, a request over its time or memory
+budget 422, one that finds no free worker 503, each as ``{"error": message}``;
 an unexpected failure is a 500 whose body carries no traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
-from functools import lru_cache
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from inframarginal.configurations import studied_structures
-from inframarginal.equilibrium import solve
+from inframarginal import disk_cache
 from inframarginal.errors import InframarginalError, ParameterError, UnknownModelError
-from inframarginal.location.dynamics import best_response_dynamics
 from inframarginal.location.shares import market_shares
 from inframarginal.model import Model
-from inframarginal.modelfile import builtin_models, load_model, read_model_text
+from inframarginal.modelfile import builtin_models, load_model
+from inframarginal.web.hosts import HostCheck
 from inframarginal.web.limits import (
     MAX_AXIS_POINTS,
     MAX_BODY_BYTES,
     MAX_GRID_POINTS,
     MAX_UPLOADED_MODELS,
+    ServerLimits,
 )
-from inframarginal.web.payloads import finite, model_payload, slider_range, solution_payload
+from inframarginal.web.payloads import model_payload
+from inframarginal.web.pool import Outcome, WorkerPool
+from inframarginal.web.results import ResultCache
 from inframarginal.web.schemas import (
     Axis,
     BeachRequest,
@@ -157,26 +171,71 @@ class ServerTiming:
         return await self.app(scope, receive, timed)
 
 
-class ModelRegistry:
-    """The models the explorer knows, by key: built-in names, the model it started with,
-    and uploaded files (``upload:<hash>``, at most :data:`MAX_UPLOADED_MODELS`).
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model the explorer knows: its page payload (JSON) and what a worker needs to build it.
 
-    Keys are looked up, never opened as paths: a request cannot make the server read a file.
+    Built-in models are named to workers (they load them by name); a file's or an
+    upload's text is sent with each task, keyed by ``key`` (uploads: a hash of the text).
     """
 
-    def __init__(self, start: str):
+    key: str
+    name: str
+    title: str
+    source: str  # "built-in", "file" or "upload"
+    payload: bytes
+    defaults: dict[str, float]
+    content_hash: str
+    text: str | None = None
+    filename: str = ""
+
+    def ref(self) -> dict[str, Any]:
+        """The model as a worker task names it."""
+        if self.source == "built-in":
+            return {"key": self.key, "builtin": self.key}
+        return {"key": self.key, "text": self.text, "source": self.filename}
+
+
+def _entry(key: str, model: Model, source: str, text: str | None = None, filename: str = "") -> ModelEntry:
+    payload = model_payload(key, model)
+    return ModelEntry(key, model.name, model.title, source, json.dumps(payload).encode(),
+                      {p.name: p.default for p in model.parameters}, model.content_hash, text, filename)
+
+
+class _Hashed:
+    """What :func:`inframarginal.disk_cache.remove_model` reads of a model: its content hash.
+
+    The server never builds an uploaded model itself (workers do), so it keeps only the hash.
+    """
+
+    def __init__(self, content_hash: str):
+        self.content_hash = content_hash
+
+
+class ModelRegistry:
+    """The models the explorer knows, by key: built-in names, the model it started with,
+    and uploaded files (``upload:<hash>``, at most ``max_uploads``, least recently used
+    dropped first).
+
+    Keys are looked up, never opened as paths: a request cannot make the server read a
+    file.  The server holds an upload's text and payload only; workers build it.
+    """
+
+    def __init__(self, start: str, max_uploads: int = MAX_UPLOADED_MODELS):
         self._lock = threading.Lock()
-        self._builtin = dict(builtin_models())
-        self._extra: dict[str, Model] = {}
-        self._uploads: OrderedDict[str, Model] = OrderedDict()
+        self.max_uploads = max_uploads
+        self._builtin = {name: _entry(name, load_model(name), "built-in") for name in builtin_models()}
+        self._extra: dict[str, ModelEntry] = {}
+        self._uploads: OrderedDict[str, ModelEntry] = OrderedDict()
         if start in self._builtin:
             self.default = start
         else:
             model = load_model(start)  # a path given on the command line by the user
+            text = Path(start).read_text("utf-8")
             self.default = f"file:{Path(start).name}"
-            self._extra[self.default] = model
+            self._extra[self.default] = _entry(self.default, model, "file", text, Path(start).name)
 
-    def get(self, key: str) -> Model:
+    def get(self, key: str) -> ModelEntry:
         with self._lock:
             if key in self._uploads:
                 self._uploads.move_to_end(key)
@@ -184,36 +243,42 @@ class ModelRegistry:
             if key in self._extra:
                 return self._extra[key]
         if key in self._builtin:
-            return load_model(key)
+            return self._builtin[key]
         known = ", ".join([*self._builtin, *self._extra])
         raise UnknownModelError(
             f"unknown model {key!r} (built-in or started with: {known}; an uploaded model is "
             "kept while the server runs, up to the last "
-            f"{MAX_UPLOADED_MODELS} uploads: upload it again)"
+            f"{self.max_uploads} uploads: upload it again)"
         )
 
-    def add_upload(self, filename: str, text: str) -> str:
-        key = "upload:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    def find_upload(self, key: str) -> ModelEntry | None:
         with self._lock:
-            if key in self._uploads:
+            entry = self._uploads.get(key)
+            if entry is not None:
                 self._uploads.move_to_end(key)
-                return key
-        model = read_model_text(text, source=Path(filename).name or "uploaded.toml")
-        # Derive the closed forms now, so that a model that cannot be solved is refused
-        # at upload with its message rather than at the first slider move.
-        solve(model, {})
+            return entry
+
+    def add_upload(self, entry: ModelEntry) -> list[ModelEntry]:
+        """Keep ``entry``; returns the uploads dropped to make room."""
+        dropped = []
         with self._lock:
-            self._uploads[key] = model
-            while len(self._uploads) > MAX_UPLOADED_MODELS:
-                self._uploads.popitem(last=False)
-        return key
+            self._uploads[entry.key] = entry
+            self._uploads.move_to_end(entry.key)
+            while len(self._uploads) > self.max_uploads:
+                dropped.append(self._uploads.popitem(last=False)[1])
+        return dropped
+
+    def hash_in_use(self, content_hash: str) -> bool:
+        """Whether a kept model (built-in, started with, uploaded) has this content hash."""
+        with self._lock:
+            kept = [*self._builtin.values(), *self._extra.values(), *self._uploads.values()]
+        return any(e.content_hash == content_hash for e in kept)
 
     def listing(self) -> list[dict[str, str]]:
-        out = [{"key": k, "name": k, "title": t, "source": "built-in"} for k, t in self._builtin.items()]
+        out = [{"key": k, "name": k, "title": e.title, "source": "built-in"} for k, e in self._builtin.items()]
         with self._lock:
-            out += [{"key": k, "name": m.name, "title": m.title, "source": "file"} for k, m in self._extra.items()]
-            out += [{"key": k, "name": m.name, "title": m.title, "source": "upload"}
-                    for k, m in self._uploads.items()]
+            out += [{"key": k, "name": e.name, "title": e.title, "source": e.source}
+                    for k, e in [*self._extra.items(), *self._uploads.items()]]
         return out
 
 
@@ -228,19 +293,13 @@ def _validation_message(err: RequestValidationError) -> str:
     return "malformed request: " + "; ".join(parts)
 
 
-def _check_axis(model: Model, axis: Axis, label: str) -> np.ndarray:
-    parameter = model.parameter(axis.name)
-    if not axis.lo < axis.hi:
-        raise ParameterError(f"{label} axis {axis.name}: lo={axis.lo!r} must be below hi={axis.hi!r}")
-    for end in (axis.lo, axis.hi):
-        if end not in parameter.domain:
-            raise ParameterError(
-                f"{label} axis {axis.name}: {end!r} is outside the domain {parameter.domain}"
-            )
-    return np.linspace(axis.lo, axis.hi, axis.n)
+def _json(outcome: Outcome) -> Response:
+    return Response(outcome.body, status_code=outcome.status, media_type="application/json",
+                    headers=outcome.headers or None)
 
 
-def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
+def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str = "127.0.0.1",
+               limits: ServerLimits | None = None) -> FastAPI:
     """The explorer's FastAPI application.
 
     Parameters
@@ -249,23 +308,43 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
         The model shown first: a built-in name or the path of a model file (read once,
         here; requests can name only built-in, this or uploaded models).
     warm : bool
-        Compile the phase-diagram kernel of the first two parameters in a background
-        thread, so that the page's first diagram does not wait for it.
+        Compute the page's first phase diagram as soon as the workers are up, so that
+        the page does not wait for it (the workers' pre-warm compiles its kernel).
+    host : str
+        The address the server listens on: requests to another ``Host`` are refused.
+    limits : ServerLimits, optional
+        Workers and budgets (default: :class:`~inframarginal.web.limits.ServerLimits`).
 
     Raises
     ------
     InframarginalError
-        If the model cannot be loaded or solved at its defaults.
+        If the model cannot be loaded.
     """
-    registry = ModelRegistry(model_name)
-    solve(registry.get(registry.default), {})  # derive and compile the closed forms once, now
-    warmed = {registry.default}  # models whose closed forms are compiled: a solve takes milliseconds
+    limits = limits or ServerLimits()
+    registry = ModelRegistry(model_name, limits.max_uploads)
+    pool = WorkerPool(limits, warm_phase_model=registry.default if warm else "")
+    results = ResultCache(limits.result_cache_bytes)
+    pool.start()  # the workers warm up while the server starts
 
-    app = FastAPI(title="inframarginal explorer", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        warming = asyncio.create_task(warm_phase()) if warm else None
+        try:
+            yield
+        finally:
+            if warming is not None:
+                warming.cancel()
+            await run_in_threadpool(pool.close)
+
+    app = FastAPI(title="inframarginal explorer", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.registry = registry
+    app.state.pool = pool
+    app.state.results = results
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(HostCheck, host=host)  # outermost: a foreign Host gets nothing else
 
     @app.exception_handler(InframarginalError)
     async def user_mistake(request: Request, err: InframarginalError):
@@ -277,6 +356,10 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, err: HTTPException):
+        if err.status_code == 400 and err.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not UTF-8 or nests too deeply: malformed, as others
+            return JSONResponse({"error": "malformed request: the body is not JSON in UTF-8 "
+                                          "(or nests too deeply)"}, status_code=422)
         return JSONResponse({"error": str(err.detail)}, status_code=err.status_code,
                             headers=getattr(err, "headers", None))
 
@@ -294,65 +377,70 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    @app.get("/api/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "ready": pool.ready, **pool.status()}
+
     @app.get("/api/models")
-    def list_models() -> dict[str, Any]:
+    async def list_models() -> dict[str, Any]:
         return {"default": registry.default, "models": registry.listing()}
 
     @app.get("/api/model")
-    def get_model(model: str = Query(..., min_length=1, max_length=200)) -> dict[str, Any]:
-        return model_payload(model, registry.get(model))
+    async def get_model(model: str = Query(..., min_length=1, max_length=200)) -> Response:
+        return Response(registry.get(model).payload, media_type="application/json")
+
+    async def computed(entry: ModelEntry, kind: str, args: dict[str, Any], cache_key: Any, what: str,
+                       heavy: bool = True) -> Response:
+        """A worker's answer for ``entry``, kept when it succeeds; repeated requests never reach a worker."""
+        body = results.get(entry.key, cache_key)
+        if body is not None:
+            return Response(body, media_type="application/json")
+        # an uploaded model's work is untrusted (it may run to the limits): never on every worker
+        outcome = await pool.run({"op": kind, "model": entry.ref(), "args": args},
+                                 heavy=heavy or entry.source == "upload", what=what,
+                                 keys=frozenset({entry.key}) if entry.source == "upload" else frozenset())
+        if outcome.status == 200:
+            results.put(entry.key, cache_key, outcome.body)
+        return _json(outcome)
+
+    def evict(entry: ModelEntry) -> None:
+        """Free a dropped upload: its answers, the workers that built it, its disk cache."""
+        results.drop_model(entry.key)
+        pool.forget(entry.key)
+        if not registry.hash_in_use(entry.content_hash):
+            disk_cache.remove_model(_Hashed(entry.content_hash))
 
     @app.post("/api/models")
-    def upload_model(body: UploadRequest) -> dict[str, Any]:
-        key = registry.add_upload(body.filename, body.text)
-        warmed.add(key)
-        return model_payload(key, registry.get(key))
-
-    @lru_cache(maxsize=1024)
-    def solve_cached(key: str, values: tuple[tuple[str, float], ...]) -> dict[str, Any]:
-        model = registry.get(key)
-        return solution_payload(model, solve(model, dict(values)))
+    async def upload_model(body: UploadRequest) -> Response:
+        key = "upload:" + hashlib.sha256(body.text.encode("utf-8")).hexdigest()[:16]
+        known = registry.find_upload(key)
+        if known is not None:
+            return Response(known.payload, media_type="application/json")
+        filename = Path(body.filename).name or "uploaded.toml"  # a label, never opened
+        outcome = await pool.run({"op": "build", "model": {"key": key, "text": body.text, "source": filename}},
+                                 heavy=True, what=f"building the uploaded model {filename}",
+                                 keys=frozenset({key}))
+        if outcome.status != 200:
+            return _json(outcome)
+        built = json.loads(outcome.body)
+        payload = built["payload"]
+        entry = ModelEntry(key, payload["name"], payload["title"], "upload", json.dumps(payload).encode(),
+                           {p["name"]: p["default"] for p in payload["parameters"]}, built["content_hash"],
+                           body.text, filename)
+        for dropped in registry.add_upload(entry):
+            await run_in_threadpool(evict, dropped)
+        return Response(entry.payload, media_type="application/json")
 
     @app.post("/api/solve")
-    async def solve_point(body: SolveRequest) -> dict[str, Any]:
+    async def solve_point(body: SolveRequest) -> Response:
+        entry = registry.get(body.model)
         # A slider moves on a grid of steps and comes back: answers are kept by exact values.
-        args = (body.model, tuple(sorted(body.values.items())))
-        if body.model in warmed:
-            # a few milliseconds of work: run inline, which under load is cheaper and
-            # fairer than handing each request to a thread that contends for the GIL
-            return solve_cached(*args)
-        result = await run_in_threadpool(solve_cached, *args)  # may derive closed forms: seconds
-        warmed.add(body.model)
-        return result
-
-    # One phase diagram and one path at a time: the first over a new pair of parameters
-    # compiles a kernel for seconds, and side by side they would compile it twice and
-    # slow every slider move.
-    phase_lock, path_lock = threading.Lock(), threading.Lock()
-
-    @lru_cache(maxsize=16)
-    def phase_cached(key: str, x: Axis, y: Axis, fixed: tuple[tuple[str, float], ...]) -> dict[str, Any]:
-        from inframarginal.sweep import sweep
-
-        model = registry.get(key)
-        xs, ys = _check_axis(model, x, "x"), _check_axis(model, y, "y")
-        fixed_values = dict(fixed)
-        model.check_parameters(fixed_values)
-        ds = sweep(model, {x.name: xs, y.name: ys}, fixed_values)
-        ge = ds["general_equilibrium"].transpose(y.name, x.name).values
-        names = [s.name for s in studied_structures(model)]
-        codes = np.full(ge.shape, -1, dtype=int)
-        for i, name in enumerate(names):
-            codes[ge == name] = i
-        return {
-            "x": {"name": x.name, "values": xs.tolist()},
-            "y": {"name": y.name, "values": ys.tolist()},
-            "structures": names,
-            "codes": codes.tolist(),
-        }
+        values = tuple(sorted(body.values.items()))
+        return await computed(entry, "solve", {"values": dict(values)}, ("solve", values),
+                              f"solving {entry.name}", heavy=False)
 
     @app.post("/api/phase")
-    def phase(body: PhaseRequest) -> dict[str, Any]:
+    async def phase(body: PhaseRequest) -> Response:
         points = body.x.n * body.y.n
         if points > MAX_GRID_POINTS:
             raise ParameterError(
@@ -366,32 +454,22 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
                 )
         if body.x.name == body.y.name:
             raise ParameterError(f"the two axes are the same parameter {body.x.name!r}: choose two")
-        model = registry.get(body.model)
+        entry = registry.get(body.model)
         # values at their defaults are left out, so that the page's first diagram (every value
         # sent) is the one the warm-up computed
-        defaults = model.defaults()
         fixed = tuple(sorted((k, v) for k, v in body.values.items()
-                             if k not in (body.x.name, body.y.name) and v != defaults.get(k)))
-        for name, _ in fixed:
-            model.parameter(name)
-        with phase_lock:
-            return phase_cached(body.model, body.x, body.y, fixed)
+                             if k not in (body.x.name, body.y.name) and v != entry.defaults.get(k)))
+        args = {"x": body.x.model_dump(), "y": body.y.model_dump(), "fixed": dict(fixed)}
+        return await computed(entry, "phase", args, ("phase", body.x, body.y, fixed),
+                              f"the phase diagram of {entry.name}")
 
     @app.post("/api/path")
-    def path(body: PathRequest) -> dict[str, Any]:
-        from inframarginal.path import structure_path
-
-        model = registry.get(body.model)
-        parameter = model.parameter(body.name)
-        if not body.lo < body.hi:
-            raise ParameterError(f"path along {body.name}: lo={body.lo!r} must be below hi={body.hi!r}")
-        for end in (body.lo, body.hi):
-            if end not in parameter.domain:
-                raise ParameterError(f"path along {body.name}: {end!r} is outside the domain {parameter.domain}")
-        fixed = {k: v for k, v in body.values.items() if k != body.name}
-        model.check_parameters(fixed)
-        with path_lock:
-            return finite(structure_path(model, body.name, body.lo, body.hi, fixed).to_dict())
+    async def path(body: PathRequest) -> Response:
+        entry = registry.get(body.model)
+        values = tuple(sorted(body.values.items()))
+        args = {"name": body.name, "lo": body.lo, "hi": body.hi, "values": dict(values)}
+        return await computed(entry, "path", args, ("path", body.name, body.lo, body.hi, values),
+                              f"the path of {entry.name} along {body.name}")
 
     @app.post("/api/beach/shares")
     async def beach_shares(body: BeachRequest) -> dict[str, Any]:
@@ -399,26 +477,31 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True) -> FastAPI:
         return {"positions": body.positions, "shares": [float(s) for s in shares], "circle": body.circle}
 
     @app.post("/api/beach/dynamics")
-    def beach_dynamics(body: DynamicsRequest) -> dict[str, Any]:
-        trajectory = best_response_dynamics(
-            [float(x) for x in body.positions], circle=body.circle, mode=body.mode,
-            epsilon=float(body.epsilon), max_rounds=body.max_rounds,
-        )
-        return finite(trajectory.to_dict())
+    async def beach_dynamics(body: DynamicsRequest) -> Response:
+        # up to tens of seconds for 24 sellers: a worker's job
+        args = {"positions": [float(x) for x in body.positions], "circle": body.circle, "mode": body.mode,
+                "epsilon": float(body.epsilon), "max_rounds": body.max_rounds}
+        key = ("dynamics", json.dumps(args, sort_keys=True))
+        body_cached = results.get("beach", key)
+        if body_cached is not None:
+            return Response(body_cached, media_type="application/json")
+        outcome = await pool.run({"op": "dynamics", "args": args}, heavy=True, what="the beach dynamics")
+        if outcome.status == 200:
+            results.put("beach", key, outcome.body)
+        return _json(outcome)
 
-    if warm:
-        model = registry.get(registry.default)
-        names = [p.name for p in model.parameters]
-        if len(names) >= 2:
-            sliders = {p.name: slider_range(p) for p in model.parameters[:2]}
-            axes = [Axis(name=n, lo=sliders[n]["min"], hi=sliders[n]["max"], n=200) for n in names[:2]]
+    async def warm_phase() -> None:
+        """The page's first phase diagram (the first two parameters over their sliders), kept."""
+        entry = registry.get(registry.default)
+        names = list(entry.defaults)
+        if len(names) < 2:
+            return
+        sliders = {p["name"]: p["slider"] for p in json.loads(entry.payload)["parameters"]}
+        axes = [Axis(name=n, lo=sliders[n]["min"], hi=sliders[n]["max"], n=200) for n in names[:2]]
+        args = {"x": axes[0].model_dump(), "y": axes[1].model_dump(), "fixed": {}}
+        try:
+            await computed(entry, "phase", args, ("phase", axes[0], axes[1], ()), "the first phase diagram")
+        except Exception:  # a warm-up failure shows later, in the request that needs it
+            log.debug("phase warm-up failed", exc_info=True)
 
-            def warm_phase() -> None:
-                try:
-                    with phase_lock:
-                        phase_cached(registry.default, axes[0], axes[1], ())
-                except Exception:  # a warm-up failure shows later, in the request that needs it
-                    log.debug("phase warm-up failed", exc_info=True)
-
-            threading.Thread(target=warm_phase, name="phase-warm-up", daemon=True).start()
     return app
