@@ -11,6 +11,8 @@ as a model file:
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -57,6 +59,22 @@ __all__ = [
     "build_model", "builtin_models", "configurations", "corner_equilibrium", "deviation_check",
     "enumerate_structures", "general_equilibrium", "load_model",
 ]
+
+
+class _Package(types.ModuleType):
+    """The package, whose public function ``configurations`` shares its name with a submodule.
+
+    Importing the submodule would rebind the package attribute to the module; the public name
+    keeps the function (the submodule stays reachable as ``sys.modules[...]`` and by ``from``).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _PUBLIC and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> object:
