@@ -35,9 +35,11 @@ def cache_root() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "inframarginal"
 
 
-def model_folder(model: Model) -> Path:
-    """The folder of ``model``'s entries: a hash of its content and the software versions."""
-    text = f"{__version__}|sympy {sp.__version__}|{model.content_hash}"
+def model_folder(model: Model | str) -> Path:
+    """The folder of a model's entries (``model``: the model or its content hash): a hash of
+    its content and of the software versions."""
+    content_hash = model if isinstance(model, str) else model.content_hash
+    text = f"{__version__}|sympy {sp.__version__}|{content_hash}"
     return cache_root() / _LAYOUT / hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -88,8 +90,9 @@ def write_entry(model: Model, kind: str, key: str, payload: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def remove_model(model: Model) -> None:
-    """Delete every entry of ``model`` (used when an uploaded model is evicted)."""
+def remove_model(model: Model | str) -> None:
+    """Delete every entry of a model, given as the model or its content hash (used when an
+    uploaded model is evicted)."""
     shutil.rmtree(model_folder(model), ignore_errors=True)
 
 

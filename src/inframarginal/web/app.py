@@ -202,16 +202,6 @@ def _entry(key: str, model: Model, source: str, text: str | None = None, filenam
                       {p.name: p.default for p in model.parameters}, model.content_hash, text, filename)
 
 
-class _Hashed:
-    """What :func:`inframarginal.disk_cache.remove_model` reads of a model: its content hash.
-
-    The server never builds an uploaded model itself (workers do), so it keeps only the hash.
-    """
-
-    def __init__(self, content_hash: str):
-        self.content_hash = content_hash
-
-
 class ModelRegistry:
     """The models the explorer knows, by key: built-in names, the model it started with,
     and uploaded files (``upload:<hash>``, at most ``max_uploads``, least recently used
@@ -408,7 +398,7 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         results.drop_model(entry.key)
         pool.forget(entry.key)
         if not registry.hash_in_use(entry.content_hash):
-            disk_cache.remove_model(_Hashed(entry.content_hash))
+            disk_cache.remove_model(entry.content_hash)
 
     @app.post("/api/models")
     async def upload_model(body: UploadRequest) -> Response:
