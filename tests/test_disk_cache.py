@@ -62,9 +62,11 @@ class _Payload:
 def cache(tmp_path, monkeypatch):
     root = tmp_path / "cache"
     monkeypatch.setenv("INFRAMARGINAL_CACHE", str(root))
-    symbolic.structure_closed_form.cache_clear()
+    for memory in (symbolic.structure_closed_form, symbolic.cached_configuration_closed_form):
+        memory.cache_clear()
     yield root
-    symbolic.structure_closed_form.cache_clear()
+    for memory in (symbolic.structure_closed_form, symbolic.cached_configuration_closed_form):
+        memory.cache_clear()
 
 
 @pytest.mark.parametrize("name", ["../../evil", "/tmp/evil", "a/b", "..", ".hidden", "x" * 65, "", "a b"])
@@ -178,7 +180,21 @@ def test_cache_commands(cache):
     for structure in studied_structures(model):
         symbolic.structure_closed_form(model, structure)
     info = json.loads(CliRunner().invoke(main, ["cache", "info", "--format", "json"]).output)
-    assert info["entries"] == len(studied_structures(model)) and info["bytes"] > 0
+    # one entry per structure and one per configuration they use
+    structures = studied_structures(model)
+    used = {c.label for s in structures for c in s.configurations}
+    assert info["entries"] == len(structures) + len(used) and info["bytes"] > 0
     cleared = CliRunner().invoke(main, ["cache", "clear"])
     assert cleared.exit_code == 0 and f"removed {info['entries']} files" in cleared.output
     assert json.loads(CliRunner().invoke(main, ["cache", "info", "--format", "json"]).output)["entries"] == 0
+
+
+def test_configuration_closed_forms_are_read_back_from_disk(cache):
+    model = im.load_model("li-ke-2020")
+    structure = next(s for s in studied_structures(model) if s.name == "CCA")
+    fresh = [symbolic.configuration_closed_form(model, c) for c in structure.configurations]
+    assert [symbolic.cached_configuration_closed_form(model, c) for c in structure.configurations] == fresh
+    symbolic.cached_configuration_closed_form.cache_clear()
+    for config, form in zip(structure.configurations, fresh, strict=True):
+        assert disk_cache.read_entry(model, "configuration-closed-form", config.label) is not None
+        assert symbolic.cached_configuration_closed_form(model, config) == form

@@ -308,7 +308,22 @@ def _tidy(expr: sp.Expr, simplify=sp.factor) -> sp.Expr:
 
 @cache
 def cached_configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
-    return configuration_closed_form(model, config)
+    """The closed form of ``config``'s optimum, from memory, disk or SymPy (see :func:`structure_closed_form`)."""
+    payload = disk_cache.read_entry(model, "configuration-closed-form", config.label)
+    if payload == {"none": True}:
+        return None  # not a geometric programme: nothing to derive
+    if isinstance(payload, dict):
+        try:
+            return _configuration_from_json(config, payload)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            pass  # a malformed entry is recomputed (and overwritten below)
+    form = configuration_closed_form(model, config)
+    try:
+        encoded = {"none": True} if form is None else _configuration_to_json(form)
+    except UnsupportedExpression:
+        return form
+    disk_cache.write_entry(model, "configuration-closed-form", config.label, encoded)
+    return form
 
 
 @cache
@@ -354,6 +369,16 @@ def _text(value) -> str:
     return value
 
 
+def _configuration_to_json(form: ConfigurationClosedForm) -> dict:
+    return {"dual_weights": _pairs_to_json(form.dual_weights), "log_utility": expression_to_json(form.log_utility),
+            "log_values": _pairs_to_json(form.log_values), "conditions": _pairs_to_json(form.conditions)}
+
+
+def _configuration_from_json(config: Configuration, data: dict) -> ConfigurationClosedForm:
+    return ConfigurationClosedForm(config, _named(data["dual_weights"]), expression_from_json(data["log_utility"]),
+                                   _named(data["log_values"]), _conditions(data["conditions"]))
+
+
 def _closed_form_to_json(form: StructureClosedForm | None) -> dict | None:
     if form is None:
         return None
@@ -363,11 +388,7 @@ def _closed_form_to_json(form: StructureClosedForm | None) -> dict | None:
         "log_income": expression_to_json(form.log_income),
         "shares": [expression_to_json(s) for s in form.shares],
         "conditions": _pairs_to_json(form.conditions),
-        "configurations": [
-            {"dual_weights": _pairs_to_json(c.dual_weights), "log_utility": expression_to_json(c.log_utility),
-             "log_values": _pairs_to_json(c.log_values), "conditions": _pairs_to_json(c.conditions)}
-            for c in form.configurations
-        ],
+        "configurations": [_configuration_to_json(c) for c in form.configurations],
     }
 
 
@@ -384,11 +405,7 @@ def _closed_form_from_json(structure: Structure, data: dict | None) -> Structure
         _named(data["log_prices"]),
         expression_from_json(data["log_income"]),
         tuple(expression_from_json(s) for s in data["shares"]),
-        tuple(
-            ConfigurationClosedForm(config, _named(c["dual_weights"]), expression_from_json(c["log_utility"]),
-                                    _named(c["log_values"]), _conditions(c["conditions"]))
-            for config, c in zip(structure.configurations, configs, strict=True)
-        ),
+        tuple(_configuration_from_json(config, c) for config, c in zip(structure.configurations, configs, strict=True)),
         _conditions(data["conditions"]),
     )
 
