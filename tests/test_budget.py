@@ -2,7 +2,6 @@ import threading
 import time
 
 import pytest
-from click.testing import CliRunner
 
 import inframarginal as im
 from inframarginal.budget import Budget, checkpoint, symbolic_seconds, time_limit
@@ -90,18 +89,20 @@ def test_a_structure_whose_factoring_never_ended_is_now_solved_and_agrees_with_t
     assert sym["per_capita_real_income"] == pytest.approx(num["per_capita_real_income"], rel=1e-6)
 
 
-def test_cli_suggests_the_numeric_method_when_the_symbolic_budget_runs_out(tmp_path, monkeypatch):
-    from inframarginal import symbolic
-    from inframarginal.cli import main
+def test_cli_suggests_the_numeric_method_when_the_symbolic_budget_runs_out(tmp_path):
+    import os
+    import subprocess
+    import sys
 
-    # derive anew: from a cold disk cache and with nothing in memory from other tests
-    symbolic.structure_closed_form.cache_clear()
-    symbolic.cached_configuration_closed_form.cache_clear()
-    monkeypatch.setenv("INFRAMARGINAL_CACHE", str(tmp_path))
-    monkeypatch.setenv("INFRAMARGINAL_SYMBOLIC_SECONDS", "0.05")
-    result = CliRunner().invoke(main, ["solve", "yang-2001-roundabout", "--structure", "C"])
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith("error: the symbolic derivation of ")
-    assert "time budget of 0.05 s" in result.output and "--method numeric" in result.output
-    monkeypatch.setenv("INFRAMARGINAL_SYMBOLIC_SECONDS", "30")
-    assert CliRunner().invoke(main, ["solve", "yang-2001-roundabout", "--structure", "C"]).exit_code == 0
+    # a fresh process and a cold disk cache: nothing derived earlier can be reused
+    def solve(seconds: str) -> subprocess.CompletedProcess:
+        env = dict(os.environ, INFRAMARGINAL_CACHE=str(tmp_path), INFRAMARGINAL_SYMBOLIC_SECONDS=seconds)
+        return subprocess.run([sys.executable, "-m", "inframarginal", "solve", "yang-2001-roundabout",
+                               "--structure", "C"], capture_output=True, text=True, env=env, timeout=300)
+
+    result = solve("0.05")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("error: the symbolic derivation of ")
+    assert "time budget of 0.05 s" in result.stderr and "--method numeric" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert solve("30").returncode == 0

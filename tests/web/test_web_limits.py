@@ -107,10 +107,10 @@ def test_hostile_requests_do_not_delay_other_clients(limited):
 
 BAD_UPLOADS = [
     ("invalid TOML", "[model\nname = 'x'", 400, ["not valid TOML"]),
-    ("deeply nested array", "x = " + "[" * 60_000 + "]" * 60_000, 400, ["nested"]),
-    ("deeply nested table", "x = " + "{a = " * 30_000 + "1" + "}" * 30_000, 400, ["nested"]),
-    # TOML's reader takes minutes over these (quadratic): stopped at the time limit
-    ("deeply nested keys", "a" + ".a" * 60_000 + " = 1", 422, ["time limit"]),
+    ("deeply nested array", "x = " + "[" * 60_000 + "]" * 60_000, 400, ["nest"]),
+    ("deeply nested table", "x = " + "{a = " * 30_000 + "1" + "}" * 30_000, 400, ["nest"]),
+    # TOML's reader would take minutes over these (quadratic): refused before it reads them
+    ("deeply nested keys", "a" + ".a" * 60_000 + " = 1", 400, ["dotted key"]),
     ("unknown section", SMALL_MODEL + "\n[bogus]\nx = 1\n", 400, ["bogus"]),
     ("unknown key", SMALL_MODEL.replace('name = "my-model"', 'name = "my-model"\ncolour = "red"'), 400, ["colour"]),
     ("binary junk", bytes(range(256)).decode("latin-1") * 8, 400, []),
