@@ -465,10 +465,13 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         if key not in known:
             problems.append(error(key, f"unknown section {key!r} (expected one of {', '.join(sorted(known))})"))
 
-    meta = table("model", required=True) or {}
+    meta = table("model", required=True)
+    reported = len(problems)
+    if meta is None:  # reported: its name is not missing on top of that
+        meta = {"name": "unnamed"}
     unknown_keys(meta, "model", ("name", "title", "description", "references"))
     name = string(meta, "name", "model", required=True)
-    if name and not _MODEL_NAME.match(name):
+    if len(problems) == reported and not _MODEL_NAME.match(name):
         problems.append(error("model.name", f"{name[:60]!r} is not allowed as a model name (expected 1-64 "
                               "letters, digits, '_' or '-', starting with a letter or digit)"))
     title = string(meta, "title", "model") or name
