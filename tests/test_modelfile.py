@@ -347,3 +347,17 @@ def test_cli_prints_at_most_twenty_mistakes(tmp_path):
     assert lines[0].startswith(f"error: {path}: parameters.p0.domain: ")
     assert lines[19].startswith(f"error: {path}: parameters.p19.domain: ")
     assert lines[20] == "error: ... and 5 more"
+
+
+def test_several_mistakes_keep_the_message_on_one_short_line():
+    from inframarginal.errors import MAX_MESSAGE
+
+    long = ModelFileError("w" * 280, "my.toml", "parameters.K")  # 280 + 24 characters: cut to 300
+    short = ModelFileError("missing", "my.toml", "goods.x.trading_efficiency")
+    assert len(str(long)) == MAX_MESSAGE
+    # No room for the count after a long first message: the first message is not cut further.
+    assert str(ModelFileError.combine([long, short])) == str(long)
+    assert str(ModelFileError.combine([short, long])) == f"{short} (and 1 more error)"
+    # Combining flattens: an error holding several contributes each.
+    both = ModelFileError.combine([short, long])
+    assert ModelFileError.combine([both, short]).errors == (short, long, short)

@@ -64,7 +64,8 @@ class ModelFileError(InframarginalError):
 
     @classmethod
     def combine(cls, errors: list[ModelFileError] | tuple[ModelFileError, ...]) -> ModelFileError:
-        """One error holding ``errors`` (at least one): its message is the first one's, plus a count.
+        """One error holding ``errors`` (at least one): its message is the first one's, plus a count
+        where that fits in :data:`MAX_MESSAGE` characters.
 
         The ``source`` and ``key`` are the first error's, so code that reads one error
         still sees the first mistake.
@@ -73,8 +74,11 @@ class ModelFileError(InframarginalError):
         if len(flat) == 1:
             return flat[0]
         first = flat[0]
+        # The count is added only where the message stays within MAX_MESSAGE: never cut the first.
+        more = f" (and {len(flat) - 1} more error{'s' if len(flat) > 2 else ''})"
+        message = str(first)
         combined = cls.__new__(cls)
-        InframarginalError.__init__(combined, f"{first} (and {len(flat) - 1} more errors)")
+        InframarginalError.__init__(combined, message + more if len(message + more) <= MAX_MESSAGE else message)
         combined.source, combined.key, combined.errors = first.source, first.key, flat
         return combined
 

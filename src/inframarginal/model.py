@@ -629,12 +629,14 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             broken.add(gname)
             continue
         goods.append(Good(gname, weight, eff, string(entry, "description", key)))
-    if weights is not None and len(goods) == len(good_names) and not any(g.consumed for g in goods):
+    if weights is not None and goods and len(goods) == len(good_names) and not any(g.consumed for g in goods):
         problems.append(error("utility.weights", "at least one good must have a positive weight"))
 
     # technologies
     technologies = []
     tech_table = table("technologies", required=True) or {}
+    if goods_table is None:  # reported: without goods, every input of a formula would be unknown
+        tech_table = {}
     counts = {}
     for gname, entries in tech_table.items():
         if goods_table is not None and gname not in goods_table:
