@@ -361,3 +361,14 @@ def test_several_mistakes_keep_the_message_on_one_short_line():
     # Combining flattens: an error holding several contributes each.
     both = ModelFileError.combine([short, long])
     assert ModelFileError.combine([both, short]).errors == (short, long, short)
+
+
+def test_every_bad_structure_is_reported():
+    bad = copy.deepcopy(spec())
+    bad["structures"]["PC"] = ["(x/q)"]
+    bad["structures"]["CCA"] = ["(x/yz)[x=cluster]", "(x/y)"]
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(bad, source="my.toml")
+    assert [e.key for e in err.value.errors] == ["structures.PC", "structures.CCA"]
+    assert "not a configuration" in str(err.value.errors[0])
+    assert "one kind of seller" in str(err.value.errors[1])

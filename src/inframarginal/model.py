@@ -738,14 +738,15 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
     # Resolve the named structures now, each on its own, so every bad label fails at load time.
     from inframarginal.configurations import named_structures, resolve_structure
 
-    for nm in structures:
-        try:
-            resolve_structure(model, nm.configurations, nm.name)
-        except ModelFileError as err:
-            problems.append(err)
-    if problems:
-        raise ModelFileError.combine(problems)
-    named_structures(model)
+    try:
+        named_structures(model)
+    except ModelFileError as first:  # find every bad one (resolving them all again only on failure)
+        for nm in structures:
+            try:
+                resolve_structure(model, nm.configurations, nm.name)
+            except ModelFileError as err:
+                problems.append(err)
+        raise ModelFileError.combine(problems or [first]) from None
     return model
 
 
