@@ -247,3 +247,128 @@ def test_show_lists_the_constraints(tmp_path):
     result = CliRunner().invoke(main, ["show", str(path), "--format", "json"])
     assert json.loads(result.output)["constraints"] == {"fixed_costs": "F + 2*b < 1"}
     assert "constraint fixed_costs: F + 2*b < 1" in CliRunner().invoke(main, ["show", str(path)]).output
+
+
+# -- every mistake at once
+
+
+def three_mistakes():
+    bad = copy.deepcopy(spec())
+    bad["parameters"]["K"]["domain"] = "0 to 1"          # not an interval
+    bad["goods"]["y"]["colour"] = "red"                   # unknown key
+    bad["utility"]["weights"]["x"] = -1                   # negative weight
+    return bad
+
+
+def test_independent_mistakes_are_all_reported_each_with_its_key():
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(three_mistakes(), source="my.toml")
+    errors = err.value.errors
+    # In file order: parameters, then goods (x's weight is checked with good x, before y).
+    assert [e.key for e in errors] == ["parameters.K.domain", "utility.weights.x", "goods.y.colour"]
+    assert all(e.source == "my.toml" for e in errors)
+    assert "is not an interval" in str(errors[0])
+    assert "non-negative" in str(errors[1])
+    assert "unknown key (expected trading_efficiency, description)" in str(errors[2])
+    # The message starts with the first mistake, as a single mistake's would.
+    assert str(err.value) == f"{errors[0]} (and 2 more errors)"
+    assert (err.value.source, err.value.key) == ("my.toml", "parameters.K.domain")
+
+
+def test_a_single_mistake_is_its_own_list():
+    bad = copy.deepcopy(spec())
+    bad["goods"]["y"]["colour"] = "red"
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(bad, source="my.toml")
+    assert err.value.errors == (err.value,)
+    assert str(err.value) == "my.toml: goods.y.colour: unknown key (expected trading_efficiency, description)"
+
+
+def test_a_failed_entry_does_not_cascade_into_its_users():
+    bad = copy.deepcopy(spec())
+    # K is broken; the derived k = (1 - t) * K and every good's trading efficiency k use it,
+    # and t is broken too: none of them may add an "unknown name" or a value error.
+    bad["parameters"]["K"]["default"] = "high"
+    bad["parameters"]["t"]["domain"] = "[1, 0)"
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(bad, source="my.toml")
+    assert [e.key for e in err.value.errors] == ["parameters.K.default", "parameters.t.domain"]
+
+
+def test_a_failed_technology_does_not_report_its_good_as_without_technology():
+    bad = copy.deepcopy(spec())
+    bad["technologies"]["y"][0]["output"] = "b"  # no l
+    bad["technologies"]["z"][0]["speed"] = 2
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(bad, source="my.toml")
+    assert [e.key for e in err.value.errors] == ["technologies.y[0].output", "technologies.z[0].speed"]
+
+
+def test_limits_still_stop_at_once_with_what_was_found_before():
+    bad = copy.deepcopy(spec())
+    bad["extra"] = {}
+    bad["parameters"] = {f"p{i}": {"default": 1, "domain": "nonsense"} for i in range(101)}
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(bad, source="my.toml")
+    # The 101 bad domains are not checked one by one: the count stops the build.
+    assert [e.key for e in err.value.errors] == ["extra", "parameters"]
+    assert "at most 100" in str(err.value.errors[1])
+
+
+def test_cli_prints_one_line_per_mistake(tmp_path):
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    path = tmp_path / "three.toml"
+    text = (SEED.replace('domain = "(0, 1]"', 'domain = "0 to 1"', 1)
+            .replace('description = "final good"\n', 'description = "final good"\ncolour = "red"\n', 1)
+            .replace("weights = { x = 1, y = 1 }", "weights = { x = -1, y = 1 }"))
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["show", str(path)])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert [line.split(": ")[2] for line in lines] == ["parameters.K.domain", "utility.weights.x", "goods.y.colour"]
+    assert all(line.startswith(f"error: {path}: ") for line in lines)
+
+
+def test_cli_prints_at_most_twenty_mistakes(tmp_path):
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    extra = "".join(f'\n[parameters.p{i}]\ndefault = 1\ndomain = "bad"\n' for i in range(25))
+    path = tmp_path / "many.toml"
+    path.write_text(SEED.replace("\n[derived]", extra + "\n[derived]", 1))
+    result = CliRunner().invoke(main, ["show", str(path)])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == 21
+    assert lines[0].startswith(f"error: {path}: parameters.p0.domain: ")
+    assert lines[19].startswith(f"error: {path}: parameters.p19.domain: ")
+    assert lines[20] == "error: ... and 5 more"
+
+
+def test_several_mistakes_keep_the_message_on_one_short_line():
+    from inframarginal.errors import MAX_MESSAGE
+
+    long = ModelFileError("w" * 280, "my.toml", "parameters.K")  # 280 + 24 characters: cut to 300
+    short = ModelFileError("missing", "my.toml", "goods.x.trading_efficiency")
+    assert len(str(long)) == MAX_MESSAGE
+    # No room for the count after a long first message: the first message is not cut further.
+    assert str(ModelFileError.combine([long, short])) == str(long)
+    assert str(ModelFileError.combine([short, long])) == f"{short} (and 1 more error)"
+    # Combining flattens: an error holding several contributes each.
+    both = ModelFileError.combine([short, long])
+    assert ModelFileError.combine([both, short]).errors == (short, long, short)
+
+
+def test_every_bad_structure_is_reported():
+    bad = copy.deepcopy(spec())
+    bad["structures"]["PC"] = ["(x/q)"]
+    bad["structures"]["CCA"] = ["(x/yz)[x=cluster]", "(x/y)"]
+    with pytest.raises(ModelFileError) as err:
+        im.build_model(bad, source="my.toml")
+    assert [e.key for e in err.value.errors] == ["structures.PC", "structures.CCA"]
+    assert "not a configuration" in str(err.value.errors[0])
+    assert "one kind of seller" in str(err.value.errors[1])

@@ -45,6 +45,12 @@ class ModelFileError(InframarginalError):
         The file (or ``<python>``) the definition came from.
     key : str, optional
         The dotted key inside the file, e.g. ``technologies.x[1].output``.
+
+    Attributes
+    ----------
+    errors : tuple of ModelFileError
+        Every mistake found, each with its ``source`` and ``key``; ``(self,)`` for a
+        single one.  Built by :meth:`combine` when a check finds several.
     """
 
     def __init__(self, message: str, source: str | None = None, key: str | None = None):
@@ -54,6 +60,27 @@ class ModelFileError(InframarginalError):
         super().__init__(one_line(f"{where}: {message}" if where else message))
         self.source = source
         self.key = key
+        self.errors: tuple[ModelFileError, ...] = (self,)
+
+    @classmethod
+    def combine(cls, errors: list[ModelFileError] | tuple[ModelFileError, ...]) -> ModelFileError:
+        """One error holding ``errors`` (at least one): its message is the first one's, plus a count
+        where that fits in :data:`MAX_MESSAGE` characters.
+
+        The ``source`` and ``key`` are the first error's, so code that reads one error
+        still sees the first mistake.
+        """
+        flat = tuple(e for err in errors for e in err.errors)
+        if len(flat) == 1:
+            return flat[0]
+        first = flat[0]
+        # The count is added only where the message stays within MAX_MESSAGE: never cut the first.
+        more = f" (and {len(flat) - 1} more error{'s' if len(flat) > 2 else ''})"
+        message = str(first)
+        combined = cls.__new__(cls)
+        InframarginalError.__init__(combined, message + more if len(message + more) <= MAX_MESSAGE else message)
+        combined.source, combined.key, combined.errors = first.source, first.key, flat
+        return combined
 
 
 class ExpressionError(InframarginalError):

@@ -407,64 +407,118 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
     ``labour`` and optionally ``structures`` and ``constraints`` (inequalities across
     parameters, such as ``fixed_costs = "F + 2*b < 1"``, checked with every parameter check).
 
+    Every entry (parameter, derived parameter, constraint, good, technology, structure)
+    is checked on its own, so one build reports every independent mistake.  An entry
+    that fails is left out of the checks that need it, which then say nothing rather
+    than repeat the mistake.  Limits on size and nesting stop the checks at once.
+
     Raises
     ------
     ModelFileError
-        Naming ``source``, the key and what was expected.
+        Naming ``source``, the key and what was expected; its ``errors`` holds every
+        mistake found (its message starts with the first).
     """
+    problems: list[ModelFileError] = []
 
     def error(key: str, message: str) -> ModelFileError:
         return ModelFileError(message, source, key)
 
+    def stop(err: ModelFileError) -> ModelFileError:
+        """The error to raise when a limit ends the checks: everything found so far."""
+        return ModelFileError.combine([*problems, err])
+
+    def table(key: str, required: bool = False) -> Mapping[str, Any] | None:
+        """The section ``key`` ({} if absent and optional); ``None``, reported, if it is malformed."""
+        try:
+            return _table(spec, key, error, required)
+        except ModelFileError as err:
+            problems.append(err)
+            return None
+
+    def string(entry: Mapping[str, Any], key: str, section: str, required: bool = False) -> str:
+        try:
+            return _string(entry, key, section, error, required)
+        except ModelFileError as err:
+            problems.append(err)
+            return ""
+
+    def unknown_keys(entry: Mapping[str, Any], section: str, allowed: tuple[str, ...]) -> None:
+        for k in entry:
+            if k not in allowed:
+                problems.append(error(f"{section}.{k}", f"unknown key (expected {', '.join(allowed)})"))
+
+    def count(entries: Mapping[str, Any], key: str, what: str, limit: int) -> None:
+        try:
+            _check_count(entries, key, what, limit, error)
+        except ModelFileError as err:
+            raise stop(err) from None
+
     if not isinstance(spec, Mapping):
         raise error("", "a model must be a table of sections")
-    _check_depth(spec, error)
+    try:
+        _check_depth(spec, error)
+    except ModelFileError as err:
+        raise stop(err) from None
     known = {"model", "parameters", "derived", "constraints", "goods", "utility", "technologies", "labour",
              "structures"}
     for key in spec:
         if key not in known:
-            raise error(key, f"unknown section {key!r} (expected one of {', '.join(sorted(known))})")
+            problems.append(error(key, f"unknown section {key!r} (expected one of {', '.join(sorted(known))})"))
 
-    meta = _table(spec, "model", error, required=True)
-    for key in meta:
-        if key not in {"name", "title", "description", "references"}:
-            raise error(f"model.{key}", "unknown key (expected name, title, description, references)")
-    name = _string(meta, "name", "model", error, required=True)
-    if not _MODEL_NAME.match(name):
-        raise error("model.name", f"{name[:60]!r} is not allowed as a model name (expected 1-64 letters, "
-                    "digits, '_' or '-', starting with a letter or digit)")
-    title = _string(meta, "title", "model", error) or name
-    description = _string(meta, "description", "model", error)
+    meta = table("model", required=True)
+    reported = len(problems)
+    if meta is None:  # reported: its name is not missing on top of that
+        meta = {"name": "unnamed"}
+    unknown_keys(meta, "model", ("name", "title", "description", "references"))
+    name = string(meta, "name", "model", required=True)
+    if len(problems) == reported and not _MODEL_NAME.match(name):
+        problems.append(error("model.name", f"{name[:60]!r} is not allowed as a model name (expected 1-64 "
+                              "letters, digits, '_' or '-', starting with a letter or digit)"))
+    title = string(meta, "title", "model") or name
+    description = string(meta, "description", "model")
     references = meta.get("references", [])
     if not isinstance(references, list) or not all(isinstance(r, str) for r in references):
-        raise error("model.references", "expected a list of strings")
+        problems.append(error("model.references", "expected a list of strings"))
+        references = []
+
+    # Names declared by entries that failed: formulas may use them (no "unknown name" noise),
+    # but checks that need their values are skipped.
+    broken: set[str] = set()
 
     # parameters
     parameters = []
-    param_table = _table(spec, "parameters", error, required=True)
-    _check_count(param_table, "parameters", "parameters", MAX_PARAMETERS, error)
-    for pname, entry in param_table.items():
+    param_table = table("parameters", required=True)
+    count(param_table or {}, "parameters", "parameters", MAX_PARAMETERS)
+    for pname, entry in (param_table or {}).items():
         key = f"parameters.{pname}"
-        _check_name(pname, key, error)
-        if not isinstance(entry, Mapping):
-            raise error(key, "expected a table with default, domain and description")
-        for k in entry:
-            if k not in {"default", "domain", "description"}:
-                raise error(f"{key}.{k}", "unknown key (expected default, domain, description)")
         try:
-            domain = Domain.parse(entry.get("domain", "(-inf, inf)"))
-        except ValueError as err:
-            raise error(f"{key}.domain", str(err)) from None
-        default = entry.get("default")
-        if isinstance(default, bool) or not isinstance(default, int | float):
-            raise error(f"{key}.default", f"expected a number, got {default!r}")
-        if float(default) not in domain:
-            raise error(f"{key}.default", f"default {default!r} is outside the domain {domain}")
-        parameters.append(Parameter(pname, float(default), domain, _string(entry, "description", key, error)))
-    if not parameters:
-        raise error("parameters", "a model needs at least one parameter")
+            _check_name(pname, key, error)
+        except ModelFileError as err:
+            problems.append(err)
+            continue
+        try:
+            if not isinstance(entry, Mapping):
+                raise error(key, "expected a table with default, domain and description")
+            unknown_keys(entry, key, ("default", "domain", "description"))
+            try:
+                domain = Domain.parse(entry.get("domain", "(-inf, inf)"))
+            except ValueError as err:
+                raise error(f"{key}.domain", str(err)) from None
+            default = entry.get("default")
+            if isinstance(default, bool) or not isinstance(default, int | float):
+                raise error(f"{key}.default", f"expected a number, got {default!r}")
+            if float(default) not in domain:
+                raise error(f"{key}.default", f"default {default!r} is outside the domain {domain}")
+        except ModelFileError as err:
+            problems.append(err)
+            broken.add(pname)
+            continue
+        parameters.append(Parameter(pname, float(default), domain, string(entry, "description", key)))
+    if param_table is not None and not param_table:
+        problems.append(error("parameters", "a model needs at least one parameter"))
 
     names: dict[str, sp.Expr] = {p.name: p.symbol for p in parameters}
+    names.update({b: sp.Symbol(b, positive=True) for b in broken})
 
     def formula(text: Any, key: str, extra: Mapping[str, sp.Expr] | None = None) -> sp.Expr:
         scope = dict(names)
@@ -474,147 +528,225 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         except ExpressionError as err:
             raise error(key, str(err)) from None
 
+    def uses_broken(*exprs: sp.Expr) -> bool:
+        return any(s.name in broken for e in exprs for s in e.free_symbols)
+
     derived = []
-    derived_table = _table(spec, "derived", error)
-    _check_count(derived_table, "derived", "derived parameters", MAX_PARAMETERS, error)
+    derived_table = table("derived") or {}
+    count(derived_table, "derived", "derived parameters", MAX_PARAMETERS)
     defaults = {p.name: p.default for p in parameters}
     for dname, entry in derived_table.items():
         key = f"derived.{dname}"
-        _check_name(dname, key, error)
-        if dname in names:
-            raise error(key, f"name {quote(dname)} is already a parameter")
-        if isinstance(entry, Mapping):
-            text, desc = entry.get("formula"), _string(entry, "description", key, error)
-        else:
-            text, desc = entry, ""
-        expr = formula(text, key)
-        derived.append(Derived(dname, expr, str(text), desc))
-        names[dname] = derived[-1].symbol
-        try:  # a formula that is not a number at the defaults fails now, not in a solver
-            defaults[dname] = _evaluate_derived(derived[-1], defaults)
-        except ParameterError as err:
-            raise error(key, f"{err} (the default values)") from None
+        try:
+            _check_name(dname, key, error)
+            if dname in names:
+                raise error(key, f"name {quote(dname)} is already a parameter")
+        except ModelFileError as err:
+            problems.append(err)
+            continue
+        try:
+            if isinstance(entry, Mapping):
+                unknown_keys(entry, key, ("formula", "description"))
+                text, desc = entry.get("formula"), string(entry, "description", key)
+            else:
+                text, desc = entry, ""
+            expr = formula(text, key)
+            item = Derived(dname, expr, str(text), desc)
+            if not uses_broken(expr):
+                try:  # a formula that is not a number at the defaults fails now, not in a solver
+                    defaults[dname] = _evaluate_derived(item, defaults)
+                except ParameterError as err:
+                    raise error(key, f"{err} (the default values)") from None
+        except ModelFileError as err:
+            problems.append(err)
+            broken.add(dname)
+            names[dname] = sp.Symbol(dname, positive=True)
+            continue
+        derived.append(item)
+        names[dname] = item.symbol
+        if dname not in defaults:  # made of broken names
+            broken.add(dname)
 
     constraints = []
-    constraint_table = _table(spec, "constraints", error)
-    _check_count(constraint_table, "constraints", "constraints", MAX_PARAMETERS, error)
+    constraint_table = table("constraints") or {}
+    count(constraint_table, "constraints", "constraints", MAX_PARAMETERS)
     for cname, text in constraint_table.items():
         key = f"constraints.{cname}"
-        _check_name(cname, key, error)
         try:
-            left, operator, right = parse_constraint(text, names, what="constraint")
-        except ExpressionError as err:
-            raise error(key, str(err)) from None
-        constraints.append(Constraint(cname, text, left, operator, right))
-        problem = constraints[-1].violation(defaults)
-        if problem:
-            raise error(key, f"the default values break it: {problem}")
+            _check_name(cname, key, error)
+            try:
+                left, operator, right = parse_constraint(text, names, what="constraint")
+            except ExpressionError as err:
+                raise error(key, str(err)) from None
+            constraint = Constraint(cname, text, left, operator, right)
+            problem = None if uses_broken(left, right) else constraint.violation(defaults)
+            if problem:
+                raise error(key, f"the default values break it: {problem}")
+        except ModelFileError as err:
+            problems.append(err)
+            continue
+        constraints.append(constraint)
 
     # goods
-    goods_table = _table(spec, "goods", error, required=True)
-    _check_count(goods_table, "goods", "goods", MAX_GOODS, error)
-    good_symbols = {g: sp.Symbol(g, positive=True) for g in goods_table}
-    utility = _table(spec, "utility", error, required=True)
-    weights = utility.get("weights")
-    if not isinstance(weights, Mapping) or not weights:
-        raise error("utility.weights", "expected a table of Cobb-Douglas weights such as {x = 1, y = 1}")
-    for gname in weights:
-        if gname not in goods_table:
-            raise error(f"utility.weights.{gname}", f"unknown good {quote(gname)} (goods: {', '.join(goods_table)})")
+    goods_table = table("goods", required=True)
+    count(goods_table or {}, "goods", "goods", MAX_GOODS)
+    good_names = list(goods_table or {})
+    good_symbols = {g: sp.Symbol(g, positive=True) for g in good_names}
+    utility = table("utility", required=True)
+    weights: Mapping[str, Any] | None = None
+    if utility is not None:
+        unknown_keys(utility, "utility", ("weights",))
+        weights = utility.get("weights")
+        if not isinstance(weights, Mapping) or not weights:
+            problems.append(error("utility.weights",
+                                  "expected a table of Cobb-Douglas weights such as {x = 1, y = 1}"))
+            weights = None
+        elif goods_table is not None:
+            for gname in weights:
+                if gname not in goods_table:
+                    problems.append(error(f"utility.weights.{gname}",
+                                          f"unknown good {quote(gname)} (goods: {', '.join(good_names)})"))
     goods = []
-    for gname, entry in goods_table.items():
+    for gname, entry in (goods_table or {}).items():
         key = f"goods.{gname}"
-        _check_name(gname, key, error)
-        if gname in names:
-            raise error(key, f"good name {gname!r} clashes with a parameter")
-        if not isinstance(entry, Mapping):
-            raise error(key, "expected a table with trading_efficiency and description")
-        if "trading_efficiency" not in entry:
-            raise error(f"{key}.trading_efficiency", "missing (a formula such as 'k' or '(1 - t) * K')")
-        eff = formula(entry["trading_efficiency"], f"{key}.trading_efficiency")
-        weight = formula(weights.get(gname, 0), f"utility.weights.{gname}")
-        _check_weight(weight, weights.get(gname, 0), f"utility.weights.{gname}", defaults, error)
-        goods.append(Good(gname, weight, eff, _string(entry, "description", key, error)))
-    if not any(g.consumed for g in goods):
-        raise error("utility.weights", "at least one good must have a positive weight")
+        try:
+            _check_name(gname, key, error)
+            if gname in names:
+                raise error(key, f"good name {gname!r} clashes with a parameter")
+            if not isinstance(entry, Mapping):
+                raise error(key, "expected a table with trading_efficiency and description")
+            unknown_keys(entry, key, ("trading_efficiency", "description"))
+            if "trading_efficiency" not in entry:
+                raise error(f"{key}.trading_efficiency", "missing (a formula such as 'k' or '(1 - t) * K')")
+            eff = formula(entry["trading_efficiency"], f"{key}.trading_efficiency")
+            weight = sp.Integer(0)
+            if weights is not None:
+                weight = formula(weights.get(gname, 0), f"utility.weights.{gname}")
+                if not uses_broken(weight):
+                    _check_weight(weight, weights.get(gname, 0), f"utility.weights.{gname}", defaults, error)
+        except ModelFileError as err:
+            problems.append(err)
+            broken.add(gname)
+            continue
+        goods.append(Good(gname, weight, eff, string(entry, "description", key)))
+    if weights is not None and goods and len(goods) == len(good_names) and not any(g.consumed for g in goods):
+        problems.append(error("utility.weights", "at least one good must have a positive weight"))
 
     # technologies
     technologies = []
-    tech_table = _table(spec, "technologies", error, required=True)
+    tech_table = table("technologies", required=True) or {}
+    if goods_table is None:  # reported: without goods, every input of a formula would be unknown
+        tech_table = {}
     counts = {}
     for gname, entries in tech_table.items():
-        if gname not in goods_table:
-            raise error(f"technologies.{gname}", f"unknown good {quote(gname)} (goods: {', '.join(goods_table)})")
+        if goods_table is not None and gname not in goods_table:
+            problems.append(error(f"technologies.{gname}",
+                                  f"unknown good {quote(gname)} (goods: {', '.join(good_names)})"))
+            continue
         counts[gname] = len(entries) if isinstance(entries, list) else 1
     if sum(counts.values()) > MAX_TECHNOLOGIES:
-        raise error("technologies", f"{sum(counts.values())} technologies; a model may have at most {MAX_TECHNOLOGIES}")
-    _check_enumeration([counts.get(g, 1) for g in goods_table], error)
+        raise stop(error("technologies", f"{sum(counts.values())} technologies; a model may have at most "
+                         f"{MAX_TECHNOLOGIES}"))
+    try:
+        _check_enumeration([counts.get(g, 1) for g in good_names], error)
+    except ModelFileError as err:
+        raise stop(err) from None
+    failed_goods = set()  # goods with a technology that failed: "no technology" would be noise
     for gname, entries in tech_table.items():
-        if gname not in goods_table:
-            raise error(f"technologies.{gname}", f"unknown good {gname!r} (goods: {', '.join(goods_table)})")
+        if gname not in counts:
+            continue
         if isinstance(entries, Mapping):
             entries = [entries]
         if not isinstance(entries, list) or not entries:
-            raise error(f"technologies.{gname}", "expected one or more [[technologies.GOOD]] tables")
+            problems.append(error(f"technologies.{gname}", "expected one or more [[technologies.GOOD]] tables"))
+            failed_goods.add(gname)
+            continue
         seen = set()
         for i, entry in enumerate(entries):
             key = f"technologies.{gname}[{i}]"
-            if not isinstance(entry, Mapping) or "output" not in entry:
-                raise error(key, "expected a table with 'output' (a formula in l and input goods)")
-            tname = entry.get("name", f"t{i}")
-            if not isinstance(tname, str) or not _TECHNOLOGY_NAME.match(tname) or len(tname) > MAX_NAME_LENGTH:
-                raise error(f"{key}.name", f"technology name {quote(tname)} is not allowed (letters, digits, _ and -, "
-                            f"starting with a letter, at most {MAX_NAME_LENGTH} characters)")
-            if tname in seen:
-                raise error(f"{key}.name", f"technology name {tname!r} repeated for good {gname!r}")
-            seen.add(tname)
-            scope = {"l": LABOUR, **{g: s for g, s in good_symbols.items() if g != gname}}
-            expr = formula(entry["output"], f"{key}.output", scope)
-            used = free_names(expr)
-            if "l" not in used:
-                raise error(f"{key}.output", f"output {entry['output']!r} must depend on own labour 'l'")
-            inputs = tuple(g for g in goods_table if g in used)
+            try:
+                if not isinstance(entry, Mapping) or "output" not in entry:
+                    raise error(key, "expected a table with 'output' (a formula in l and input goods)")
+                unknown_keys(entry, key, ("output", "name", "description"))
+                tname = entry.get("name", f"t{i}")
+                if not isinstance(tname, str) or not _TECHNOLOGY_NAME.match(tname) or len(tname) > MAX_NAME_LENGTH:
+                    raise error(f"{key}.name", f"technology name {quote(tname)} is not allowed (letters, digits, _ "
+                                f"and -, starting with a letter, at most {MAX_NAME_LENGTH} characters)")
+                if tname in seen:
+                    raise error(f"{key}.name", f"technology name {tname!r} repeated for good {gname!r}")
+                seen.add(tname)
+                scope = {"l": LABOUR, **{g: s for g, s in good_symbols.items() if g != gname}}
+                expr = formula(entry["output"], f"{key}.output", scope)
+                used = free_names(expr)
+                if "l" not in used:
+                    raise error(f"{key}.output", f"output {entry['output']!r} must depend on own labour 'l'")
+            except ModelFileError as err:
+                problems.append(err)
+                failed_goods.add(gname)
+                continue
+            inputs = tuple(g for g in good_names if g in used)
             technologies.append(
                 Technology(
                     gname, tname, expr, str(entry["output"]), inputs,
                     _power_form(expr, [good_symbols[g] for g in inputs]),
-                    _string(entry, "description", key, error),
+                    string(entry, "description", key),
                 )
             )
     for g in goods:
+        if g.name in failed_goods:
+            continue
         if not any(t.good == g.name for t in technologies):
-            raise error(f"technologies.{g.name}", f"good {g.name!r} has no technology")
-        if not g.consumed and not any(g.name in t.inputs for t in technologies):
-            raise error(f"goods.{g.name}", f"good {g.name!r} is neither consumed (utility weight) nor an input of any technology")
+            problems.append(error(f"technologies.{g.name}", f"good {g.name!r} has no technology"))
+        elif not failed_goods and not g.consumed and not any(g.name in t.inputs for t in technologies):
+            problems.append(error(f"goods.{g.name}", f"good {g.name!r} is neither consumed (utility weight) nor "
+                                  "an input of any technology"))
 
-    labour = _table(spec, "labour", error)
-    endowment = formula(labour.get("endowment", 1), "labour.endowment")
+    labour = table("labour") or {}
+    unknown_keys(labour, "labour", ("endowment",))
+    endowment: sp.Expr = sp.Integer(1)
+    try:
+        endowment = formula(labour.get("endowment", 1), "labour.endowment")
+    except ModelFileError as err:
+        problems.append(err)
 
     structures = []
-    structure_table = _table(spec, "structures", error)
-    _check_count(structure_table, "structures", "named structures", MAX_STRUCTURES, error)
+    structure_table = table("structures") or {}
+    count(structure_table, "structures", "named structures", MAX_STRUCTURES)
     for sname, entry in structure_table.items():
         key = f"structures.{sname}"
         if isinstance(entry, Mapping):
-            configs, desc = entry.get("configurations"), _string(entry, "description", key, error)
+            unknown_keys(entry, key, ("configurations", "description"))
+            configs, desc = entry.get("configurations"), string(entry, "description", key)
         else:
             configs, desc = entry, ""
         if not isinstance(configs, list) or not configs or not all(isinstance(c, str) for c in configs):
-            raise error(key, "expected a list of configuration labels such as ['(x/y)', '(y/x)']")
-        if len(configs) > len(goods) or any(len(c) > 200 for c in configs):
-            raise error(key, f"at most {len(goods)} configurations (one per good) of at most 200 characters each")
-        structures.append(NamedStructure(sname, tuple(configs), desc))
+            problems.append(error(key, "expected a list of configuration labels such as ['(x/y)', '(y/x)']"))
+        elif len(configs) > len(good_names) or any(len(c) > 200 for c in configs):
+            problems.append(error(key, f"at most {len(good_names)} configurations (one per good) of at most 200 "
+                                  "characters each"))
+        else:
+            structures.append(NamedStructure(sname, tuple(configs), desc))
 
+    if problems:  # the labels of structures need a whole model: they are resolved only without other mistakes
+        raise ModelFileError.combine(problems)
     model = Model(
         name=name, title=title, description=description, references=tuple(references),
         parameters=tuple(parameters), derived=tuple(derived), goods=tuple(goods),
         technologies=tuple(technologies), endowment=endowment,
         named_structures=tuple(structures), source=source, spec=spec, constraints=tuple(constraints),
     )
-    # Resolve the named structures now, so a bad label fails at load time.
-    from inframarginal.configurations import named_structures
+    # Resolve the named structures now, each on its own, so every bad label fails at load time.
+    from inframarginal.configurations import named_structures, resolve_structure
 
-    named_structures(model)
+    try:
+        named_structures(model)
+    except ModelFileError as first:  # find every bad one (resolving them all again only on failure)
+        for nm in structures:
+            try:
+                resolve_structure(model, nm.configurations, nm.name)
+            except ModelFileError as err:
+                problems.append(err)
+        raise ModelFileError.combine(problems or [first]) from None
     return model
 
 

@@ -14,13 +14,21 @@ import click
 from inframarginal.errors import InframarginalError
 from inframarginal.extras import missing_extra
 
+#: Most errors printed for one command (a model file may have many).
+MAX_ERRORS = 20
+
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except InframarginalError as err:
-            click.echo(f"error: {err}", err=True)
+            # A model file's mistakes come together: one line each, the first MAX_ERRORS of them.
+            errors = getattr(err, "errors", (err,))
+            for one in errors[:MAX_ERRORS]:
+                click.echo(f"error: {one}", err=True)
+            if len(errors) > MAX_ERRORS:
+                click.echo(f"error: ... and {len(errors) - MAX_ERRORS} more", err=True)
             sys.exit(2)
         except ImportError as err:  # a module of an optional extra: name the extra to install
             missing = missing_extra(err)
