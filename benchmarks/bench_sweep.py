@@ -1,6 +1,6 @@
 """Sweep benchmarks (issue 4): vectorized engine, numeric fallback, Dask scaling.
 
-Run: python benchmarks/bench_sweep.py [--quick]
+Run: python benchmarks/bench_sweep.py [--quick] [--no-dask] [--file]
 Every ratio is measured in this run against a baseline measured in this run.
 
 1. Vectorized sweep of the seed model against the per-point numeric path a user would
@@ -15,6 +15,14 @@ Every ratio is measured in this run against a baseline measured in this run.
    without closed forms and of the seed model solved numerically.
 4. A Dask LocalCluster with 2 workers against 1 worker, on a sweep of a model without
    closed forms that takes over 20 s on one worker.
+5. The sweep file (issue 14): the 2000 x 2000 seed sweep written to NetCDF (the core
+   variables, the general equilibrium as int8 codes, chunked and zlib-compressed), as an
+   API call + write and as the command ``inframarginal sweep li-ke-2020 --axis
+   K=0.05:1:2000 --axis t=0:0.9:2000 --out big.nc`` (a fresh process: imports and the
+   kernel's compilation included), against a naive NumPy evaluation of the seven closed
+   forms at the same points (each structure's compiled log income and existence
+   conditions on the full mesh, then the best), and against the file as written before
+   (every variable, names as strings, uncompressed).  Run alone: ``--file``.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -35,7 +44,7 @@ import numpy as np  # noqa: E402
 import inframarginal as im  # noqa: E402
 from inframarginal.backends import general_equilibrium_code  # noqa: E402
 from inframarginal.equilibrium import corner_equilibrium  # noqa: E402
-from inframarginal.sweep import make_grid, sweep  # noqa: E402
+from inframarginal.sweep import make_grid, sweep, write_netcdf  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 
@@ -177,11 +186,94 @@ def bench_dask() -> None:
           f"shared with the scheduler")
 
 
+def naive_closed_forms(model, axes: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The evaluation a user would write with NumPy: every structure's compiled closed form
+    (log income, existence conditions) on the full mesh of the axes, then the best structure."""
+    from inframarginal.compiled import compile_structure
+    from inframarginal.configurations import studied_structures
+
+    base = model.check_parameters()
+    mesh = dict(zip(axes, np.meshgrid(*axes.values(), indexing="ij"), strict=True))
+    shape = next(iter(mesh.values())).shape
+    args = [mesh.get(p.name, np.float64(base[p.name])) for p in model.parameters]
+    best = np.full(shape, -np.inf)
+    code = np.full(shape, -1, dtype=np.int8)
+    with np.errstate(all="ignore"):
+        for s, structure in enumerate(studied_structures(model)):
+            compiled = compile_structure(model, structure)
+            ok = np.ones(shape, dtype=bool)
+            for function, _ in compiled.conditions:
+                ok &= np.broadcast_to(np.asarray(function(*args)) > 0, shape)
+            income = np.broadcast_to(np.exp(np.asarray(compiled.log_income(*args), dtype=float)), shape)
+            better = ok & (income > best)
+            best[better] = income[better]
+            code[better] = s
+    best[code < 0] = np.nan
+    return code, best
+
+
+def _best_of(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bench_file(model) -> None:
+    n = 1000 if QUICK else 2000
+    axes = {"K": np.linspace(0.05, 1, n), "t": np.linspace(0, 0.9, n)}
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "big.nc")
+    try:
+        # warm-up: both compile their closed forms; the sweep and the naive evaluation agree
+        code, best = naive_closed_forms(model, axes)
+        ds = sweep(model, axes, variables="core", decode=False)
+        assert (ds.general_equilibrium.values == code).all()
+        np.testing.assert_allclose(ds.equilibrium_income.values, best, rtol=1e-9)
+        del ds, code, best
+        naive = _best_of(lambda: naive_closed_forms(model, axes), 3)
+        api = _best_of(lambda: write_netcdf(sweep(model, axes, variables="core", decode=False), path), 3)
+        size = os.path.getsize(path)
+        every = _best_of(lambda: write_netcdf(sweep(model, axes, variables="all", decode=False), path), 1)
+        every_size = os.path.getsize(path)
+
+        def before() -> None:  # the file as written before issue 14
+            sweep(model, axes).to_netcdf(path, engine="h5netcdf")
+
+        old = _best_of(before, 1)
+        old_size = os.path.getsize(path)
+        command = [sys.executable, "-m", "inframarginal", "sweep", "li-ke-2020", "--axis", f"K=0.05:1:{n}",
+                   "--axis", f"t=0:0.9:{n}", "--out", path]
+        tiny = [*command[:5], "--axis", "K=0.05:1:2", "--axis", "t=0:0.9:2"]
+        subprocess.run(tiny, check=True, capture_output=True)  # fills the disk cache of closed forms
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        cli = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run(tiny, check=True, capture_output=True)
+        fixed = time.perf_counter() - started
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"5. sweep file, seed model {n}x{n} (K, t), 7 structures, one core: naive NumPy evaluation of the "
+          f"closed forms {naive:.2f} s; API sweep (core variables, codes) + chunked zlib NetCDF {api:.2f} s "
+          f"({size / 2**20:.1f} MiB): {naive / api:.2f}x the naive evaluation (target >= 2x); every variable "
+          f"{every:.2f} s ({every_size / 2**20:.0f} MiB): {naive / every:.2f}x; the file as before (every "
+          f"variable, names as strings, uncompressed) {old:.2f} s ({old_size / 2**20:.0f} MiB): {naive / old:.2f}x; "
+          f"the command in a fresh process {cli:.2f} s: {naive / cli:.2f}x, of which {fixed:.2f} s is the same "
+          "command on a 2x2 grid (imports, model, kernel compilation)")
+
+
 def main() -> None:
     model = im.load_model("li-ke-2020")
+    if "--file" in sys.argv:
+        bench_file(model)
+        return
     bench_vectorized_vs_loop(model)
     bench_engine(model)
     bench_batched_numeric(model)
+    bench_file(model)
     if "--no-dask" not in sys.argv:
         bench_dask()
 

@@ -39,21 +39,27 @@ from inframarginal.backends import check_backend
 from inframarginal.model import Model
 from inframarginal.sweep import (
     CHUNK_POINTS,
+    CODED,
     Grid,
     SweepError,
     check_grid_size,
     chunk_layout,
     chunk_shape,
     chunk_slices,
+    decode_general_equilibrium,
     evaluate_chunk,
+    flag_attrs,
     make_grid,
+    parse_variables,
     process_running,
+    structure_counts,
     sweep_attrs,
     to_dataset,
 )
 
 SPEC_FILE = ".inframarginal-sweep.json"
-#: Zarr format 2: fixed-width strings (structure names) have a stable encoding there.
+#: Zarr format 2: fixed-width strings (the structure and good coordinates) have a stable
+#: encoding there.  The general equilibrium and numeraire are integer codes.
 ZARR_FORMAT = 2
 DONE_DIR = ".inframarginal-done"
 #: Suffix of the lock file next to a store while a run writes it.
@@ -90,29 +96,31 @@ def _quiet():
 # -- the store ------------------------------------------------------------------------------
 
 
-def _template(grid: Grid, chunks: tuple[int, ...], backend: str) -> xr.Dataset:
+def _template(grid: Grid, chunks: tuple[int, ...], backend: str, variables: tuple[str, ...]) -> xr.Dataset:
     import dask.array as da
 
     sizes = {"structure": len(grid.structures), "good": len(grid.model.good_names)}
     dims = grid.names
-    data_vars = {}
-    for name, (lead, dtype, fill) in chunk_layout(grid).items():
-        if lead:
-            data = da.full((*grid.shape, sizes[lead]), fill, dtype=dtype, chunks=(*chunks, sizes[lead]))
-            data_vars[name] = ((*dims, lead), data)
-        else:
-            data_vars[name] = (dims, da.full(grid.shape, fill, dtype=dtype, chunks=chunks))
     coords: dict[str, Any] = {n: v for n, v in grid.axes}
     coords["structure"] = list(grid.structures)
     coords["good"] = list(grid.model.good_names)
+    data_vars = {}
+    for name, (lead, dtype, fill) in chunk_layout(grid, variables).items():
+        # the codes' CF flags go with the store's metadata: chunks write data only
+        attrs = flag_attrs(coords[CODED[name]], dtype) if name in CODED else {}
+        if lead:
+            data = da.full((*grid.shape, sizes[lead]), fill, dtype=dtype, chunks=(*chunks, sizes[lead]))
+            data_vars[name] = ((*dims, lead), data, attrs)
+        else:
+            data_vars[name] = (dims, da.full(grid.shape, fill, dtype=dtype, chunks=chunks), attrs)
     ds = xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
     for name in ds.data_vars:
         ds[name].encoding["chunks"] = ds[name].data.chunksize
     return ds
 
 
-def _spec(grid: Grid, chunks: tuple[int, ...]) -> dict[str, Any]:
-    return {**grid.spec(), "chunks": list(chunks)}
+def _spec(grid: Grid, chunks: tuple[int, ...], variables: tuple[str, ...]) -> dict[str, Any]:
+    return {**grid.spec(), "chunks": list(chunks), "variables": list(variables)}
 
 
 def _read_spec(path: str) -> dict[str, Any] | None:
@@ -123,7 +131,7 @@ def _read_spec(path: str) -> dict[str, Any] | None:
         return None
 
 
-def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str) -> None:
+def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str, variables: tuple[str, ...]) -> None:
     """Create the store's metadata under a temporary name, then rename it into place."""
     import glob
 
@@ -133,27 +141,29 @@ def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str) 
     tmp = f"{path}.init-{os.getpid()}"
     try:
         with _quiet():
-            _template(grid, chunks, backend).to_zarr(tmp, mode="w", compute=False, consolidated=False,
+            _template(grid, chunks, backend, variables).to_zarr(tmp, mode="w", compute=False, consolidated=False,
                                                      zarr_format=ZARR_FORMAT)
         os.makedirs(os.path.join(tmp, DONE_DIR))
         with open(os.path.join(tmp, SPEC_FILE), "w") as fh:
-            json.dump({**_spec(grid, chunks), "complete": False}, fh)
+            json.dump({**_spec(grid, chunks, variables), "complete": False}, fh)
         os.rename(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _prepare_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str) -> None:
+def _prepare_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str,
+                   variables: tuple[str, ...]) -> None:
     if not os.path.exists(path):
-        _create_store(path, grid, chunks, backend)
+        _create_store(path, grid, chunks, backend, variables)
         return
     found = _read_spec(path)
     if found is None:
         raise SweepError(f"{path} exists and is not a sweep written by inframarginal; remove it or choose "
                          "another --out")
     found.pop("complete", None)
-    if found != _spec(grid, chunks):
-        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters or --chunk differ); "
+    if found != _spec(grid, chunks, variables):
+        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters, --chunk or "
+                         "--variables differ); "
                          "rerun with the same arguments to resume it, or remove it / choose another --out")
 
 
@@ -237,15 +247,14 @@ def _write_chunk(job: dict[str, Any]) -> tuple[int, dict[str, int]]:
     axes = {n: np.asarray(v) for n, v in job["axes"]}
     grid = make_grid(model, axes, job["fixed"])
     region = tuple(slice(a, b) for a, b in job["region"])
-    arrays = evaluate_chunk(grid, region, job["backend"])
+    arrays = evaluate_chunk(grid, region, job["backend"], variables=tuple(job["variables"]))
     ds = to_dataset(grid, arrays, job["backend"], region)
     ds = ds.drop_vars([*grid.names, "structure", "good"])
     ds.attrs = {}
     with _quiet():
         ds.to_zarr(job["path"], region=dict(zip(grid.names, region, strict=True)), consolidated=False,
                    zarr_format=ZARR_FORMAT)
-    names, counts = np.unique(arrays["general_equilibrium"], return_counts=True)
-    return job["index"], {str(n): int(c) for n, c in zip(names, counts, strict=True)}
+    return job["index"], structure_counts(arrays["general_equilibrium"], grid.structures)
 
 
 # -- the driver ------------------------------------------------------------------------------
@@ -277,7 +286,7 @@ def local_cluster(workers: int, threads: int = 1, processes: bool = True):
 def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None, path: str,
                   *, backend: str = "numpy", chunk_points: int = CHUNK_POINTS, workers: int | None = None,
                   scheduler: str | None = None, client=None, progress: bool = False,
-                  max_chunks: int | None = None) -> ZarrSweep:
+                  max_chunks: int | None = None, variables: str | tuple[str, ...] | None = "all") -> ZarrSweep:
     """Sweep chunk by chunk into a Zarr store, resuming an interrupted run of the same sweep.
 
     Parameters
@@ -298,6 +307,10 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
         Progress bar with ETA.
     max_chunks : int, optional
         Stop after this many chunks (the store stays resumable); for tests and trials.
+    variables : str or tuple of str
+        ``"all"`` (default), ``"core"`` or groups, as for :func:`inframarginal.sweep.parse_variables`.
+        The general equilibrium and numeraire are stored as integer codes with CF
+        ``flag_values``/``flag_meanings``; :func:`open_zarr_sweep` gives names.
 
     Returns
     -------
@@ -311,6 +324,7 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
     """
     started = time.perf_counter()
     backend = check_backend(backend)
+    chosen = parse_variables(variables)
     if workers is not None and scheduler is not None:
         raise SweepError("give either --workers N or --scheduler ADDRESS, not both")
     if chunk_points < 1:
@@ -332,15 +346,16 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
                 own[1].close()
             raise
         return _run(path, grid, chunks, regions, model, backend, client, own, workers, progress, max_chunks,
-                    started)
+                    started, chosen)
 
 
 def _run(path: str, grid: Grid, chunks: tuple[int, ...], regions: list, model: Model, backend: str, client, own,
-         workers: int | None, progress: bool, max_chunks: int | None, started: float) -> ZarrSweep:
+         workers: int | None, progress: bool, max_chunks: int | None, started: float,
+         variables: tuple[str, ...]) -> ZarrSweep:
     """The body of :func:`sweep_to_zarr`, run while holding the store's lock."""
     from tqdm import tqdm
 
-    _prepare_store(path, grid, chunks, backend)
+    _prepare_store(path, grid, chunks, backend, variables)
     done = _done(path)
     pending = [i for i in range(len(regions)) if i not in done]
     if max_chunks is not None:
@@ -350,7 +365,7 @@ def _run(path: str, grid: Grid, chunks: tuple[int, ...], regions: list, model: M
         for k, v in c.items():
             counts[k] = counts.get(k, 0) + v
     base = {"model_spec": model.spec, "model_source": model.source, "axes": [[n, v] for n, v in grid.axes],
-            "fixed": dict(grid.fixed), "backend": backend, "path": path}
+            "fixed": dict(grid.fixed), "backend": backend, "path": path, "variables": list(variables)}
 
     def job(i: int) -> dict[str, Any]:
         return {**base, "index": i, "region": [(s.start, s.stop) for s in regions[i]]}
@@ -432,11 +447,16 @@ def zarr_progress(path: str) -> tuple[int, int]:
     return len(_done(path)), total
 
 
-def open_zarr_sweep(path: str, allow_incomplete: bool = False) -> xr.Dataset:
-    """Open a sweep's Zarr store (lazily, with Dask); refuse an unfinished one unless allowed."""
+def open_zarr_sweep(path: str, allow_incomplete: bool = False, decode: bool = True) -> xr.Dataset:
+    """Open a sweep's Zarr store (lazily, with Dask); refuse an unfinished one unless allowed.
+
+    With ``decode`` the general equilibrium and numeraire are names (decoded lazily,
+    chunk by chunk), as in :func:`inframarginal.sweep.sweep`; otherwise integer codes.
+    """
     done, total = zarr_progress(path)
     if done < total and not allow_incomplete:
         raise SweepError(f"{path} is unfinished ({done} of {total} chunks); rerun the same sweep command "
                          "to finish it")
     with _quiet():
-        return xr.open_zarr(path, consolidated=None)
+        ds = xr.open_zarr(path, consolidated=None)
+    return decode_general_equilibrium(ds) if decode else ds

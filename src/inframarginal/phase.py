@@ -122,7 +122,8 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax: A
     Parameters
     ----------
     ds : xarray.Dataset
-        A sweep (needs ``general_equilibrium``; ``admissible`` is used when present).
+        A sweep (needs ``general_equilibrium``, names or integer codes; ``admissible`` is
+        used when present).
     x, y : str, optional
         The axes on the horizontal and vertical axis (default: the first two).
     ax : matplotlib Axes, optional
@@ -147,9 +148,14 @@ def plot_phase(ds: xr.Dataset, x: str | None = None, y: str | None = None, ax: A
     colours = _colours(names)
     ge = sub["general_equilibrium"]
     admissible = sub["admissible"] if "admissible" in sub else xr.ones_like(ge, dtype=bool)
-    index = {n: i for i, n in enumerate(names)}
-    found, inverse = np.unique(ge.values.astype(str), return_inverse=True)
-    codes = np.array([index.get(v, len(names)) for v in found], dtype=int)[inverse.reshape(ge.shape)]
+    if ge.dtype.kind in "iu" and "structure" in ds.coords:
+        # integer codes (a sweep's file): the index in the structure coordinate, -1 none
+        codes = np.asarray(ge.values, dtype=int)
+        codes = np.where(codes < 0, len(names), codes)
+    else:
+        index = {n: i for i, n in enumerate(names)}
+        found, inverse = np.unique(ge.values.astype(str), return_inverse=True)
+        codes = np.array([index.get(v, len(names)) for v in found], dtype=int)[inverse.reshape(ge.shape)]
     codes = np.where(admissible.values, codes, len(names) + 1)
     cmap = ListedColormap([colours[n] for n in names] + [_NONE_COLOUR, _INADMISSIBLE_COLOUR])
     title = f"general equilibrium of {ds.attrs.get('model', 'the model')}"

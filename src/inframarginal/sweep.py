@@ -28,7 +28,16 @@ returns an :class:`xarray.Dataset`:
     share of the population (0 in autarky).
 
 Attributes record the model, the fixed parameters (JSON), the axes and the
-package version.  Structures with closed forms are evaluated by compiled,
+package version.
+
+Inside the engine and in files, ``general_equilibrium`` and ``numeraire`` are integer
+codes (the index of the structure, or of the good; -1 for none) with the CF attributes
+``flag_values`` and ``flag_meanings``: 4 x 10^6 points take 4 MB instead of 48 and are
+counted with :func:`numpy.bincount`.  Names appear only at the edges:
+:func:`decode_general_equilibrium` turns the codes into names, and :func:`sweep` and
+:func:`open_sweep` return names as before.  ``variables`` chooses what a sweep holds:
+the core (the general equilibrium, its income, the admissible points) and the groups of
+:data:`VARIABLE_GROUPS`.  Structures with closed forms are evaluated by compiled,
 vectorized closed forms (:mod:`inframarginal.backends`); the others by the batched
 numeric solver (:mod:`inframarginal.batched`).
 
@@ -258,14 +267,16 @@ def _inside(domain, array: np.ndarray) -> np.ndarray:
     return above & below & np.isfinite(array)
 
 
-def check_grid_size(grid: Grid, chunk_points: int, *, in_memory: bool) -> None:
+def check_grid_size(grid: Grid, chunk_points: int, *, in_memory: bool, variables: tuple[str, ...] | None = None,
+                    decode: bool = True) -> None:
     """Refuse a sweep too large for its limits before anything is allocated or written.
 
-    In memory: :func:`check_in_memory`.  To Zarr: at most :data:`MAX_GRID_POINTS` points.
-    Either way at most :data:`MAX_CHUNKS` chunks of ``chunk_points``.
+    In memory: :func:`check_in_memory` (of the ``variables``, default all).  To Zarr: at
+    most :data:`MAX_GRID_POINTS` points.  Either way at most :data:`MAX_CHUNKS` chunks
+    of ``chunk_points``.
     """
     if in_memory:
-        check_in_memory(grid)
+        check_in_memory(grid, variables, decode)
     elif grid.size > MAX_GRID_POINTS:
         raise SweepError(f"the grid of {grid.size:,} points exceeds the limit of {MAX_GRID_POINTS:,} points "
                          "of a sweep; use fewer points per axis")
@@ -300,47 +311,141 @@ def chunk_slices(shape: tuple[int, ...], chunks: tuple[int, ...]) -> Iterator[tu
         yield tuple(slice(i * c, min((i + 1) * c, n)) for i, c, n in zip(index, chunks, shape, strict=True))
 
 
+# -- variables --------------------------------------------------------------------------------
+
+#: The groups of variables a sweep can hold beyond its core (``--variables``).
+VARIABLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "core": ("general_equilibrium", "equilibrium_income", "admissible"),
+    "incomes": ("per_capita_real_income", "exists"),
+    "prices": ("price", "numeraire"),
+    "numbers": ("specialists",),
+}
+#: Every variable, in the Dataset's order.
+ALL_VARIABLES = ("general_equilibrium", "equilibrium_income", "per_capita_real_income", "exists", "admissible",
+                 "price", "numeraire", "specialists")
+#: Variables stored as integer codes (-1: none) that name a structure or a good, and the
+#: coordinate whose values they index.
+CODED = {"general_equilibrium": "structure", "numeraire": "good"}
+
+
+def parse_variables(text: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """The variables of a sweep: ``core``, ``all`` or a comma-separated list of groups.
+
+    The groups are ``prices`` (``price``, ``numeraire``), ``numbers`` (``specialists``)
+    and ``incomes`` (every structure's ``per_capita_real_income`` and ``exists``); the
+    core (``general_equilibrium``, ``equilibrium_income``, ``admissible``) is always
+    included.  ``None`` means ``all``.  A tuple or list of variable names is checked
+    and put in the Dataset's order.
+
+    Raises
+    ------
+    SweepError
+        Naming the unknown group or variable and the accepted ones.
+
+    Examples
+    --------
+    >>> parse_variables("core")
+    ('general_equilibrium', 'equilibrium_income', 'admissible')
+    >>> parse_variables("prices")
+    ('general_equilibrium', 'equilibrium_income', 'admissible', 'price', 'numeraire')
+    """
+    if text is None:
+        return ALL_VARIABLES
+    if isinstance(text, (tuple, list)):
+        for name in text:
+            if name not in ALL_VARIABLES:
+                raise SweepError(f"variables: {name!r} is not a sweep variable (expected some of "
+                                 f"{', '.join(ALL_VARIABLES)})")
+        chosen = set(text) | set(VARIABLE_GROUPS["core"])
+        return tuple(v for v in ALL_VARIABLES if v in chosen)
+    words = [w.strip() for w in str(text).split(",")]
+    if words == ["all"]:
+        return ALL_VARIABLES
+    chosen = set(VARIABLE_GROUPS["core"])
+    for word in words:
+        if word not in VARIABLE_GROUPS:
+            raise SweepError(f"--variables {text!r}: {word!r} is not a group of variables (expected core, all, "
+                             "or a comma-separated list of prices, numbers, incomes)")
+        chosen.update(VARIABLE_GROUPS[word])
+    return tuple(v for v in ALL_VARIABLES if v in chosen)
+
+
+def code_dtype(count: int) -> np.dtype:
+    """The smallest signed integer type holding the codes -1 .. ``count`` - 1."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if count - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def flag_attrs(names: list[str] | tuple[str, ...], dtype: Any) -> dict[str, Any]:
+    """CF attributes of a coded variable: ``flag_values`` -1, 0, 1... and ``flag_meanings``.
+
+    ``flag_meanings`` are blank-separated words, so blanks inside a name become ``_``
+    and -1 is ``none``; the exact names are the values of the coordinate the codes index
+    (``structure`` or ``good``), from which :func:`decode_general_equilibrium` reads them.
+    """
+    words = ["none", *(re.sub(r"\s+", "_", str(n).strip()) or "_" for n in names)]
+    return {"flag_values": np.arange(-1, len(names), dtype=dtype), "flag_meanings": " ".join(words)}
+
+
 # -- evaluation of one chunk ----------------------------------------------------------------
 
-#: The arrays of an evaluated chunk: name -> (leading dimension or None, dtype, fill value).
-def chunk_layout(grid: Grid) -> dict[str, tuple[str | None, Any, Any]]:
-    width = max((len(s) for s in grid.structures), default=1)
-    return {
-        "general_equilibrium": (None, f"<U{width}", ""),
+
+def chunk_layout(grid: Grid, variables: tuple[str, ...] | None = None) -> dict[str, tuple[str | None, Any, Any]]:
+    """The arrays of an evaluated chunk: name -> (leading dimension or None, dtype, fill value).
+
+    ``general_equilibrium`` and ``numeraire`` are integer codes (-1: none).
+    """
+    layout = {
+        "general_equilibrium": (None, code_dtype(len(grid.structures)), -1),
         "equilibrium_income": (None, np.float64, np.nan),
         "per_capita_real_income": ("structure", np.float64, np.nan),
         "exists": ("structure", bool, False),
         "admissible": (None, bool, False),
         "price": ("good", np.float64, np.nan),
-        "numeraire": (None, "<U" + str(max(len(g) for g in grid.model.good_names)), ""),
+        "numeraire": (None, code_dtype(len(grid.model.good_names)), -1),
         "specialists": ("good", np.float64, np.nan),
     }
+    if variables is None:
+        return layout
+    return {name: layout[name] for name in ALL_VARIABLES if name in variables}
 
 
-def empty_chunk(grid: Grid, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """Zeroed arrays for a chunk of ``shape`` (leading structure/good dimension first)."""
+def empty_chunk(grid: Grid, shape: tuple[int, ...], variables: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Arrays for a chunk of ``shape`` (leading structure/good dimension first).
+
+    Zeroed, except the codes, which start at -1 (none).
+    """
     sizes = {"structure": len(grid.structures), "good": len(grid.model.good_names)}
-    # np.zeros, not np.empty: calloc hands back pages that are much cheaper to touch first
-    return {name: np.zeros((sizes[lead], *shape) if lead else shape, dtype=dtype)
-            for name, (lead, dtype, _) in chunk_layout(grid).items()}
+    out = {}
+    for name, (lead, dtype, fill) in chunk_layout(grid, variables).items():
+        # np.zeros, not np.empty: calloc hands back pages that are much cheaper to touch first
+        out[name] = (np.full if name in CODED else np.zeros)(
+            (sizes[lead], *shape) if lead else shape, *((fill,) if name in CODED else ()), dtype=dtype)
+    return out
 
 
 def evaluate_chunk(grid: Grid, region: tuple[slice, ...], backend: str = "numpy",
-                   out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                   out: dict[str, np.ndarray] | None = None,
+                   variables: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Evaluate the grid on one chunk (a tuple of slices), computing admissible points only.
 
     Returns (or fills ``out`` with) the chunk's arrays, named as the Dataset's
-    variables, with the ``structure`` or ``good`` dimension first.
+    variables, with the ``structure`` or ``good`` dimension first; ``variables``
+    (default all, or those of ``out``) says which.
     """
     shape = tuple(s.stop - s.start for s in region)
-    out = out if out is not None else empty_chunk(grid, shape)
+    out = out if out is not None else empty_chunk(grid, shape, variables)
+    variables = tuple(out)
+    layout = chunk_layout(grid, variables)
     masks = [adm[s] for adm, s in zip(grid.admissible, region, strict=True)]
     if all(m.all() for m in masks):
         out["admissible"][...] = True
         _evaluate_box(grid, [v[s] for (_, v), s in zip(grid.axes, region, strict=True)], backend, out)
         return out
     # Some values are outside the domain: fill the defaults, compute the admissible box only.
-    for name, (_, _, fill) in chunk_layout(grid).items():
+    for name, (_, _, fill) in layout.items():
         out[name][...] = fill
     admissible = np.ones(shape, dtype=bool)
     for m in _mesh(masks):
@@ -350,9 +455,9 @@ def evaluate_chunk(grid: Grid, region: tuple[slice, ...], backend: str = "numpy"
         return out
     index = np.ix_(*(np.nonzero(m)[0] for m in masks))
     values = [v[s][m] for (_, v), s, m in zip(grid.axes, region, masks, strict=True)]
-    box = empty_chunk(grid, tuple(len(v) for v in values))
+    box = empty_chunk(grid, tuple(len(v) for v in values), variables)
     _evaluate_box(grid, values, backend, box)
-    for name, (lead, _, _) in chunk_layout(grid).items():
+    for name, (lead, _, _) in layout.items():
         if name != "admissible":
             out[name][(slice(None), *index) if lead else index] = box[name]
     return out
@@ -364,9 +469,14 @@ def _mesh(values: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[str, np.ndarray]) -> None:
-    """Evaluate every point of a box of admissible values (one 1-D array per axis) into ``out``."""
+    """Evaluate every point of a box of admissible values (one 1-D array per axis) into ``out``.
+
+    Only the arrays in ``out`` are computed: without ``per_capita_real_income`` no
+    structure's income is exponentiated or stored, only the chosen one's.
+    """
     kernel = grid.kernel
     shape = tuple(len(v) for v in values)
+    n = len(kernel.structures)
     numeric = [i for i, k in enumerate(kernel.structures) if not k.closed]
     codes = jax_incomes = None
     if backend == "jax":  # the structures' incomes and the choice among them on JAX's device
@@ -376,9 +486,16 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     # Blocks of about BLOCK_POINTS points along the first axis keep temporaries in cache.
     rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
     blocks = [slice(r0, min(shape[0], r0 + rows)) for r0 in range(0, shape[0], rows)]
-    income, exists = out["per_capita_real_income"], out["exists"]
-    # The choice is made on log incomes: incomes themselves may under- or overflow (2**(-2a)).
-    logs = np.full(income.shape, -np.inf)
+    income = out.get("per_capita_real_income")
+    exists = out.get("exists")
+    logs = None
+    if numeric:
+        # The numeric structures are solved for the whole box at once, after the closed forms:
+        # keep every structure's log income (the choice is made on logs, incomes may under- or
+        # overflow: 2**(-2a)) and existence until then.
+        logs = np.full((n, *shape), -np.inf)
+        if exists is None:
+            exists = np.zeros((n, *shape), dtype=bool)
     for block in blocks:
         if jax_incomes is None:
             incomes, flags = kernel.log_incomes(*_mesh([values[0][block], *values[1:]]))
@@ -388,12 +505,15 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
         for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
             if inc is None:
                 continue
-            with np.errstate(all="ignore"):
-                np.exp(np.where(ok, inc, np.nan), out=income[s, block])
-            np.copyto(logs[s, block], np.where(ok, inc, -np.inf))
-            exists[s, block] = ok
+            if income is not None:
+                with np.errstate(all="ignore"):
+                    np.exp(np.where(ok, inc, np.nan), out=income[s, block])
+            if exists is not None:
+                exists[s, block] = ok
+            if logs is not None:
+                np.copyto(logs[s, block], np.where(ok, inc, -np.inf))
         if not numeric:
-            _finish_block(grid, values, block, out, None if codes is None else codes[block], logs=logs)
+            _finish_block(grid, values, block, out, None if codes is None else codes[block], incomes, flags)
     if numeric:
         from inframarginal.batched import numeric_structure_grid
 
@@ -403,49 +523,51 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
         for s in numeric:
             result = numeric_structure_grid(grid.model, kernel.structures[s].structure, points)
             exists[s] = result["exists"].reshape(shape)
-            income[s] = np.where(exists[s], np.exp(result["log_income"]).reshape(shape), np.nan)
+            if income is not None:
+                income[s] = np.where(exists[s], np.exp(result["log_income"]).reshape(shape), np.nan)
             logs[s] = np.where(exists[s], result["log_income"].reshape(shape), -np.inf)
             solved[s] = {name: a.reshape(shape) for name, a in result.items()}
         for block in blocks:
-            _finish_block(grid, values, block, out, None, solved, logs)
+            _finish_block(grid, values, block, out, None, list(logs[:, block]), list(exists[:, block]), solved)
 
 
 def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[str, np.ndarray],
-                  codes: np.ndarray | None, solved: dict[int, dict[str, np.ndarray]] | None = None,
-                  logs: np.ndarray | None = None) -> None:
+                  codes: np.ndarray | None, logs: list[np.ndarray | None], flags: list[np.ndarray | None],
+                  solved: dict[int, dict[str, np.ndarray]] | None = None) -> None:
     """The general equilibrium of a block (highest income, first structure on ties) and its details.
 
-    ``logs``: the structures' log incomes (of the whole box), on which the choice is made.
+    ``logs`` and ``flags``: each structure's log income and existence on the block
+    (``None`` for a structure left out), on which the choice is made; ``codes``: the
+    choice made already (on JAX's device).  The codes and the income are written
+    straight into ``out``.
     """
-    kernel = grid.kernel
-    income, exists = out["per_capita_real_income"][:, block], out["exists"][:, block]
-    if codes is None and logs is not None:
-        code, best = general_equilibrium_code(list(logs[:, block]), list(exists))
-        with np.errstate(all="ignore"):
-            best = np.exp(best)
-    elif codes is None:
-        code, best = general_equilibrium_code(list(income), list(exists))
+    code, best = out["general_equilibrium"][block], out["equilibrium_income"][block]
+    if codes is None:
+        general_equilibrium_code(logs, flags, out=(code, best))
     else:
-        code, best = codes, np.full(income.shape[1:], -np.inf)
-        for s in range(len(kernel.structures)):
-            np.copyto(best, income[s], where=code == s)
-    names = np.array([*grid.structures, ""])
-    out["general_equilibrium"][block] = names[code]
+        code[...] = codes
+        best.fill(-np.inf)
+        for s, inc in enumerate(logs):
+            if inc is not None:
+                np.copyto(best, inc, where=code == s)
+    with np.errstate(all="ignore"):
+        np.exp(best, out=best)
     best[code < 0] = np.nan
-    out["equilibrium_income"][block] = best
-    _details(grid, [values[0][block], *values[1:]], code, out, block, solved or {})
+    if "price" in out or "specialists" in out or "numeraire" in out:
+        _details(grid, [values[0][block], *values[1:]], code, out, block, solved or {})
 
 
 def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[str, np.ndarray],
              block: slice, solved: dict[int, dict[str, np.ndarray]]) -> None:
-    """Prices, numbers of specialists and numeraire of the general equilibrium in a block."""
+    """Prices, numbers of specialists and numeraire (a good's index) of the general equilibrium."""
     kernel = grid.kernel
     goods = grid.model.good_names
-    prices, specialists = out["price"][:, block], out["specialists"][:, block]
-    numeraire = out["numeraire"][block]
-    prices[...] = np.nan
-    specialists[...] = np.nan
-    numeraire[...] = ""
+    prices = out["price"][:, block] if "price" in out else None
+    specialists = out["specialists"][:, block] if "specialists" in out else None
+    numeraire = out["numeraire"][block] if "numeraire" in out else None
+    for array, fill in ((prices, np.nan), (specialists, np.nan), (numeraire, -1)):
+        if array is not None:
+            array[...] = fill
     present = np.unique(code)
     for s in present[present >= 0]:
         k = kernel.structures[s]
@@ -466,24 +588,33 @@ def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[s
                 log_prices = {g: np.log(result[f"price_{g}"]) for g in goods if f"price_{g}" in result}
             shares = [result[f"share_{i}"] for i in range(len(structure.configurations))]
         for gi, g in enumerate(goods):
-            if g in log_prices:
+            if prices is not None and g in log_prices:
                 np.copyto(prices[gi], np.exp(log_prices[g]), where=where)
-            sold = [sh for c, sh in zip(structure.configurations, shares, strict=True) if c.sells == g]
-            np.copyto(specialists[gi], np.sum(np.broadcast_arrays(*sold), axis=0) if sold else 0.0, where=where)
-        numeraire[where] = num or ""
+            if specialists is not None:
+                sold = [sh for c, sh in zip(structure.configurations, shares, strict=True) if c.sells == g]
+                np.copyto(specialists[gi], np.sum(np.broadcast_arrays(*sold), axis=0) if sold else 0.0, where=where)
+        if numeraire is not None:
+            numeraire[where] = goods.index(num) if num else -1
 
 
 # -- the in-memory sweep --------------------------------------------------------------------
 
-#: Bytes per grid point held by an in-memory sweep, beyond the per-structure arrays.
+#: Bytes per grid point held by an in-memory sweep, beyond its variables (working arrays).
 _BYTES_FIXED = 48
 
 
-def bytes_per_point(grid: Grid) -> int:
-    """Memory an in-memory sweep needs per grid point (the Dataset and the working arrays)."""
-    n_struct, n_goods = len(grid.structures), len(grid.model.good_names)
-    width = max((len(s) for s in grid.structures), default=1)
-    return n_struct * 9 + n_goods * 16 + 4 * width + _BYTES_FIXED
+def bytes_per_point(grid: Grid, variables: tuple[str, ...] | None = None, decode: bool = True) -> int:
+    """Memory an in-memory sweep needs per grid point (the Dataset and the working arrays).
+
+    ``decode``: the names of the general equilibrium and numeraire are made as well.
+    """
+    layout = chunk_layout(grid, variables)
+    sizes = {None: 1, "structure": len(grid.structures), "good": len(grid.model.good_names)}
+    need = sum(sizes[lead] * np.dtype(dtype).itemsize for lead, dtype, _ in layout.values())
+    if decode:
+        width = max((len(s) for s in grid.structures), default=1)
+        need += 4 * width + (4 * max(len(g) for g in grid.model.good_names) if "numeraire" in layout else 0)
+    return need + _BYTES_FIXED
 
 
 def memory_limit() -> int:
@@ -497,9 +628,9 @@ def memory_limit() -> int:
         return 4 << 30
 
 
-def check_in_memory(grid: Grid) -> None:
+def check_in_memory(grid: Grid, variables: tuple[str, ...] | None = None, decode: bool = True) -> None:
     """Refuse a grid that would not fit in memory, telling the user what to do instead."""
-    need = grid.size * bytes_per_point(grid)
+    need = grid.size * bytes_per_point(grid, variables, decode)
     limit = memory_limit()
     if need > limit:
         raise SweepError(
@@ -510,7 +641,8 @@ def check_in_memory(grid: Grid) -> None:
 
 
 def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None, *,
-          backend: str = "numpy", progress: bool = False, chunk_points: int = CHUNK_POINTS) -> xr.Dataset:
+          backend: str = "numpy", progress: bool = False, chunk_points: int = CHUNK_POINTS,
+          variables: str | tuple[str, ...] | None = "all", decode: bool = True) -> xr.Dataset:
     """The general equilibrium and every corner equilibrium over a grid of parameters.
 
     Parameters
@@ -527,6 +659,12 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
         Show a progress bar with ETA (tqdm, on stderr).
     chunk_points : int
         Points per chunk (one progress step).
+    variables : str or tuple of str
+        ``"all"`` (default), ``"core"`` or groups as for :func:`parse_variables`
+        (``"prices,numbers"``); the core alone is much faster on large grids.
+    decode : bool
+        Names (default) or integer codes (with ``flag_values`` and ``flag_meanings``)
+        for ``general_equilibrium`` and ``numeraire``; see :func:`decode_general_equilibrium`.
 
     Returns
     -------
@@ -539,21 +677,28 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
     >>> ds = im.load_model("li-ke-2020").sweep({"K": np.linspace(0.1, 1, 4)}, {"t": 0.0})
     >>> ds.general_equilibrium.values.tolist()
     ['A', 'A', 'PC', 'PC']
+    >>> coded = im.load_model("li-ke-2020").sweep({"K": np.linspace(0.1, 1, 4)}, {"t": 0.0},
+    ...                                           variables="core", decode=False)
+    >>> coded.general_equilibrium.values.tolist(), coded.general_equilibrium.attrs["flag_meanings"]
+    ([0, 0, 4, 4], 'none A B PA PB PC CCA CCB')
     """
     backend = check_backend(backend)
+    chosen = parse_variables(variables)
     grid = make_grid(model, axes, fixed)
-    check_grid_size(grid, chunk_points, in_memory=True)
-    return sweep_grid(grid, backend=backend, progress=progress, chunk_points=chunk_points)
+    check_grid_size(grid, chunk_points, in_memory=True, variables=chosen, decode=decode)
+    return sweep_grid(grid, backend=backend, progress=progress, chunk_points=chunk_points, variables=chosen,
+                      decode=decode)
 
 
 def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
-               chunk_points: int = CHUNK_POINTS) -> xr.Dataset:
-    """Evaluate a checked :class:`Grid` in memory, chunk by chunk."""
+               chunk_points: int = CHUNK_POINTS, variables: tuple[str, ...] | None = None,
+               decode: bool = True) -> xr.Dataset:
+    """Evaluate a checked :class:`Grid` in memory, chunk by chunk (``variables``: default all)."""
     from tqdm import tqdm
 
     shape = grid.shape
-    arrays = empty_chunk(grid, shape)
-    layout = chunk_layout(grid)
+    arrays = empty_chunk(grid, shape, variables)
+    layout = chunk_layout(grid, variables)
     regions = list(chunk_slices(shape, chunk_shape(shape, chunk_points)))
     grid.kernel  # noqa: B018  (compile before the progress bar starts)
     with tqdm(total=grid.size, unit="pt", unit_scale=True, disable=not progress, desc="sweep",
@@ -563,7 +708,8 @@ def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
                      for name, a in arrays.items()}
             evaluate_chunk(grid, region, backend, views)
             bar.update(math.prod(s.stop - s.start for s in region))
-    return to_dataset(grid, arrays, backend)
+    ds = to_dataset(grid, arrays, backend)
+    return decode_general_equilibrium(ds) if decode else ds
 
 
 _LONG_NAMES = {
@@ -576,6 +722,9 @@ _LONG_NAMES = {
     "numeraire": "numeraire good of the general equilibrium ('' in autarky)",
     "specialists": "share of the population specialized in selling each good at the general equilibrium",
 }
+#: Said of a coded variable (removed when it is decoded).
+_CODE_COMMENT = ("integer code: the index of the {coord} in the coordinate '{coord}', -1 for none; "
+                 "flag_values and flag_meanings name them")
 
 
 def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "numpy",
@@ -583,7 +732,8 @@ def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "num
     """Wrap evaluated arrays (of the whole grid, or of ``region``) as the sweep's Dataset.
 
     Arrays with a leading ``structure`` or ``good`` dimension become variables with that
-    dimension last (a transposed view, not a copy).
+    dimension last (a transposed view, not a copy).  ``general_equilibrium`` and
+    ``numeraire`` stay integer codes, with CF ``flag_values`` and ``flag_meanings``.
     """
     region = region or tuple(slice(0, n) for n in grid.shape)
     dims = grid.names
@@ -591,14 +741,103 @@ def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "num
     coords["structure"] = list(grid.structures)
     coords["good"] = list(grid.model.good_names)
     data_vars = {}
-    for name, (lead, _, _) in chunk_layout(grid).items():
-        attrs = {"long_name": _LONG_NAMES[name]}
+    for name, (lead, _, _) in chunk_layout(grid, tuple(arrays)).items():
+        attrs: dict[str, Any] = {"long_name": _LONG_NAMES[name]}
+        if name in CODED:
+            attrs.update(flag_attrs(coords[CODED[name]], arrays[name].dtype),
+                         comment=_CODE_COMMENT.format(coord=CODED[name]))
         if lead:
             data_vars[name] = xr.DataArray(arrays[name], dims=(lead, *dims), attrs=attrs).transpose(*dims, lead)
         else:
             data_vars[name] = xr.DataArray(arrays[name], dims=dims, attrs=attrs)
     ds = xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
     return describe(ds, grid.model, grid.names)  # CF-style long_name/units/description
+
+
+def is_coded(var: xr.DataArray) -> bool:
+    """Whether a sweep variable holds integer codes (``flag_values``) rather than names."""
+    return var.dtype.kind in "iu" and "flag_values" in var.attrs
+
+
+def decode_general_equilibrium(ds: xr.Dataset) -> xr.Dataset:
+    """The sweep ``ds`` with ``general_equilibrium`` and ``numeraire`` as names, not codes.
+
+    Code ``i`` is the ``i``-th value of the coordinate ``structure`` (``good`` for the
+    numeraire) and -1 is ``""``, as in sweeps before the codes.  Variables that hold
+    names already are left alone; a lazily loaded (Dask) variable stays lazy.
+
+    Returns
+    -------
+    xarray.Dataset
+        A new Dataset (the other variables shared, not copied).
+
+    Examples
+    --------
+    >>> import numpy as np, inframarginal as im
+    >>> coded = im.load_model("li-ke-2020").sweep({"K": [0.1, 1.0]}, {"t": 0.0}, decode=False)
+    >>> coded.general_equilibrium.values.tolist()
+    [0, 4]
+    >>> decode_general_equilibrium(coded).general_equilibrium.values.tolist()
+    ['A', 'PC']
+    """
+    updates = {}
+    for name, coord in CODED.items():
+        if name not in ds.data_vars or not is_coded(ds[name]):
+            continue
+        var = ds[name]
+        names = np.array([*(str(v) for v in ds.coords[coord].values), ""])
+        attrs = {k: v for k, v in var.attrs.items() if k not in ("flag_values", "flag_meanings", "comment")}
+        # -1 (none) indexes the last entry, ""
+        decoded = xr.apply_ufunc(names.__getitem__, var, dask="parallelized", output_dtypes=[names.dtype])
+        decoded.attrs = attrs
+        decoded.encoding = {}
+        updates[name] = decoded
+    return ds.assign(updates) if updates else ds
+
+
+def structure_counts(codes: np.ndarray, structures: tuple[str, ...] | list[str]) -> dict[str, int]:
+    """Points of each structure (``""``: none) in an array of general-equilibrium codes.
+
+    Only the structures found, in the order of their names (as :func:`numpy.unique`
+    sorts the names); one :func:`numpy.bincount`, no strings per point.
+
+    Examples
+    --------
+    >>> structure_counts(np.array([[1, 1], [-1, 0]], dtype=np.int8), ("PC", "A"))
+    {'': 1, 'A': 2, 'PC': 1}
+    """
+    counts = np.bincount(np.asarray(codes).reshape(-1).astype(np.intp) + 1, minlength=len(structures) + 1)
+    names = ["", *structures]
+    return {names[i]: int(counts[i]) for i in sorted(np.nonzero(counts)[0].tolist(), key=lambda i: names[i])}
+
+
+def encode_general_equilibrium(ds: xr.Dataset) -> xr.Dataset:
+    """The sweep ``ds`` with ``general_equilibrium`` and ``numeraire`` as integer codes.
+
+    The inverse of :func:`decode_general_equilibrium`, for writing files.
+
+    Raises
+    ------
+    SweepError
+        For a name that is not a value of the coordinate the codes index.
+    """
+    updates = {}
+    for name, coord in CODED.items():
+        if name not in ds.data_vars or is_coded(ds[name]):
+            continue
+        var = ds[name]
+        known = [str(v) for v in ds.coords[coord].values]
+        dtype = code_dtype(len(known))
+        found, inverse = np.unique(np.asarray(var.values).astype(str), return_inverse=True)
+        index = {n: i for i, n in enumerate(known)} | {"": -1}
+        unknown = [str(f) for f in found if str(f) not in index]
+        if unknown:
+            raise SweepError(f"{name}: {unknown[0]!r} is not a value of the coordinate {coord} "
+                             f"(expected one of: {', '.join(known)}, or '' for none)")
+        codes = np.array([index[str(f)] for f in found], dtype=dtype)[inverse.reshape(var.shape)]
+        attrs = {**var.attrs, **flag_attrs(known, dtype), "comment": _CODE_COMMENT.format(coord=coord)}
+        updates[name] = xr.DataArray(codes, dims=var.dims, attrs=attrs)
+    return ds.assign(updates) if updates else ds
 
 
 def sweep_attrs(grid: Grid, backend: str) -> dict[str, str]:
@@ -618,15 +857,21 @@ def sweep_attrs(grid: Grid, backend: str) -> dict[str, str]:
     }
 
 
-def open_sweep(path: str | os.PathLike) -> xr.Dataset:
-    """Open a sweep written by ``inframarginal sweep`` (NetCDF ``.nc`` or Zarr ``.zarr``)."""
+def open_sweep(path: str | os.PathLike, decode: bool = True) -> xr.Dataset:
+    """Open a sweep written by ``inframarginal sweep`` (NetCDF ``.nc`` or Zarr ``.zarr``).
+
+    With ``decode`` (the default) ``general_equilibrium`` and ``numeraire`` are names, as
+    in the Dataset :func:`sweep` returns (files store integer codes); files written
+    before the codes hold names already and read the same.
+    """
     text = os.fspath(path)
     if text.rstrip("/").endswith(".zarr"):
         from inframarginal.distributed import open_zarr_sweep
 
-        return open_zarr_sweep(text)
+        return open_zarr_sweep(text, decode=decode)
     with xr.open_dataset(text, engine="h5netcdf") as ds:
-        return ds.load()
+        ds = ds.load()
+    return decode_general_equilibrium(ds) if decode else ds
 
 
 def remove_stale_temporaries(prefix: str, suffix: str = "") -> list[str]:
@@ -661,16 +906,44 @@ def process_running(pid: int) -> bool:
     return True
 
 
+#: Points per chunk of a variable in a NetCDF file (a few hundred kB: fast to compress, to
+#: read a slice of, and within HDF5's default chunk cache).
+NETCDF_CHUNK_POINTS = 1 << 18
+#: Compression of a NetCDF file's variables: zlib (deflate, which every netCDF-4 reader
+#: has, unlike lzf) at level 1 after byte shuffling.  On the 2000 x 2000 seed sweep it
+#: writes as fast as lzf and gives smaller files; higher levels cost 1.6x the time for 10%.
+NETCDF_COMPRESSION = {"zlib": True, "complevel": 1, "shuffle": True}
+#: Variables written chunked but not compressed: every structure's full-precision income
+#: (2000 x 2000 x 7 values) shrinks only to 63% under zlib, at 4.5 times the write time.
+NETCDF_UNCOMPRESSED = ("per_capita_real_income",)
+
+
+def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Chunked, compressed encoding of every data variable of a sweep (chunks of
+    about :data:`NETCDF_CHUNK_POINTS` values, whole along the last dimensions; those of
+    :data:`NETCDF_UNCOMPRESSED` chunked only)."""
+    out = {}
+    for name, var in ds.data_vars.items():
+        if var.ndim == 0 or var.size == 0:
+            continue
+        compression = {} if name in NETCDF_UNCOMPRESSED else NETCDF_COMPRESSION
+        out[str(name)] = {**compression, "chunksizes": chunk_shape(tuple(var.shape), NETCDF_CHUNK_POINTS)}
+    return out
+
+
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> None:
     """Write a sweep to NetCDF atomically (a temporary file renamed into place).
 
+    ``general_equilibrium`` and ``numeraire`` are stored as integer codes (names are
+    encoded first); every variable is chunked and compressed (:func:`netcdf_encoding`).
     Temporary files of the same target left by killed runs are removed first.
     """
     path = os.fspath(path)
     remove_stale_temporaries(f"{path}.tmp-")
     tmp = f"{path}.tmp-{os.getpid()}"
+    ds = encode_general_equilibrium(ds)
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(ds))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

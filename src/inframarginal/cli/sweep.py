@@ -102,11 +102,20 @@ def register(group: click.Group) -> None:
     @click.option("--workers", type=int, default=None, help="Start a Dask LocalCluster with N workers (needs --out .zarr).")
     @click.option("--scheduler", default=None, metavar="ADDRESS", help="Use an existing Dask scheduler (needs --out .zarr).")
     @click.option("--chunk", type=int, default=None, metavar="N", help="Points per chunk (default 1,000,000).")
+    @click.option("--variables", default="core", show_default=True, metavar="core|all|GROUP,...",
+                  help="What --out holds: core (the general equilibrium as a code, its income, the admissible "
+                       "points), all, or core plus groups among prices, numbers, incomes.")
     @click.option("--format", "fmt", type=click.Choice(["summary", "json"]), default="summary", show_default=True)
-    def sweep_command(model, axes, settings, out, plot, plot_x, plot_y, at, backend, workers, scheduler, chunk, fmt):
+    def sweep_command(model, axes, settings, out, plot, plot_x, plot_y, at, backend, workers, scheduler, chunk,
+                      variables, fmt):
         """General equilibrium over a grid of parameter values (infra-marginal comparative statics).
 
         Example: inframarginal sweep li-ke-2020 --axis K=0.05:1:400 --axis t=0:0.9:400 --out ks.nc --plot ks.png
+
+        Files store the general equilibrium (and numeraire) as integer codes with CF flag_values
+        and flag_meanings; inframarginal.sweep.open_sweep reads them back as names.  --variables
+        prices adds prices and the numeraire, numbers the shares of specialists, incomes every
+        structure's income and existence.
 
         An interrupted Zarr sweep continues where it stopped when rerun with the same command;
         two runs on one store at once are refused (a lock file STORE.lock while one writes).
@@ -122,6 +131,8 @@ def register(group: click.Group) -> None:
             check_grid_size,
             make_grid,
             parse_axis,
+            parse_variables,
+            structure_counts,
             sweep_grid,
             write_netcdf,
         )
@@ -135,6 +146,7 @@ def register(group: click.Group) -> None:
                 raise SweepError(f"--axis {name} is given twice")
             parsed[name] = values
         fixed = parse_settings(settings)
+        chosen = parse_variables(variables)
         backend = check_backend(backend)
         chunk_points = CHUNK_POINTS if chunk is None else chunk
         if chunk_points < 1:
@@ -151,23 +163,25 @@ def register(group: click.Group) -> None:
         if (workers is not None or scheduler is not None) and not zarr:
             raise SweepError("--workers/--scheduler write chunks as they complete: give --out FILE.zarr")
         grid = make_grid(m, parsed, fixed)
-        check_grid_size(grid, chunk_points, in_memory=not zarr)
+        check_grid_size(grid, chunk_points, in_memory=not zarr, variables=chosen, decode=False)
         at_values = _parse_at(at)
         summary = {"model": m.name, "axes": {n: {"start": float(v[0]), "stop": float(v[-1]), "count": len(v)}
                                              for n, v in grid.axes},
-                   "fixed": grid.fixed, "points": grid.size, "backend": backend, "out": out}
+                   "fixed": grid.fixed, "points": grid.size, "backend": backend, "out": out,
+                   "variables": list(chosen)}
         if zarr:
             from inframarginal.distributed import open_zarr_sweep, sweep_to_zarr
 
             result = sweep_to_zarr(m, parsed, fixed, out, backend=backend, chunk_points=chunk_points,
-                                   workers=workers, scheduler=scheduler, progress=True)
+                                   workers=workers, scheduler=scheduler, progress=True, variables=chosen)
             summary.update(chunks=result.chunks, computed_chunks=result.computed, resumed_chunks=result.resumed,
                            counts=result.counts)
-            ds = open_zarr_sweep(out) if plot else None
+            ds = open_zarr_sweep(out, decode=False) if plot else None
         else:
-            ds = sweep_grid(grid, backend=backend, progress=True, chunk_points=chunk_points)
-            names, counts = _counts(ds)
-            summary["counts"] = dict(zip(names, counts, strict=True))
+            # codes from here to the file: names only in the summary and on the plot
+            ds = sweep_grid(grid, backend=backend, progress=True, chunk_points=chunk_points, variables=chosen,
+                            decode=False)
+            summary["counts"] = structure_counts(ds["general_equilibrium"].values, grid.structures)
             if out is not None:
                 write_netcdf(ds, out)
         if plot:
@@ -229,11 +243,4 @@ def register(group: click.Group) -> None:
             click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         else:
             click.echo(repr(result))
-
-
-def _counts(ds):
-    import numpy as np
-
-    names, counts = np.unique(ds["general_equilibrium"].values, return_counts=True)
-    return [str(n) for n in names], [int(c) for c in counts]
 
