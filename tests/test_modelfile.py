@@ -372,3 +372,12 @@ def test_every_bad_structure_is_reported():
     assert [e.key for e in err.value.errors] == ["structures.PC", "structures.CCA"]
     assert "not a configuration" in str(err.value.errors[0])
     assert "one kind of seller" in str(err.value.errors[1])
+
+
+@pytest.mark.parametrize("efficiency", ["0", "-0.5", "k - 2"])
+def test_a_trading_efficiency_that_is_not_positive_is_refused(efficiency):
+    # found by the fuzzer: trading_efficiency = 0 reached the numeric path as log(0)
+    text = resources.files("inframarginal.models").joinpath("yang-2001-specialization.toml").read_text("utf-8")
+    text = text.replace('trading_efficiency = "k"', f'trading_efficiency = "{efficiency}"', 1)
+    with pytest.raises(ModelFileError, match=r"goods\.x\.trading_efficiency: .*must be positive"):
+        read_model_text(text)

@@ -619,6 +619,8 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
             if "trading_efficiency" not in entry:
                 raise error(f"{key}.trading_efficiency", "missing (a formula such as 'k' or '(1 - t) * K')")
             eff = formula(entry["trading_efficiency"], f"{key}.trading_efficiency")
+            if not uses_broken(eff):
+                _check_efficiency(eff, entry["trading_efficiency"], f"{key}.trading_efficiency", defaults, error)
             weight = sp.Integer(0)
             if weights is not None:
                 weight = formula(weights.get(gname, 0), f"utility.weights.{gname}")
@@ -812,6 +814,22 @@ def _check_enumeration(technologies: list[int], error) -> None:
     if choices > MAX_CONFIGURATIONS:
         raise error("goods", f"{n} goods with {sum(technologies)} technologies allow up to {choices} "
                     f"configurations; a model may allow at most {MAX_CONFIGURATIONS}")
+
+
+def _check_efficiency(eff: sp.Expr, text: Any, key: str, defaults: Mapping[str, float], error) -> None:
+    """A trading efficiency must be positive (a fraction of a good bought that arrives).
+
+    Checked where it is a number, or a formula of base parameters only, at the defaults.
+    """
+    if not all(s.name in defaults for s in eff.free_symbols):
+        return  # a formula of derived parameters: checked with their values when solving
+    try:
+        value = complex(eff.xreplace({s: defaults[s.name] for s in eff.free_symbols}))
+    except (TypeError, ValueError, ArithmeticError):
+        value = complex(math.nan)
+    if value.imag or not (math.isfinite(value.real) and value.real > 0):
+        raise error(key, f"trading efficiency {quote(text)} must be positive (the fraction of a good bought "
+                    f"that arrives){'' if eff.is_number else ' at the default parameters'}")
 
 
 def _check_weight(weight: sp.Expr, text: Any, key: str, defaults: Mapping[str, float], error) -> None:
