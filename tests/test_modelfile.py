@@ -178,9 +178,9 @@ def test_four_goods_are_still_allowed():
 
 
 def test_derived_parameter_that_is_not_finite_at_a_point_is_a_parameter_error():
-    text = SEED.replace('formula = "(1 - t) * K"', 'formula = "K / (t - 0.5)"', 1)
+    text = SEED.replace('formula = "(1 - t) * K"', 'formula = "K / (0.5 - t)"', 1)
     model = read_model_text(text)
-    with pytest.raises(ParameterError, match=r"derived parameter k = 'K / \(t - 0.5\)' is not a finite real number"):
+    with pytest.raises(ParameterError, match=r"derived parameter k = 'K / \(0.5 - t\)' is not a finite real number"):
         model.check_parameters(t=0.5)
 
 
