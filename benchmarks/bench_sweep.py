@@ -153,7 +153,7 @@ def bench_batched_numeric(seed) -> None:
 
 
 def bench_dask() -> None:
-    from inframarginal.distributed import local_cluster, sweep_to_zarr
+    from inframarginal.zarr_store import local_cluster, sweep_to_zarr
 
     model = numeric_twin()
     n = 150 if QUICK else 700

@@ -637,7 +637,7 @@ def check_in_memory(grid: Grid, variables: tuple[str, ...] | None = None, decode
             f"the grid of {grid.size:,} points needs about {need / 2**30:.2f} GiB in memory "
             f"(limit {limit / 2**30:.1f} GiB); write it chunked to Zarr instead: --out FILE.zarr, "
             "with --workers N or --scheduler ADDRESS to spread it over a Dask cluster "
-            "(in Python: inframarginal.distributed.sweep_to_zarr)")
+            "(in Python: inframarginal.zarr_store.sweep_to_zarr)")
 
 
 def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None, *,
@@ -866,7 +866,7 @@ def open_sweep(path: str | os.PathLike, decode: bool = True) -> xr.Dataset:
     """
     text = os.fspath(path)
     if text.rstrip("/").endswith(".zarr"):
-        from inframarginal.distributed import open_zarr_sweep
+        from inframarginal.zarr_store import open_zarr_sweep
 
         return open_zarr_sweep(text, decode=decode)
     with xr.open_dataset(text, engine="h5netcdf") as ds:

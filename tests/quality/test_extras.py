@@ -40,7 +40,7 @@ def test_serve_without_web_extra(monkeypatch):
 
 def test_zarr_sweep_without_distributed_extra(monkeypatch, tmp_path):
     hide(monkeypatch, "zarr", "dask", "distributed")
-    monkeypatch.delitem(sys.modules, "inframarginal.distributed", raising=False)
+    monkeypatch.delitem(sys.modules, "inframarginal.zarr_store", raising=False)
     out = tmp_path / "s.zarr"
     result = CliRunner().invoke(main, ["sweep", "yang-2001-specialization", "--axis", "k=0.1:1:5",
                                        "--out", str(out)])

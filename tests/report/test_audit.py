@@ -8,11 +8,11 @@ import pytest
 import sympy as sp
 
 import inframarginal as im
+from inframarginal.audit import proofs as P
+from inframarginal.audit.latex import standalone
 from inframarginal.configurations import find_structure
 from inframarginal.errors import InframarginalError
-from inframarginal.report import proofs as P
 from inframarginal.report.equilibria import all_structures, cost_benefit
-from inframarginal.report.latex import standalone
 from inframarginal.report.notation import in_paper_symbols, paper_form
 from inframarginal.report.render import Math
 from inframarginal.report.settings import ReportSettings

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 import inframarginal as im
+from inframarginal.audit.claims import ClaimEvaluator, claims_from_records, paper_claims
 from inframarginal.cli import main
-from inframarginal.report.claims import ClaimEvaluator, claims_from_records, paper_claims
 from inframarginal.report.settings import ReportSettings
 
 

@@ -6,9 +6,9 @@ import pytest
 import sympy as sp
 
 import inframarginal as im
+from inframarginal.audit.table1 import audit_table1, derived_forms, name_difference
 from inframarginal.configurations import find_structure
 from inframarginal.equilibrium import corner_equilibrium
-from inframarginal.report.table1 import audit_table1, derived_forms, name_difference
 
 
 @pytest.fixture(scope="module")

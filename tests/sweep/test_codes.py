@@ -183,7 +183,7 @@ def test_phase_diagram_of_codes_equals_that_of_names(seed):
 def test_zarr_store_holds_codes_and_reads_back_names(seed, tmp_path):
     pytest.importorskip("zarr", reason='needs the [distributed] extra')
     pytest.importorskip("dask", reason='needs the [distributed] extra')
-    from inframarginal.distributed import open_zarr_sweep, sweep_to_zarr
+    from inframarginal.zarr_store import open_zarr_sweep, sweep_to_zarr
 
     path = str(tmp_path / "s.zarr")
     result = sweep_to_zarr(seed, AXES, None, path, chunk_points=40, variables="core")

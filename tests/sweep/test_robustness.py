@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 import inframarginal as im
 from inframarginal.cli import main
-from inframarginal.distributed import store_lock, sweep_to_zarr
 from inframarginal.errors import SweepError
 from inframarginal.path import MAX_PATH_POINTS, structure_path
 from inframarginal.sweep import (
@@ -22,6 +21,7 @@ from inframarginal.sweep import (
     remove_stale_temporaries,
     write_netcdf,
 )
+from inframarginal.zarr_store import store_lock, sweep_to_zarr
 
 
 def run(*args):
@@ -109,8 +109,8 @@ def test_parse_axis_limit_is_exact():
 @pytest.fixture()
 def no_compute(monkeypatch):
     """Make any sweep computation fail loudly: the output checks must stop the run first."""
-    import inframarginal.distributed as distributed
     import inframarginal.sweep as sweep
+    import inframarginal.zarr_store as distributed
 
     def boom(*args, **kwargs):
         raise AssertionError("the sweep was computed before the output was checked")
@@ -155,7 +155,7 @@ def test_unwritable_path_plot_is_refused_before_computing(monkeypatch):
 _SCRIPT = """
 import sys, time
 import inframarginal as im
-from inframarginal.distributed import sweep_to_zarr
+from inframarginal.zarr_store import sweep_to_zarr
 from inframarginal.errors import InframarginalError
 import numpy as np
 sys.stdout.write("ready\\n"); sys.stdout.flush()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from inframarginal.distributed import DONE_DIR, open_zarr_sweep, sweep_to_zarr
 from inframarginal.sweep import open_sweep, sweep, write_netcdf
+from inframarginal.zarr_store import DONE_DIR, open_zarr_sweep, sweep_to_zarr
 
 pytestmark = pytest.mark.distributed
 pytest.importorskip("zarr", reason='needs the [distributed] extra: pip install "inframarginal[distributed]"')

@@ -547,7 +547,7 @@ def data_list(fmt: str) -> None:
     """List the shipped tables with their source and units."""
     import pandas as pd
 
-    from inframarginal.datasets import datasets
+    from inframarginal.data_tables import datasets
 
     df = pd.DataFrame([d.__dict__ for d in datasets()])
     _frame_out(df[["name", "table", "title", "units", "source"]] if fmt == "table" else df, fmt)
@@ -559,7 +559,7 @@ def data_list(fmt: str) -> None:
 @click.option("--printed", is_flag=True, help="Only the cells as printed (text).")
 def data_show(name: str, fmt: str, printed: bool) -> None:
     """Show table NAME (cluster_shares, us_china_trade, gdp_composition)."""
-    from inframarginal.datasets import load, printed_table
+    from inframarginal.data_tables import load, printed_table
 
     _frame_out(printed_table(name) if printed else load(name), fmt)
 
@@ -572,7 +572,7 @@ def data_validate(name: str | None, fmt: str) -> None:
 
     Exits 1 when a finding is an error (rounding differences and notes alone exit 0).
     """
-    from inframarginal.datasets.validation import validate
+    from inframarginal.data_tables.validation import validate
 
     rep = validate(name)
     df = rep.to_frame()

@@ -50,8 +50,8 @@ def register(group: click.Group) -> None:
         JSON: a list of objects with id, text, verdict (holds, fails or holds-only-where), method,
         evidence and the details of each check (counterexample points and values).
         """
+        from inframarginal.audit.claims import evaluate_claims, paper_claims
         from inframarginal.modelfile import load_model
-        from inframarginal.report.claims import evaluate_claims, paper_claims
         from inframarginal.report.settings import ReportSettings
 
         m = load_model(model)

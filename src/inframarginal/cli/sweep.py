@@ -170,7 +170,7 @@ def register(group: click.Group) -> None:
                    "fixed": grid.fixed, "points": grid.size, "backend": backend, "out": out,
                    "variables": list(chosen)}
         if zarr:
-            from inframarginal.distributed import open_zarr_sweep, sweep_to_zarr
+            from inframarginal.zarr_store import open_zarr_sweep, sweep_to_zarr
 
             result = sweep_to_zarr(m, parsed, fixed, out, backend=backend, chunk_points=chunk_points,
                                    workers=workers, scheduler=scheduler, progress=True, variables=chosen)

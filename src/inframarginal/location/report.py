@@ -29,7 +29,7 @@ def _join(xs) -> str:
 
 def _sections(figs: dict[str, str]) -> list[tuple[str, list[str], list[tuple[str, str]]]]:
     """(title, paragraphs, [(image file, caption)]) for each section."""
-    from inframarginal.datasets.validation import validate
+    from inframarginal.data_tables.validation import validate
     from inframarginal.location.dynamics import best_response_dynamics
     from inframarginal.location.equilibria import find_equilibria
     from inframarginal.location.pricing import two_stage_equilibrium
@@ -106,7 +106,7 @@ def write_beach_report(out_dir: pathlib.Path) -> list[pathlib.Path]:
     list of pathlib.Path
         ``beach.md``, ``beach.html`` and the image files, in that order.
     """
-    from inframarginal.datasets.figures import plot_gdp_composition, plot_trade_balance
+    from inframarginal.data_tables.figures import plot_gdp_composition, plot_trade_balance
     from inframarginal.location.dynamics import (
         animate_trajectory,
         best_response_dynamics,

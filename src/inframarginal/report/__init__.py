@@ -5,7 +5,7 @@ referenced relatively), ``report.md`` (the same content, LaTeX formulas), the
 figures as PNG and SVG under ``figures/`` and the tables as CSV and LaTeX.  Every
 model gets the model, its configurations and structures with network diagrams and
 phase diagrams; a model with a transcription of printed results in
-``inframarginal/data/<model>-table1.toml`` (the seed paper, ``li-ke-2020``) also
+``inframarginal/audit/transcriptions/<model>-table1.toml`` (the seed paper, ``li-ke-2020``) also
 gets a one-page summary and contents first, Table 1 derived against printed (and
 corrected, as a LaTeX table), Table 2 regenerated from both, the claims, the domain
 notes, what SymPy proves, the general equilibrium among all structures and the total
@@ -31,13 +31,13 @@ import numpy as np
 from tqdm import tqdm
 
 from inframarginal import __version__
+from inframarginal.audit.printed import has_printed_results
+from inframarginal.audit.sections import TABLE1_COLUMNS, VARIANTS, g
 from inframarginal.configurations import configurations, enumerate_structures, studied_structures
 from inframarginal.model import Model
 from inframarginal.modelfile import load_model
-from inframarginal.report.audit import TABLE1_COLUMNS, VARIANTS, g
 from inframarginal.report.context import ReportContext
 from inframarginal.report.figures import save_figure
-from inframarginal.report.printed import has_printed_results
 from inframarginal.report.render import Document, Math, to_html, to_markdown, write_csv
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
 
@@ -84,7 +84,7 @@ def _structures_section(doc: Document, model: Model, out: Path, bar) -> None:
 
 
 def _diagram_sections(doc: Document, ctx: ReportContext, out: Path, bar, printed: bool) -> dict:
-    from inframarginal.report import table2 as t2
+    from inframarginal.audit import table2 as t2
 
     model, settings = ctx.model, ctx.settings
     names = {p.name for p in model.parameters}
@@ -155,13 +155,13 @@ def _diagram_sections(doc: Document, ctx: ReportContext, out: Path, bar, printed
 
 
 def _steps(model: Model, audit: bool, settings: ReportSettings) -> int:
-    from inframarginal.report import table2 as t2
+    from inframarginal.audit import table2 as t2
 
     names = {p.name for p in model.parameters}
     diagrams = sum(1 for d in t2.DIAGRAMS if d[0] in names and d[1] in names) or min(2, len(names) // 2)
     total = 1 + diagrams + (settings.paths if audit else 1)
     if audit:
-        from inframarginal.report.claims import paper_claims
+        from inframarginal.audit.claims import paper_claims
 
         total += 1 + len(paper_claims(model)) + 1 + 3
     return total
@@ -185,7 +185,7 @@ def write_report(model_name: str, out_dir: str | Path, progress: bool = True,
     Path
         The path of ``report.html``.
     """
-    from inframarginal.report import audit as A
+    from inframarginal.audit import sections as A
 
     model = load_model(model_name)
     out = Path(out_dir)

@@ -45,15 +45,15 @@ def pt(point: dict[str, float]) -> str:
 
 
 def table1_section(doc: Document, ctx: ReportContext, out: Path) -> list:
-    from inframarginal.report.latex import write_table1
-    from inframarginal.report.table1 import TOLERANCE, audit_table1
+    from inframarginal.audit.latex import write_table1
+    from inframarginal.audit.table1 import TOLERANCE, audit_table1
 
     model = ctx.model
     rows = audit_table1(model, ctx.settings.table1_samples)
     ctx.results["table1"] = rows
     doc.h(1, "3. Table 1, derived against printed")
     agree = sum(r.verdict == "agrees" for r in rows)
-    doc.p(f"Each printed entry of Table 1 (transcribed in inframarginal/data/{model.name}-table1.toml) "
+    doc.p(f"Each printed entry of Table 1 (transcribed in inframarginal/audit/transcriptions/{model.name}-table1.toml) "
           "next to the closed form derived from the model file (GP dual of each configuration, utility "
           "equalization, market clearing), both written in the paper's notation: k = (1 - t) K and "
           "beta = alpha + e - theta. Both are evaluated at the model's default point and at "
@@ -118,7 +118,7 @@ def table1_section(doc: Document, ctx: ReportContext, out: Path) -> list:
 
 
 def _intervals(ctx: ReportContext) -> dict:
-    from inframarginal.report.proofs import model_intervals
+    from inframarginal.audit.proofs import model_intervals
 
     region = {}
     names = {p.name for p in ctx.model.parameters} | {d.name for d in ctx.model.derived}
@@ -133,12 +133,12 @@ def _intervals(ctx: ReportContext) -> dict:
 
 def proofs_section(doc: Document, ctx: ReportContext) -> None:
     """Orderings proved with SymPy; the switch point k* as a formula; monotone relative numbers."""
-    from inframarginal.report import proofs as P
+    from inframarginal.audit import proofs as P
 
     names = set(ctx.names)
     doc.h(1, "7. What SymPy proves")
     doc.p("Orderings and signs established from the derived closed forms by SymPy, each step checked "
-          "(see inframarginal.report.proofs). Where no proof is found the report says so and keeps "
+          "(see inframarginal.audit.proofs). Where no proof is found the report says so and keeps "
           "the sampled evidence (domain notes, claims).")
     intervals = _intervals(ctx)
 
@@ -214,7 +214,7 @@ def _proof_to_json(proof) -> dict:
 
 
 def _proof_from_json(ctx: ReportContext, data: dict):
-    from inframarginal.report.proofs import Proof
+    from inframarginal.audit.proofs import Proof
     from inframarginal.serialization import expression_from_json
 
     formula = data.get("formula")
@@ -237,7 +237,7 @@ def _at_defaults(ctx: ReportContext, expr: sp.Expr) -> float:
 
 
 def _paper_points(ctx: ReportContext) -> list[tuple[str, dict[str, float]]]:
-    from inframarginal.report.table2 import PATHS
+    from inframarginal.audit.table2 import PATHS
 
     names = {p.name for p in ctx.model.parameters}
     points = [("model defaults", {})]
@@ -287,8 +287,8 @@ def all_structures_section(doc: Document, ctx: ReportContext) -> None:
 
 
 def cost_benefit_section(doc: Document, ctx: ReportContext) -> None:
+    from inframarginal.audit.printed import load_printed
     from inframarginal.report.equilibria import cost_benefit
-    from inframarginal.report.printed import load_printed
 
     model = ctx.model
     claimed = []
@@ -331,7 +331,7 @@ def cost_benefit_section(doc: Document, ctx: ReportContext) -> None:
 
 def summary(ctx: ReportContext) -> Document:
     """The one-page summary, from the results the sections stored (placed first in the report)."""
-    from inframarginal.report.printed import load_printed
+    from inframarginal.audit.printed import load_printed
 
     model = ctx.model
     doc = Document("", [])
@@ -410,8 +410,8 @@ def summary(ctx: ReportContext) -> Document:
 
 
 def domain_section(doc: Document, ctx: ReportContext, out: Path) -> None:
-    from inframarginal.report import table2 as t2
-    from inframarginal.report.domain import domain_boxes, never_winning
+    from inframarginal.audit import table2 as t2
+    from inframarginal.audit.domain import domain_boxes, never_winning
     from inframarginal.report.figures import save_figure
 
     model = ctx.model
@@ -481,7 +481,7 @@ def domain_section(doc: Document, ctx: ReportContext, out: Path) -> None:
 def claims_section(doc: Document, ctx: ReportContext, out: Path, bar) -> list:
     import json
 
-    from inframarginal.report.claims import evaluate_claims, paper_claims
+    from inframarginal.audit.claims import evaluate_claims, paper_claims
 
     model = ctx.model
     s = ctx.settings
@@ -507,7 +507,7 @@ def claims_section(doc: Document, ctx: ReportContext, out: Path, bar) -> list:
 
 
 def table2_comparison(doc: Document, ctx: ReportContext, out: Path, seen: dict) -> None:
-    from inframarginal.report.printed import load_printed
+    from inframarginal.audit.printed import load_printed
 
     printed = load_printed(ctx.model)
     doc.h(2, "Comparison with the printed Table 2")

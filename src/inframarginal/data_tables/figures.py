@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-from inframarginal.datasets import load_gdp_composition, load_us_china_trade
+from inframarginal.data_tables import load_gdp_composition, load_us_china_trade
 
 
 def _figure(size: tuple[float, float]):

@@ -16,13 +16,13 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
 
+from inframarginal.audit.printed import evaluate_printed, load_printed
 from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import compile_structure, evaluate_structure
 from inframarginal.configurations import studied_structures
 from inframarginal.model import Model
 from inframarginal.path import StructurePath, structure_path
 from inframarginal.phase import plot_path, plot_phase
-from inframarginal.report.printed import evaluate_printed, load_printed
 from inframarginal.report.settings import DEFAULT_SETTINGS
 from inframarginal.sweep import sweep
 

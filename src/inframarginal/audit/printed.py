@@ -1,7 +1,7 @@
 """The seed paper's printed results, read from the package's transcription.
 
 The printed Table 1 of Li Ke (2020) is transcribed once, with our reading of every
-garbled entry, in ``inframarginal/data/<model>-table1.toml``.  This module loads it,
+garbled entry, in ``inframarginal/audit/transcriptions/<model>-table1.toml``.  This module loads it,
 parses every printed formula with the whitelist parser (nothing is evaluated as
 code) and evaluates the printed formulas on arrays of parameter values, so that
 the printed algebra can be audited against the model's derived closed forms.
@@ -77,7 +77,7 @@ def data_name(model_name: str) -> str:
 
 def has_printed_results(model_name: str) -> bool:
     """Whether the package holds a printed-table transcription for ``model_name``."""
-    return resources.files("inframarginal.data").joinpath(data_name(model_name)).is_file()
+    return resources.files("inframarginal.audit.transcriptions").joinpath(data_name(model_name)).is_file()
 
 
 def _names(model: Model) -> dict[str, sp.Symbol]:
@@ -96,7 +96,7 @@ def load_printed(model: Model) -> PrintedResults:
     name = data_name(model.name)
     if not has_printed_results(model.name):
         raise ModelFileError(f"no printed tables are transcribed for model {model.name!r}", name, "model")
-    raw = tomllib.loads(resources.files("inframarginal.data").joinpath(name).read_text(encoding="utf-8"))
+    raw = tomllib.loads(resources.files("inframarginal.audit.transcriptions").joinpath(name).read_text(encoding="utf-8"))
     names = _names(model)
     entries = []
     for i, row in enumerate(raw.get("table1", [])):

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from inframarginal.audit.table1 import log_atoms
 from inframarginal.model import Model
 from inframarginal.report.notation import paper_form
-from inframarginal.report.table1 import log_atoms
 
 
 @dataclass(frozen=True)

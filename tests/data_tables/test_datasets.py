@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from inframarginal.cli import main
-from inframarginal.datasets import (
+from inframarginal.data_tables import (
     NAMES,
     DatasetError,
     datasets,
@@ -18,9 +18,9 @@ from inframarginal.datasets import (
     load_gdp_composition,
     load_us_china_trade,
 )
-from inframarginal.datasets.figures import plot_gdp_composition, plot_trade_balance
-from inframarginal.datasets.parsing import parse_amount, parse_percent
-from inframarginal.datasets.validation import validate
+from inframarginal.data_tables.figures import plot_gdp_composition, plot_trade_balance
+from inframarginal.data_tables.parsing import parse_amount, parse_percent
+from inframarginal.data_tables.validation import validate
 from inframarginal.errors import InframarginalError
 
 

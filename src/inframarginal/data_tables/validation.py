@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from inframarginal.datasets import (
+from inframarginal.data_tables import (
     NAMES,
     info,
     load_cluster_shares,
@@ -277,7 +277,7 @@ def validate(name: str | None = None) -> ValidationReport:
     Parameters
     ----------
     name : str, optional
-        A table name (see :data:`inframarginal.datasets.NAMES`); all when omitted.
+        A table name (see :data:`inframarginal.data_tables.NAMES`); all when omitted.
 
     Returns
     -------

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from inframarginal.audit.printed import PrintedEntry, evaluate_printed, load_printed
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import find_structure
 from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.model import Model
-from inframarginal.report.printed import PrintedEntry, evaluate_printed, load_printed
 from inframarginal.report.settings import DEFAULT_SETTINGS
 from inframarginal.serialization import (
     UnsupportedExpression,

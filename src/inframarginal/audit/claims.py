@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from inframarginal.audit.printed import compiled_function, data_name, has_printed_results
+from inframarginal.audit.table1 import derived_forms, log_atoms
 from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import find_structure, studied_structures
@@ -38,9 +40,7 @@ from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
-from inframarginal.report.printed import compiled_function, data_name, has_printed_results
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
-from inframarginal.report.table1 import derived_forms, log_atoms
 
 #: Expressions larger than this (SymPy operation count) go straight to sampling.
 MAX_PROOF_OPS = 150
@@ -152,7 +152,7 @@ def paper_claims(model: Model) -> list[Claim]:
     """The claims transcribed for ``model`` (empty when none are)."""
     if not has_printed_results(model.name):
         return []
-    raw = tomllib.loads(resources.files("inframarginal.data").joinpath(data_name(model.name)).read_text("utf-8"))
+    raw = tomllib.loads(resources.files("inframarginal.audit.transcriptions").joinpath(data_name(model.name)).read_text("utf-8"))
     return claims_from_records(raw.get("claims", []))
 
 

@@ -7,7 +7,7 @@
 
 The loaded frames keep every printed value as text (``*_printed`` columns)
 next to the parsed number and a ``*_doubtful`` flag; nothing is silently
-corrected.  :func:`inframarginal.datasets.validation.validate` recomputes the
+corrected.  :func:`inframarginal.data_tables.validation.validate` recomputes the
 totals, balances and percentages and lists every inconsistency.
 """
 
@@ -22,7 +22,7 @@ from importlib import resources
 
 import pandas as pd
 
-from inframarginal.datasets.parsing import parse_amount, parse_percent, parse_shares
+from inframarginal.data_tables.parsing import parse_amount, parse_percent, parse_shares
 from inframarginal.errors import InframarginalError
 
 

@@ -1,0 +1,1 @@
+"""Transcriptions of printed results the audit checks (data files only)."""

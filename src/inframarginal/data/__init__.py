@@ -1,1 +1,0 @@
-"""Transcriptions of printed results the report audits (data files only)."""
