@@ -15,18 +15,31 @@ import hashlib
 import json
 import os
 import shutil
+from functools import cache
+from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import sympy as sp
+from typing import TYPE_CHECKING, Any
 
 from inframarginal import __version__
-from inframarginal.model import Model
+
+if TYPE_CHECKING:  # not imported at run time: the warm command line reads entries without SymPy
+    from inframarginal.model import Model
 
 _FORMAT = "inframarginal-cache"
 _LAYOUT = "v1"
 #: Entries larger than this are neither written nor read (a planted huge file costs nothing).
 MAX_ENTRY_BYTES = 64 * 2**20
+
+
+@cache
+def sympy_version() -> str:
+    """SymPy's version, read from its installed metadata (importing SymPy takes a second)."""
+    try:
+        return metadata.version("sympy")
+    except metadata.PackageNotFoundError:  # not installed as a distribution: ask the module
+        import sympy
+
+        return str(sympy.__version__)
 
 
 def cache_root() -> Path:
@@ -39,11 +52,11 @@ def model_folder(model: Model | str) -> Path:
     """The folder of a model's entries (``model``: the model or its content hash): a hash of
     its content and of the software versions."""
     content_hash = model if isinstance(model, str) else model.content_hash
-    text = f"{__version__}|sympy {sp.__version__}|{content_hash}"
+    text = f"{__version__}|sympy {sympy_version()}|{content_hash}"
     return cache_root() / _LAYOUT / hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _entry_path(model: Model, kind: str, key: str) -> Path:
+def _entry_path(model: Model | str, kind: str, key: str) -> Path:
     digest = hashlib.sha256(f"{kind}|{key}".encode()).hexdigest()[:24]
     return model_folder(model) / f"{digest}.json"
 
@@ -52,7 +65,7 @@ def _checksum(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def read_entry(model: Model, kind: str, key: str) -> Any | None:
+def read_entry(model: Model | str, kind: str, key: str) -> Any | None:
     """The payload stored for ``(kind, key)``, or ``None`` if absent or not trustworthy."""
     path = _entry_path(model, kind, key)
     try:
@@ -61,7 +74,7 @@ def read_entry(model: Model, kind: str, key: str) -> Any | None:
         document = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
-    expected = {"format": _FORMAT, "package": __version__, "sympy": sp.__version__, "kind": kind, "key": key}
+    expected = {"format": _FORMAT, "package": __version__, "sympy": sympy_version(), "kind": kind, "key": key}
     if not isinstance(document, dict) or any(document.get(k) != v for k, v in expected.items()):
         return None
     payload = document.get("payload")
@@ -73,11 +86,11 @@ def read_entry(model: Model, kind: str, key: str) -> Any | None:
     return payload
 
 
-def write_entry(model: Model, kind: str, key: str, payload: Any) -> None:
+def write_entry(model: Model | str, kind: str, key: str, payload: Any) -> None:
     """Store ``payload`` (JSON-able) for ``(kind, key)``, atomically; errors are ignored."""
     path = _entry_path(model, kind, key)
-    document = {"format": _FORMAT, "package": __version__, "sympy": sp.__version__, "kind": kind, "key": key,
-                "model": model.name, "payload": payload, "sha256": _checksum(payload)}
+    document = {"format": _FORMAT, "package": __version__, "sympy": sympy_version(), "kind": kind, "key": key,
+                "model": model if isinstance(model, str) else model.name, "payload": payload, "sha256": _checksum(payload)}
     text = json.dumps(document, sort_keys=True)
     if len(text) > MAX_ENTRY_BYTES:
         return

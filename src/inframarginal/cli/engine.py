@@ -183,6 +183,17 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal solve li-ke-2020 --set K=1 --set t=0 --format json
         """
+        which = "all" if all_structures else "studied"
+        if method == "symbolic" and fmt != "latex" and structure is None:
+            from inframarginal.bundle import quick_solve  # a warm cache answers without SymPy
+
+            try:
+                quick = quick_solve(model, parse_settings(settings), which)
+            except ParameterError:  # reported below, after the model's own errors
+                quick = None
+            if quick is not None:
+                _echo_solution(quick, fmt)
+                return
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
@@ -202,14 +213,21 @@ def register(group: click.Group) -> None:
             if fmt == "latex":
                 _latex(m, values, structure)
                 return
-            sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
-                          structure=structure)
+            sol = m.solve(values, method=method, structures=which, structure=structure)
         except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
             raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
-        if fmt == "json":
-            click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
-        else:
-            click.echo(repr(sol))
+        _echo_solution(sol, fmt)
+        if method == "symbolic" and structure is None:
+            from inframarginal.bundle import store_bundle
+
+            store_bundle(m, which)
+
+
+def _echo_solution(sol, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
+    else:
+        click.echo(repr(sol))
 
 
 def _show_counts(m, fmt: str, listed: bool) -> None:

@@ -1,0 +1,397 @@
+"""The numeric bundle: a warm ``solve`` without SymPy or SciPy.
+
+After a solve by closed forms, :func:`store_bundle` writes what that solve evaluated
+to the disk cache (:mod:`inframarginal.disk_cache`), keyed by the model's content hash:
+the parameters with their defaults and domains, the derived parameters, constraints,
+configurations and structures, and every compiled closed form as a JSON tree of the
+Python operations that :func:`sympy.lambdify` generated for it
+(:mod:`inframarginal.numeric_tree`).  :func:`quick_solve` reads the model file's text,
+hashes it, and evaluates the bundle with NumPy: the same floats in the same order, so
+the same :class:`~inframarginal.results.Solution` as the SymPy path, in a few
+milliseconds instead of seconds, importing neither SymPy nor SciPy.
+
+The bundle only answers what it answers exactly.  Anything else (an unknown or
+derived parameter given, a value outside its domain, a broken constraint, a model
+whose structures or configurations lack closed forms, a missing or unreadable entry)
+returns ``None``, and the caller takes the full path, which also writes the error
+messages.  ``INFRAMARGINAL_BUNDLE=0`` turns the bundle off (the benchmark's baseline).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from inframarginal import disk_cache
+from inframarginal.numeric_tree import UnsupportedFunction, check_tree, encode_function, evaluate_tree
+from inframarginal.results import (
+    CornerEquilibrium,
+    Solution,
+    _deviation_notes,
+    assemble_deviation,
+    closed_form_corner,
+    closed_form_log_utility,
+    general_equilibrium_of,
+)
+
+if TYPE_CHECKING:
+    from inframarginal.model import Model
+
+_KIND = "numeric-bundle"
+#: Raised whenever the bundle's layout changes, so older bundles are ignored.
+_LAYOUT = "1"
+#: The environment variable that turns the bundle off when set to 0.
+SWITCH = "INFRAMARGINAL_BUNDLE"
+#: Largest model file read (as :data:`inframarginal.modelfile.MAX_FILE_BYTES`).
+_MAX_FILE_BYTES = 1_000_000
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def enabled() -> bool:
+    """Whether bundles are read and written (``INFRAMARGINAL_BUNDLE`` is not ``0``)."""
+    return os.environ.get(SWITCH, "1") != "0"
+
+
+# ---------------------------------------------------------------------------------------
+# which model: its content hash, found without building it
+
+
+def content_hash(name_or_path: str | Path) -> str | None:
+    """The content hash :attr:`Model.content_hash` of a built-in model or model file, without
+    building the model; ``None`` where the file cannot be read or parsed (the full path says why)."""
+    text = str(name_or_path)
+    try:
+        models = resources.files("inframarginal.models")
+        builtin = {e.name[:-5] for e in models.iterdir() if e.name.endswith(".toml")}
+        if text in builtin:  # a lookup by name: user text never becomes a package path
+            source = models.joinpath(f"{text}.toml").read_text("utf-8")
+        else:
+            path = Path(text)
+            if not path.is_file() or path.stat().st_size > _MAX_FILE_BYTES:
+                return None
+            with path.open("rb") as fh:
+                source = fh.read(_MAX_FILE_BYTES + 1).decode("utf-8")
+        if len(source) > _MAX_FILE_BYTES:
+            return None
+        spec = tomllib.loads(source)
+        encoded = json.dumps(spec, sort_keys=True, default=str)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
+        return None
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# writing
+
+
+def store_bundle(model: Model, which: str = "studied") -> bool:
+    """Write the bundle of ``model``'s closed forms for its ``which`` structures ("studied" or
+    "all"); ``False`` (and nothing written) where some have no closed form or an operation
+    outside the whitelist."""
+    if not enabled():
+        return False
+    payload = build_bundle(model, which)
+    if payload is None:
+        return False
+    disk_cache.write_entry(model.content_hash, _KIND, f"{which}|{_LAYOUT}", payload)
+    return True
+
+
+def build_bundle(model: Model, which: str = "studied") -> dict[str, Any] | None:
+    """The bundle's JSON payload (see :func:`store_bundle`), or ``None``."""
+    from inframarginal.compiled import compile_configuration, compile_structure
+    from inframarginal.configurations import configurations, enumerate_structures, structure_defect, studied_structures
+    from inframarginal.model import _compiled_formula
+    from inframarginal.symbolic import numeraire
+
+    try:
+        configs = []
+        for config in configurations(model):
+            cc = compile_configuration(model, config)
+            if cc is None:
+                return None
+            configs.append({
+                "label": config.label, "sells": config.sells, "produces": list(config.produces),
+                "buys": list(config.buys), "price_goods": list(cc.price_goods),
+                "log_utility": _tree(cc.log_utility),
+                "log_values": [[name, _tree(f)] for name, f in cc.log_values.items()],
+                "fixed_costs": [[g, _tree(f)] for g, f in cc.fixed_costs.items()],
+                "conditions": [[_tree(f), text] for f, text in cc.conditions],
+            })
+        structures = []
+        for structure in (studied_structures(model) if which == "studied" else enumerate_structures(model)):
+            entry: dict[str, Any] = {"name": structure.name, "labels": list(structure.labels),
+                                     "defect": structure_defect(structure)}
+            if not entry["defect"]:
+                compiled = compile_structure(model, structure)
+                if compiled is None:
+                    return None
+                entry.update({
+                    "numeraire": numeraire(structure, model),
+                    "log_income": _tree(compiled.log_income),
+                    "log_prices": [[g, _tree(f)] for g, f in compiled.log_prices.items()],
+                    "shares": [_tree(f) for f in compiled.shares],
+                    "conditions": [[_tree(f), text] for f, text in compiled.conditions],
+                })
+            structures.append(entry)
+
+        def formula(expr: Any) -> dict[str, Any]:
+            return encode_function(_compiled_formula(expr)[1])
+
+        return {
+            "model": model.name, "goods": list(model.good_names),
+            "parameters": [[p.name, p.default, [p.domain.lower, p.domain.upper, p.domain.lower_closed,
+                                                p.domain.upper_closed]] for p in model.parameters],
+            "derived": [[d.name, formula(d.formula)] for d in model.derived],
+            "constraints": [[formula(c.left), c.operator, formula(c.right)] for c in model.constraints],
+            "configurations": configs, "structures": structures,
+        }
+    except UnsupportedFunction:
+        return None
+
+
+def _tree(function: Callable[..., Any]) -> Any:
+    return encode_function(function)["body"]
+
+
+# ---------------------------------------------------------------------------------------
+# reading
+
+
+@dataclass(frozen=True)
+class _Configuration:
+    label: str
+    sells: str | None
+    produces: tuple[str, ...]
+    buys: tuple[str, ...]
+    price_goods: tuple[str, ...]
+    log_utility: Any
+    log_values: dict[str, Any]
+    fixed_costs: dict[str, Any]
+    conditions: tuple[tuple[Any, str], ...]
+
+
+@dataclass(frozen=True)
+class _Structure:
+    name: str
+    labels: tuple[str, ...]
+    defect: str
+    configurations: tuple[_Configuration, ...]
+    numeraire: str | None = None
+    log_income: Any = None
+    log_prices: dict[str, Any] | None = None
+    shares: tuple[Any, ...] = ()
+    conditions: tuple[tuple[Any, str], ...] = ()
+
+    @property
+    def traded_goods(self) -> tuple[str, ...]:
+        return tuple(c.sells for c in self.configurations if c.sells is not None)
+
+
+@dataclass(frozen=True)
+class _Formula:
+    arguments: tuple[str, ...]
+    body: Any
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A model's closed forms as checked trees, read back from the disk cache."""
+
+    model: str
+    goods: tuple[str, ...]
+    parameters: tuple[tuple[str, float, tuple[float, float, bool, bool]], ...]
+    derived: tuple[tuple[str, _Formula], ...]
+    constraints: tuple[tuple[_Formula, str, _Formula], ...]
+    configurations: tuple[_Configuration, ...]
+    structures: tuple[_Structure, ...]
+    which: str
+
+
+def load_bundle(name_or_path: str | Path, which: str = "studied") -> Bundle | None:
+    """The bundle of a model's ``which`` structures, or ``None`` if none is stored (or it is malformed)."""
+    if not enabled() or which not in ("studied", "all"):
+        return None
+    key = content_hash(name_or_path)
+    if key is None:
+        return None
+    payload = disk_cache.read_entry(key, _KIND, f"{which}|{_LAYOUT}")
+    if payload is None:
+        return None
+    try:
+        return _parse(payload, which)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def _parse(data: Any, which: str) -> Bundle:
+    """Check every field's type and every tree; ``ValueError`` (or a lookup error) otherwise."""
+    parameters = tuple((_str(n), _number(d), (_number(lo), _number(hi), bool(lc), bool(uc)))
+                       for n, d, (lo, hi, lc, uc) in data["parameters"])
+    arity = len(parameters)
+
+    def formula(entry: Any) -> _Formula:
+        arguments = tuple(_str(a) for a in entry["arguments"])
+        check_tree(entry["body"], len(arguments))
+        return _Formula(arguments, entry["body"])
+
+    def tree(entry: Any, extra: int = 0) -> Any:
+        check_tree(entry, arity + extra)
+        return entry
+
+    configs = []
+    for c in data["configurations"]:
+        n = len(c["price_goods"])
+        configs.append(_Configuration(
+            _str(c["label"]), None if c["sells"] is None else _str(c["sells"]),
+            tuple(map(_str, c["produces"])), tuple(map(_str, c["buys"])), tuple(map(_str, c["price_goods"])),
+            tree(c["log_utility"], n), {_str(k): tree(v, n) for k, v in c["log_values"]},
+            {_str(k): tree(v) for k, v in c["fixed_costs"]}, tuple((tree(f), _str(t)) for f, t in c["conditions"])))
+    by_label = {c.label: c for c in configs}
+    structures = []
+    for s in data["structures"]:
+        labels = tuple(map(_str, s["labels"]))
+        members = tuple(by_label[label] for label in labels)
+        if _str(s["defect"]):
+            structures.append(_Structure(_str(s["name"]), labels, s["defect"], members))
+            continue
+        structures.append(_Structure(
+            _str(s["name"]), labels, "", members, None if s["numeraire"] is None else _str(s["numeraire"]),
+            tree(s["log_income"]), {_str(g): tree(f) for g, f in s["log_prices"]},
+            tuple(tree(f) for f in s["shares"]), tuple((tree(f), _str(t)) for f, t in s["conditions"])))
+    operators = {"<", "<=", ">", ">="}
+    constraints = []
+    for left, op, right in data["constraints"]:
+        if op not in operators:
+            raise ValueError(f"constraint operator {op!r}")
+        constraints.append((formula(left), op, formula(right)))
+    return Bundle(_str(data["model"]), tuple(map(_str, data["goods"])), parameters,
+                  tuple((_str(n), formula(f)) for n, f in data["derived"]), tuple(constraints),
+                  tuple(configs), tuple(structures), which)
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _number(value: Any) -> float:
+    if type(value) not in (int, float):
+        raise ValueError("expected a number")
+    return value  # type: ignore[no-any-return]  # an int default stays an int, as in the model
+
+
+# ---------------------------------------------------------------------------------------
+# solving
+
+
+def quick_solve(name_or_path: str | Path, values: Mapping[str, float] | None = None,
+                which: str = "studied") -> Solution | None:
+    """The solution :func:`inframarginal.equilibrium.solve` gives (``method="symbolic"``), from the
+    stored bundle; ``None`` where the bundle cannot answer exactly (see the module's notes)."""
+    bundle = load_bundle(name_or_path, which)
+    return None if bundle is None else solve_bundle(bundle, values or {})
+
+
+def solve_bundle(bundle: Bundle, values: Mapping[str, float]) -> Solution | None:
+    """Corner equilibria and the general equilibrium from a bundle; ``None`` where it cannot answer."""
+    checked = _check_parameters(bundle, values)
+    if checked is None:
+        return None
+    base = [np.float64(checked[name]) for name, _, _ in bundle.parameters]
+
+    def evaluate(tree: Any, *extra: float) -> float:
+        # As inflamarginal.compiled.evaluate: NumPy scalars, so 0.0 ** -1 gives inf, not an error.
+        with np.errstate(all="ignore"):
+            return float(np.asarray(evaluate_tree(tree, base + [np.float64(v) for v in extra]), dtype=float))
+
+    def members(config: Any) -> _Configuration:
+        return config  # type: ignore[no-any-return]  # a bundle's structures hold their configurations
+
+    results: dict[str, CornerEquilibrium] = {}
+    for s in bundle.structures:
+        if s.defect:
+            results[s.name] = CornerEquilibrium(s.name, s.labels, False, s.defect, method="symbolic")
+        else:
+            results[s.name] = closed_form_corner(s, s.numeraire, _Forms(s), members, bundle.goods, evaluate)
+    name = general_equilibrium_of(results)
+    if name is None:
+        return Solution(bundle.model, checked, results, None, None, None)
+    ge = results[name]
+    deviation = assemble_deviation(bundle.configurations, ge,
+                                   lambda config: closed_form_log_utility(config, ge.prices, evaluate))
+    return Solution(bundle.model, checked, results, name, ge.per_capita_real_income, deviation,
+                    _deviation_notes(name, deviation, bundle.which == "all"))
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """A structure's closed forms under the names :func:`closed_form_corner` reads."""
+
+    structure: _Structure
+
+    @property
+    def log_income(self) -> Any:
+        return self.structure.log_income
+
+    @property
+    def log_prices(self) -> Mapping[str, Any]:
+        return self.structure.log_prices or {}
+
+    @property
+    def shares(self) -> Sequence[Any]:
+        return self.structure.shares
+
+    @property
+    def conditions(self) -> Sequence[tuple[Any, str]]:
+        return self.structure.conditions
+
+
+def _check_parameters(bundle: Bundle, given: Mapping[str, float]) -> dict[str, float] | None:
+    """:meth:`Model.check_parameters` where every value is admissible; ``None`` otherwise (the
+    full path then names the problem)."""
+    out: dict[str, float] = {name: default for name, default, _ in bundle.parameters}
+    domains = {name: domain for name, _, domain in bundle.parameters}
+    for name, value in given.items():
+        if name not in domains or type(value) is not float or not _inside(value, domains[name]):
+            return None
+        out[name] = value
+    for name, function in bundle.derived:
+        try:
+            result = evaluate_tree(function.body, [out[n] for n in function.arguments])
+            number = float(result) if not isinstance(result, complex) else math.nan
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        if not math.isfinite(number):
+            return None
+        out[name] = number
+    for left, operator, right in bundle.constraints:
+        try:
+            sides = [float(evaluate_tree(f.body, [out[n] for n in f.arguments])) for f in (left, right)]
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        if not _COMPARE[operator](sides[0], sides[1]):
+            return None
+    return out
+
+
+def _inside(value: float, domain: tuple[float, float, bool, bool]) -> bool:
+    """As :meth:`inframarginal.model.Domain.__contains__`."""
+    lower, upper, lower_closed, upper_closed = domain
+    if not math.isfinite(value):
+        return False
+    above = value >= lower if lower_closed else value > lower
+    below = value <= upper if upper_closed else value < upper
+    return above and below

@@ -1,0 +1,167 @@
+"""Compiled closed forms as JSON trees of Python operations, and their evaluator.
+
+A closed form reaches NumPy through :func:`sympy.lambdify`, which writes Python source
+and compiles it.  :func:`encode_function` reads that generated source back with
+:mod:`ast` (parsing only, nothing is run) and writes the same operations, in the same
+order, as a JSON tree; :func:`evaluate_tree` applies them with Python's own operators
+to values of the same types.  The result is therefore the very float the lambdified
+function returns, without importing SymPy: this is what lets a warm command line
+answer in a fraction of a second (:mod:`inframarginal.bundle`).
+
+Reading a tree can run nothing but the whitelisted nodes below; a malformed tree is
+refused by :func:`check_tree` before it is evaluated.
+
+Node tags: ``["a", i]`` the i-th argument, ``["i", "digits"]`` an int, ``["f", x]`` a
+float, ``["+" | "-" | "*" | "/" | "**", left, right]``, ``["neg", x]``, ``["pos", x]``
+and ``["call", "numpy.log" | "math.exp" | ..., x]``.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+#: The functions a tree may call, by the name written in it.
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "numpy.log": np.log, "numpy.exp": np.exp, "numpy.sqrt": np.sqrt,
+    "math.log": math.log, "math.exp": math.exp, "math.sqrt": math.sqrt,
+}
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+}
+_AST_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+#: Deepest tree accepted (sums nest one level per term; closed forms stay far below).
+MAX_DEPTH = 400
+#: Longest decimal integer accepted (guards ``int()`` against absurd input).
+_MAX_DIGITS = 400
+
+
+class UnsupportedFunction(ValueError):
+    """A compiled function uses an operation outside the whitelist (so it is not stored)."""
+
+
+def encode_function(function: Callable[..., Any]) -> dict[str, Any]:
+    """The operations of a lambdified ``function`` as ``{"arguments": [...], "body": tree}``.
+
+    Raises
+    ------
+    UnsupportedFunction
+        If its source is not a single ``return`` of whitelisted operations.
+    """
+    try:
+        source = inspect.getsource(function)
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError) as err:
+        raise UnsupportedFunction(f"cannot read the generated source: {err}") from None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
+        raise UnsupportedFunction("not a single function")
+    definition = tree.body[0]
+    if len(definition.body) != 1 or not isinstance(definition.body[0], ast.Return) or definition.body[0].value is None:
+        raise UnsupportedFunction("not a single return statement")
+    arguments = [a.arg for a in definition.args.args]
+    namespace = function.__globals__
+    body = _encode(definition.body[0].value, {name: i for i, name in enumerate(arguments)}, namespace, 0)
+    return {"arguments": arguments, "body": body}
+
+
+def _function_name(value: Any) -> str | None:
+    for name, known in FUNCTIONS.items():
+        if value is known:
+            return name
+    return None
+
+
+def _encode(node: ast.expr, arguments: dict[str, int], namespace: dict[str, Any], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise UnsupportedFunction("expression nests too deep")
+    if isinstance(node, ast.BinOp) and type(node.op) in _AST_BINARY:
+        return [_AST_BINARY[type(node.op)], _encode(node.left, arguments, namespace, depth + 1),
+                _encode(node.right, arguments, namespace, depth + 1)]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return ["neg" if isinstance(node.op, ast.USub) else "pos", _encode(node.operand, arguments, namespace, depth + 1)]
+    if isinstance(node, ast.Name):
+        if node.id in arguments:
+            return ["a", arguments[node.id]]
+        value = namespace.get(node.id)
+        if type(value) is float and math.isfinite(value):  # a constant such as pi, printed by name
+            return ["f", value]
+        raise UnsupportedFunction(f"unknown name {node.id!r}")
+    if isinstance(node, ast.Constant):
+        if type(node.value) is int:
+            return ["i", str(node.value)]
+        if type(node.value) is float and math.isfinite(node.value):
+            return ["f", node.value]
+        raise UnsupportedFunction(f"constant {node.value!r}")
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute) and len(node.args) == 1
+            and not node.keywords):
+        called = _called(node.func, namespace)
+        name = _function_name(called)
+        if name is None:
+            raise UnsupportedFunction(f"call of {ast.unparse(node.func)}")
+        return ["call", name, _encode(node.args[0], arguments, namespace, depth + 1)]
+    raise UnsupportedFunction(f"node {type(node).__name__}")
+
+
+def _called(func: ast.expr, namespace: dict[str, Any]) -> Any:
+    if isinstance(func, ast.Name):
+        return namespace.get(func.id)
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return getattr(namespace.get(func.value.id), func.attr, None)
+    return None
+
+
+def check_tree(tree: Any, arity: int) -> None:
+    """Refuse anything but a well-formed tree over ``arity`` arguments (iteratively).
+
+    Raises
+    ------
+    ValueError
+        Naming the first malformed node.
+    """
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError("expression tree nests too deep")
+        if not isinstance(node, list) or not node or not isinstance(node[0], str):
+            raise ValueError("an expression node must be a list starting with its tag")
+        tag, args = node[0], node[1:]
+        if tag in _BINARY and len(args) == 2:
+            stack.extend((a, depth + 1) for a in args)
+        elif tag in ("neg", "pos") and len(args) == 1:
+            stack.append((args[0], depth + 1))
+        elif tag == "call" and len(args) == 2 and args[0] in FUNCTIONS:
+            stack.append((args[1], depth + 1))
+        elif tag == "a" and len(args) == 1 and type(args[0]) is int and 0 <= args[0] < arity:
+            pass
+        elif tag == "i" and len(args) == 1 and isinstance(args[0], str) and len(args[0]) <= _MAX_DIGITS \
+                and args[0].lstrip("-").isdigit():
+            pass
+        elif tag == "f" and len(args) == 1 and type(args[0]) in (int, float) and math.isfinite(args[0]):
+            pass
+        else:
+            raise ValueError(f"malformed expression node {tag!r}")
+
+
+def evaluate_tree(tree: Any, arguments: Sequence[Any]) -> Any:
+    """Apply a checked tree's operations to ``arguments`` (see :func:`check_tree`)."""
+    tag = tree[0]
+    if tag == "a":
+        return arguments[tree[1]]
+    if tag in _BINARY:
+        return _BINARY[tag](evaluate_tree(tree[1], arguments), evaluate_tree(tree[2], arguments))
+    if tag == "call":
+        return FUNCTIONS[tree[1]](evaluate_tree(tree[2], arguments))
+    if tag == "neg":
+        return -evaluate_tree(tree[1], arguments)
+    if tag == "pos":
+        return +evaluate_tree(tree[1], arguments)
+    if tag == "i":
+        return int(tree[1])
+    return float(tree[1])

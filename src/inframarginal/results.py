@@ -1,0 +1,460 @@
+"""What a solve returns, and the arithmetic that assembles it from evaluated closed forms.
+
+The result types (:class:`CornerEquilibrium`, :class:`Solution`, ...) and the steps that
+turn a structure's evaluated closed forms into a corner equilibrium and a total cost-benefit
+check live here, free of SymPy and SciPy, so that two engines share them: the compiled
+SymPy closed forms (:mod:`inframarginal.equilibrium`) and the cached numeric bundle that a
+warm command line evaluates without importing SymPy (:mod:`inframarginal.bundle`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: A closed form as a function of the base parameters (and log prices), evaluated by an engine.
+Evaluator = Callable[..., float]
+
+
+class ConfigurationLike(Protocol):
+    """What the assembly reads of a configuration."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def sells(self) -> str | None: ...
+    @property
+    def produces(self) -> tuple[str, ...]: ...
+    @property
+    def buys(self) -> tuple[str, ...]: ...
+
+
+class StructureLike(Protocol):
+    """What the assembly reads of a structure."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+    @property
+    def traded_goods(self) -> tuple[str, ...]: ...
+    @property
+    def configurations(self) -> Sequence[ConfigurationLike]: ...
+
+
+class ClosedFormStructure(Protocol):
+    """A structure's closed forms, in whatever form its engine evaluates (see :data:`Evaluator`)."""
+
+    @property
+    def log_income(self) -> Any: ...
+    @property
+    def log_prices(self) -> Mapping[str, Any]: ...
+    @property
+    def shares(self) -> Sequence[Any]: ...
+    @property
+    def conditions(self) -> Sequence[tuple[Any, str]]: ...
+
+
+class ClosedFormConfiguration(Protocol):
+    """A configuration's closed forms, as functions of the parameters and the log prices of ``price_goods``."""
+
+    @property
+    def price_goods(self) -> tuple[str, ...]: ...
+    @property
+    def log_utility(self) -> Any: ...
+    @property
+    def log_values(self) -> Mapping[str, Any]: ...
+    @property
+    def fixed_costs(self) -> Mapping[str, Any]: ...
+    @property
+    def conditions(self) -> Sequence[tuple[Any, str]]: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A configuration's labour allocation and trade plan in a corner equilibrium."""
+
+    configuration: str
+    share: float
+    utility: float
+    labour: dict[str, float]
+    produced: dict[str, float]
+    consumed: dict[str, float]
+    sold: dict[str, float]
+    bought: dict[str, float]
+    inputs: dict[str, float]
+
+
+@dataclass(frozen=True)
+class CornerEquilibrium:
+    """The corner equilibrium of one structure at one parameter point.
+
+    ``prices`` are relative to the ``numeraire`` (whose price is 1); ``numbers`` are
+    the shares of the population in each configuration; ``relative_numbers`` the
+    ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
+    When ``exists`` is False, ``reason`` says why and the numbers are absent.
+    ``log_income`` is the log of the per-capita real income, kept because the income
+    itself can lie outside floating-point range (``notes`` then say so, and the
+    general equilibrium is chosen on the logs).
+    """
+
+    structure: str
+    configurations: tuple[str, ...]
+    exists: bool
+    reason: str
+    numeraire: str | None = None
+    prices: dict[str, float] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)
+    relative_numbers: dict[str, float] = field(default_factory=dict)
+    per_capita_real_income: float | None = None
+    plans: tuple[Plan, ...] = ()
+    residuals: dict[str, float] = field(default_factory=dict)
+    method: str = "symbolic"
+    log_income: float | None = None
+    notes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        head = f"CornerEquilibrium({self.structure}: {' '.join(self.configurations)}"
+        if not self.exists:
+            return f"{head}; does not exist: {self.reason})"
+        prices = ", ".join(f"p_{g}={p:.6g}" for g, p in self.prices.items())
+        numbers = ", ".join(f"{k}={v:.6g}" for k, v in self.relative_numbers.items())
+        return (f"{head}; per-capita real income {_income_text(self)}"
+                + (f"; {prices}" if prices else "") + (f"; {numbers}" if numbers else "") + ")")
+
+    def _repr_html_(self) -> str:
+        if not self.exists:
+            return f"<p><b>{self.structure}</b> does not exist: {self.reason}</p>"
+        rows = "".join(
+            f"<tr><td>{p.configuration}</td><td>{p.share:.6g}</td><td>"
+            + ", ".join(f"{g}: {v:.4g}" for g, v in p.labour.items()) + "</td><td>"
+            + ", ".join(f"{g}: {v:.4g}" for g, v in p.sold.items()) + "</td><td>"
+            + ", ".join(f"{g}: {v:.4g}" for g, v in p.bought.items()) + "</td></tr>"
+            for p in self.plans)
+        return (f"<p><b>{self.structure}</b>: per-capita real income {self.per_capita_real_income:.10g}; "
+                + ", ".join(f"p<sub>{g}</sub> = {p:.6g}" for g, p in self.prices.items()) + "</p>"
+                "<table><tr><th>configuration</th><th>share</th><th>labour</th><th>sells</th><th>buys</th></tr>"
+                + rows + "</table>")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exists": self.exists,
+            "reason": self.reason,
+            "configurations": list(self.configurations),
+            "numeraire": self.numeraire,
+            "prices": self.prices,
+            "numbers": self.numbers,
+            "relative_numbers": self.relative_numbers,
+            "per_capita_real_income": self.per_capita_real_income,
+            "plans": {p.configuration: {k: v for k, v in p.__dict__.items() if k != "configuration"} for p in self.plans},
+            "residuals": self.residuals,
+            "method": self.method,
+            "log_income": self.log_income,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """Result of the total cost-benefit check at the general equilibrium's prices."""
+
+    passed: bool
+    best_configuration: str | None
+    best_utility: float | None
+    gain: float | None
+    checked: int
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Every studied structure's corner equilibrium and the general equilibrium at one point."""
+
+    model: str
+    parameters: dict[str, float]
+    structures: dict[str, CornerEquilibrium]
+    general_equilibrium: str | None
+    per_capita_real_income: float | None
+    deviation: Deviation | None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        ge = None
+        if self.general_equilibrium is not None:
+            ge = {
+                "structure": self.general_equilibrium,
+                "per_capita_real_income": self.per_capita_real_income,
+                "deviation_check": self.deviation.__dict__ | {"skipped": list(self.deviation.skipped)},
+                "notes": list(self.notes),
+            }
+        return _jsonable({
+            "model": self.model,
+            "parameters": self.parameters,
+            "structures": {name: ce.to_dict() for name, ce in self.structures.items()},
+            "general_equilibrium": ge,
+        })
+
+    def __repr__(self) -> str:
+        lines = [f"Solution of {self.model} at " + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())]
+        for name, ce in self.structures.items():
+            mark = "*" if name == self.general_equilibrium else " "
+            value = _income_text(ce) if ce.exists else f"does not exist: {ce.reason}"
+            lines.append(f" {mark} {name:<8} {value}")
+            lines.extend(f"   {'':<8} note: {note}" for note in ce.notes)
+        if self.general_equilibrium:
+            d = self.deviation
+            lines.append(f"general equilibrium: {self.general_equilibrium} "
+                         f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
+                         f"{d.best_configuration}, gain {d.gain:.3g})")
+            lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for n, ce in self.structures.items():
+            style = ' style="font-weight:bold"' if n == self.general_equilibrium else ""
+            value = _income_text(ce) if ce.exists else f"does not exist: {ce.reason}"
+            rows.append(f"<tr{style}><td>{n}</td><td>{' '.join(ce.configurations)}</td><td>{value}</td></tr>")
+        return (f"<p>{self.model}: general equilibrium <b>{self.general_equilibrium}</b></p><table>"
+                "<tr><th>structure</th><th>configurations</th><th>per-capita real income</th></tr>"
+                + "".join(rows) + "</table>")
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with non-finite floats as text (``"inf"``), which strict JSON cannot hold."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _plan(good_names: Sequence[str], config: ConfigurationLike, share: float, utility: float,
+          values: Mapping[str, float], fixed: Mapping[str, float]) -> Plan:
+    return Plan(
+        config.label, share, utility,
+        labour={g: values[f"L_{g}"] + fixed[g] if f"L_{g}" in values else values[f"l_{g}"] for g in config.produces},
+        produced={g: values[f"g_{g}"] for g in config.produces},
+        consumed={g: values[f"c_{g}"] for g in good_names if f"c_{g}" in values},
+        sold={config.sells: values[f"s_{config.sells}"]} if config.sells else {},
+        bought={g: values[f"d_{g}"] for g in config.buys},
+        inputs={name: v for name, v in values.items() if name.startswith("in_")},
+    )
+
+
+def _relative_numbers(structure: StructureLike, shares: tuple[float, ...], num: str | None) -> dict[str, float]:
+    if num is None or len(shares) < 2:
+        return {}
+    by_good = {c.sells: s for c, s in zip(structure.configurations, shares, strict=True)}
+    return {f"M_{g}/M_{num}": by_good[g] / by_good[num] for g in by_good if g != num}
+
+
+def closed_form_corner(structure: StructureLike, num: str | None, compiled: ClosedFormStructure,
+                       compiled_configuration: Callable[[Any], ClosedFormConfiguration],
+                       good_names: Sequence[str], evaluate: Evaluator) -> CornerEquilibrium:
+    """The corner equilibrium of ``structure`` from its closed forms.
+
+    Parameters
+    ----------
+    structure : Structure
+        A structure whose buy graph has no defect.
+    num : str or None
+        Its numeraire.
+    compiled : closed forms of the structure
+    compiled_configuration : callable
+        The closed forms of one of its configurations (asked for only once the structure's
+        conditions hold).
+    good_names : sequence of str
+        The model's goods, in order.
+    evaluate : callable
+        ``evaluate(function, *log_prices)``: a closed form's value at the point, as a float.
+    """
+    for function, text in compiled.conditions:
+        value = evaluate(function)
+        if not value > 0:
+            return CornerEquilibrium(structure.name, structure.labels, False, _reason(text, value))
+    # Everything in logs: incomes, prices and quantities can lie far outside floating-point
+    # range at admissible points (autarky income 2**(-2a) in yang-2001-specialization).
+    log_prices = {g: evaluate(f) for g, f in compiled.log_prices.items()}
+    shares = tuple(evaluate(f) for f in compiled.shares)
+    log_income = evaluate(compiled.log_income)
+    if not (math.isfinite(log_income) and all(map(math.isfinite, log_prices.values()))
+            and all(math.isfinite(s) and s > 0 for s in shares)):
+        return CornerEquilibrium(structure.name, structure.labels, False, _unrepresentable(log_income, log_prices))
+
+    plans, log_utilities = [], []
+    supply: dict[str, list[float]] = {g: [] for g in structure.traded_goods}
+    demand: dict[str, list[float]] = {g: [] for g in structure.traded_goods}
+    for config, share in zip(structure.configurations, shares, strict=True):
+        cc = compiled_configuration(config)
+        lps = [log_prices[g] for g in cc.price_goods]
+        logs = {name: evaluate(f, *lps) for name, f in cc.log_values.items()}
+        quantities = {name: _exp(v) for name, v in logs.items()}
+        fixed = {g: evaluate(f) for g, f in cc.fixed_costs.items()}
+        log_utility = evaluate(cc.log_utility, *lps)
+        log_utilities.append(log_utility)
+        plans.append(_plan(good_names, config, share, _exp(log_utility), quantities, fixed))
+        if config.sells:
+            supply[config.sells].append(math.log(share) + logs[f"s_{config.sells}"])
+        for g in config.buys:
+            demand[g].append(math.log(share) + logs[f"d_{g}"])
+    residuals = {
+        "utility equalization": max(abs(_expm1(lu - log_income)) for lu in log_utilities),
+        "market clearing": max((_imbalance(supply[g], demand[g]) for g in supply), default=0.0),
+    }
+    prices = {g: _exp(log_prices[g]) for g in good_names if g in log_prices}
+    return CornerEquilibrium(
+        structure.name, structure.labels, True, "", num, prices,
+        dict(zip(structure.labels, shares, strict=True)),
+        _relative_numbers(structure, shares, num), _exp(log_income), tuple(plans), residuals, "symbolic",
+        log_income, _range_notes(log_income, log_prices) + _precision_notes(residuals, log_income, log_prices),
+    )
+
+
+def closed_form_log_utility(cc: ClosedFormConfiguration, prices: Mapping[str, float],
+                            evaluate: Evaluator) -> float:
+    """Log of the best utility in a configuration with closed forms at the given prices
+    (``inf`` if unbounded, ``-inf`` if none); ``evaluate`` as in :func:`closed_form_corner`."""
+    for function, text in cc.conditions:
+        value = evaluate(function)
+        if not value > 0:
+            return math.inf if text.startswith("dual weight") else -math.inf
+    lps = [math.log(prices[g]) for g in cc.price_goods]
+    return evaluate(cc.log_utility, *lps)
+
+
+def assemble_deviation(configurations: Iterable[ConfigurationLike], ce: CornerEquilibrium,
+                       log_utility: Callable[[Any], float]) -> Deviation:
+    """Total cost-benefit check: the best of ``configurations`` at ``ce``'s prices.
+
+    ``log_utility(config)`` gives the log of the best utility in a configuration at those
+    prices.  Configurations that trade a good without a market in the structure are
+    skipped (they have no price), and listed.  Utilities are compared in logs (they may
+    lie outside floating-point range).
+    """
+    best, best_lu, checked, skipped = None, -math.inf, 0, []
+    for config in configurations:
+        traded = {config.sells, *config.buys} - {None}
+        if not traded <= set(ce.prices):
+            skipped.append(config.label)
+            continue
+        checked += 1
+        lu = log_utility(config)
+        if lu > best_lu:
+            best, best_lu = config.label, lu
+    log_income = _log_income(ce)
+    gain = math.inf if best_lu == math.inf else _expm1(best_lu - log_income)
+    return Deviation(bool(gain <= 1e-9), best, _exp(best_lu), gain, checked, tuple(skipped))
+
+
+def general_equilibrium_of(results: Mapping[str, CornerEquilibrium]) -> str | None:
+    """The structure with the highest per-capita real income (compared on logs); ``None`` if none exists."""
+    existing = {n: ce for n, ce in results.items() if ce.exists and math.isfinite(_log_income(ce))}
+    if not existing:
+        return None
+    return max(existing, key=lambda n: _log_income(existing[n]))
+
+
+def _exp(value: float) -> float:
+    """``exp`` that gives ``inf`` instead of raising OverflowError (callers note it)."""
+    return math.exp(value) if value < 709.78 else math.inf
+
+
+def _expm1(value: float) -> float:
+    return math.expm1(value) if value < 709.78 else math.inf
+
+
+def _imbalance(supply: list[float], demand: list[float]) -> float:
+    """|supply - demand| / supply of a good from the logs of each configuration's flow."""
+    if not supply:
+        return 0.0 if not demand else math.inf
+    top = max(supply + demand)  # scale by the largest flow: the flows themselves may underflow
+    sold = math.fsum(math.exp(v - top) for v in supply)
+    bought = math.fsum(math.exp(v - top) for v in demand)
+    return abs(sold - bought) / sold if sold > 0 else math.inf
+
+
+def _out_of_range(value: float) -> bool:
+    return value == 0.0 or math.isinf(value)
+
+
+def _range_notes(log_income: float, log_prices: Mapping[str, float]) -> tuple[str, ...]:
+    """Notes on quantities whose logs are finite but which are outside floating-point range."""
+    notes = []
+    if _out_of_range(_exp(log_income)):
+        notes.append(f"per-capita real income exp({log_income:.10g}) is outside floating-point range "
+                     f"(shown as {_exp(log_income):g}); structures are compared on log incomes")
+    for g, lp in log_prices.items():
+        if _out_of_range(_exp(lp)):
+            notes.append(f"price of {g} exp({lp:.10g}) is outside floating-point range (shown as {_exp(lp):g})")
+    return tuple(notes)
+
+
+#: Residuals above this are reported in the notes of a corner equilibrium.
+RESIDUAL_NOTE = 1e-6
+
+
+def _precision_notes(residuals: Mapping[str, float], log_income: float,
+                     log_prices: Mapping[str, float]) -> tuple[str, ...]:
+    """A note where the equilibrium conditions hold only loosely (logs too large for float precision)."""
+    worst = max(residuals.values(), default=0.0)
+    if not worst > RESIDUAL_NOTE:
+        return ()
+    scale = max([abs(log_income), *map(abs, log_prices.values())])
+    return (f"equilibrium residuals up to {worst:.3g}: its logs of income and prices reach {scale:.3g}, where "
+            "floating point keeps too few digits; the values here are inaccurate",)
+
+
+def _unrepresentable(log_income: float, log_prices: Mapping[str, float]) -> str:
+    values = ", ".join(f"log p_{g} = {v:.6g}" for g, v in log_prices.items())
+    return ("its closed forms cannot be evaluated in floating point at this point "
+            f"(log income = {log_income:.6g}{', ' + values if values else ''})")
+
+
+def _income_text(ce: CornerEquilibrium) -> str:
+    if ce.log_income is not None and _out_of_range(ce.per_capita_real_income):
+        return f"exp({ce.log_income:.10g})"
+    return f"{ce.per_capita_real_income:.10g}"
+
+
+def _reason(text: str, value: float) -> str:
+    if math.isnan(value):
+        return (f"its condition '{text}' cannot be evaluated in floating point at this point "
+                "(parameters too close to a bound of their domain)")
+    if text.startswith("labour endowment"):
+        return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
+    if text.startswith("dual weight"):
+        return (f"no optimum for the individual: utility rises without bound ({text} is {value:.6g} <= 0; "
+                "typically a bought input under non-decreasing returns)")
+    if text.startswith("share of people"):
+        return f"the structure collapses: the {text} would be {value:.6g} <= 0"
+    return f"condition '{text}' fails ({value:.6g})"
+
+
+def _log_income(ce: CornerEquilibrium) -> float:
+    if ce.log_income is not None:
+        return ce.log_income
+    income = ce.per_capita_real_income
+    return math.log(income) if income and income > 0 else -math.inf
+
+
+def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[str, ...]:
+    """Say what a failed total cost-benefit check means for the answer."""
+    if d.passed:
+        return ()
+    if math.isinf(d.gain):
+        return (f"{name} is not an equilibrium here: at its prices utility in {d.best_configuration} rises without "
+                "bound (an output that grows without limit, e.g. a negative exponent of an input)",)
+    if every_structure:
+        return (f"{name} is not an equilibrium here: {d.best_configuration} gives {d.gain:.3g} more utility "
+                "at its prices",)
+    return (f"{name} is only the best of the studied structures: {d.best_configuration} gives {d.gain:.3g} more "
+            "utility at its prices, so the general equilibrium is a structure not studied here "
+            "(solve every structure: --all-structures, or structures='all')",)
