@@ -33,7 +33,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from inframarginal import disk_cache
-from inframarginal.numeric_tree import UnsupportedFunction, check_tree, encode_function, evaluate_tree
+from inframarginal.numeric_tree import (
+    UnsupportedFunction,
+    check_tree,
+    encode_function,
+    evaluate_tree,
+)
 from inframarginal.results import (
     CornerEquilibrium,
     Solution,
@@ -111,7 +116,12 @@ def store_bundle(model: Model, which: str = "studied") -> bool:
 def build_bundle(model: Model, which: str = "studied") -> dict[str, Any] | None:
     """The bundle's JSON payload (see :func:`store_bundle`), or ``None``."""
     from inframarginal.compiled import compile_configuration, compile_structure
-    from inframarginal.configurations import configurations, enumerate_structures, structure_defect, studied_structures
+    from inframarginal.configurations import (
+        configurations,
+        enumerate_structures,
+        structure_defect,
+        studied_structures,
+    )
     from inframarginal.model import _compiled_formula
     from inframarginal.symbolic import numeraire
 

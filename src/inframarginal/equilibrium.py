@@ -53,6 +53,9 @@ from inframarginal.results import (  # noqa: F401  (re-exported: the result type
 )
 from inframarginal.symbolic import numeraire as numeraire_of
 
+__all__ = ["RESIDUAL_NOTE", "CornerEquilibrium", "Deviation", "Plan", "Solution", "configuration_log_utility",
+           "configuration_utility", "corner_equilibrium", "deviation_check", "solve"]
+
 
 def corner_equilibrium(model: Model, structure: Structure, values: Mapping[str, float],
                        method: str = "symbolic") -> CornerEquilibrium:

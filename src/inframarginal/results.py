@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 #: A closed form as a function of the base parameters (and log prices), evaluated by an engine.
 Evaluator = Callable[..., float]
@@ -183,18 +183,20 @@ class Solution:
     def to_dict(self) -> dict[str, Any]:
         ge = None
         if self.general_equilibrium is not None:
+            assert self.deviation is not None  # a general equilibrium always comes with its check
             ge = {
                 "structure": self.general_equilibrium,
                 "per_capita_real_income": self.per_capita_real_income,
                 "deviation_check": self.deviation.__dict__ | {"skipped": list(self.deviation.skipped)},
                 "notes": list(self.notes),
             }
-        return _jsonable({
+        out: dict[str, Any] = _jsonable({
             "model": self.model,
             "parameters": self.parameters,
             "structures": {name: ce.to_dict() for name, ce in self.structures.items()},
             "general_equilibrium": ge,
         })
+        return out
 
     def __repr__(self) -> str:
         lines = [f"Solution of {self.model} at " + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())]
@@ -205,6 +207,7 @@ class Solution:
             lines.extend(f"   {'':<8} note: {note}" for note in ce.notes)
         if self.general_equilibrium:
             d = self.deviation
+            assert d is not None
             lines.append(f"general equilibrium: {self.general_equilibrium} "
                          f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
                          f"{d.best_configuration}, gain {d.gain:.3g})")
@@ -419,7 +422,7 @@ def _unrepresentable(log_income: float, log_prices: Mapping[str, float]) -> str:
 
 
 def _income_text(ce: CornerEquilibrium) -> str:
-    if ce.log_income is not None and _out_of_range(ce.per_capita_real_income):
+    if ce.log_income is not None and _out_of_range(cast(float, ce.per_capita_real_income)):
         return f"exp({ce.log_income:.10g})"
     return f"{ce.per_capita_real_income:.10g}"
 
@@ -449,7 +452,7 @@ def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[st
     """Say what a failed total cost-benefit check means for the answer."""
     if d.passed:
         return ()
-    if math.isinf(d.gain):
+    if math.isinf(cast(float, d.gain)):
         return (f"{name} is not an equilibrium here: at its prices utility in {d.best_configuration} rises without "
                 "bound (an output that grows without limit, e.g. a negative exponent of an input)",)
     if every_structure:
