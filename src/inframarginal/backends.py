@@ -329,7 +329,18 @@ def _agrees(model: Model, kernel_incomes, kernel_exists, structure: Structure, p
 
 @cache
 def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
-    """The compiled kernel of ``model``'s studied structures over the ``axes``."""
+    """The compiled kernel of ``model``'s studied structures over the ``axes`` (cached on disk:
+    :mod:`inframarginal.kernel_cache`)."""
+    from inframarginal.kernel_cache import load_kernel, store_kernel
+
+    kernel = load_kernel(model, tuple(axes))
+    if kernel is None:
+        kernel = _build_grid_kernel(model, tuple(axes))
+        store_kernel(kernel)
+    return kernel
+
+
+def _build_grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
     symbols = _symbols(model, axes)
     fixed_names = tuple(p.name for p in model.parameters if p.name not in axes)
     folder = _Folder(symbols)

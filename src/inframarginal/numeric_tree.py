@@ -31,6 +31,7 @@ import numpy as np
 FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "numpy.log": np.log, "numpy.exp": np.exp, "numpy.sqrt": np.sqrt,
     "math.log": math.log, "math.exp": math.exp, "math.sqrt": math.sqrt,
+    "numpy.emath.log": np.emath.log, "numpy.emath.sqrt": np.emath.sqrt,
 }
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
@@ -77,17 +78,20 @@ def _function_name(value: Any) -> str | None:
     return None
 
 
-def _encode(node: ast.expr, arguments: dict[str, int], namespace: dict[str, Any], depth: int) -> Any:
+def _encode(node: ast.expr, arguments: dict[str, int], namespace: dict[str, Any], depth: int,
+            local: dict[str, int] | None = None) -> Any:
     if depth > MAX_DEPTH:
         raise UnsupportedFunction("expression nests too deep")
     if isinstance(node, ast.BinOp) and type(node.op) in _AST_BINARY:
-        return [_AST_BINARY[type(node.op)], _encode(node.left, arguments, namespace, depth + 1),
-                _encode(node.right, arguments, namespace, depth + 1)]
+        return [_AST_BINARY[type(node.op)], _encode(node.left, arguments, namespace, depth + 1, local),
+                _encode(node.right, arguments, namespace, depth + 1, local)]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        return ["neg" if isinstance(node.op, ast.USub) else "pos", _encode(node.operand, arguments, namespace, depth + 1)]
+        return ["neg" if isinstance(node.op, ast.USub) else "pos", _encode(node.operand, arguments, namespace, depth + 1, local)]
     if isinstance(node, ast.Name):
         if node.id in arguments:
             return ["a", arguments[node.id]]
+        if local and node.id in local:
+            return ["v", local[node.id]]
         value = namespace.get(node.id)
         if type(value) is float and math.isfinite(value):  # a constant such as pi, printed by name
             return ["f", value]
@@ -104,7 +108,7 @@ def _encode(node: ast.expr, arguments: dict[str, int], namespace: dict[str, Any]
         name = _function_name(called)
         if name is None:
             raise UnsupportedFunction(f"call of {ast.unparse(node.func)}")
-        return ["call", name, _encode(node.args[0], arguments, namespace, depth + 1)]
+        return ["call", name, _encode(node.args[0], arguments, namespace, depth + 1, local)]
     raise UnsupportedFunction(f"node {type(node).__name__}")
 
 
@@ -116,7 +120,7 @@ def _called(func: ast.expr, namespace: dict[str, Any]) -> Any:
     return None
 
 
-def check_tree(tree: Any, arity: int) -> None:
+def check_tree(tree: Any, arity: int, n_local: int = 0) -> None:
     """Refuse anything but a well-formed tree over ``arity`` arguments (iteratively).
 
     Raises
@@ -140,6 +144,8 @@ def check_tree(tree: Any, arity: int) -> None:
             stack.append((args[1], depth + 1))
         elif tag == "a" and len(args) == 1 and type(args[0]) is int and 0 <= args[0] < arity:
             pass
+        elif tag == "v" and len(args) == 1 and type(args[0]) is int and 0 <= args[0] < n_local:
+            pass
         elif tag == "i" and len(args) == 1 and isinstance(args[0], str) and len(args[0]) <= _MAX_DIGITS \
                 and args[0].lstrip("-").isdigit():
             pass
@@ -149,19 +155,86 @@ def check_tree(tree: Any, arity: int) -> None:
             raise ValueError(f"malformed expression node {tag!r}")
 
 
-def evaluate_tree(tree: Any, arguments: Sequence[Any]) -> Any:
+def evaluate_tree(tree: Any, arguments: Sequence[Any], local: Sequence[Any] = ()) -> Any:
     """Apply a checked tree's operations to ``arguments`` (see :func:`check_tree`)."""
     tag = tree[0]
     if tag == "a":
         return arguments[tree[1]]
+    if tag == "v":
+        return local[tree[1]]
     if tag in _BINARY:
-        return _BINARY[tag](evaluate_tree(tree[1], arguments), evaluate_tree(tree[2], arguments))
+        return _BINARY[tag](evaluate_tree(tree[1], arguments, local), evaluate_tree(tree[2], arguments, local))
     if tag == "call":
-        return FUNCTIONS[tree[1]](evaluate_tree(tree[2], arguments))
+        return FUNCTIONS[tree[1]](evaluate_tree(tree[2], arguments, local))
     if tag == "neg":
-        return -evaluate_tree(tree[1], arguments)
+        return -evaluate_tree(tree[1], arguments, local)
     if tag == "pos":
-        return +evaluate_tree(tree[1], arguments)
+        return +evaluate_tree(tree[1], arguments, local)
     if tag == "i":
         return int(tree[1])
     return float(tree[1])
+
+
+# -- programs: the common subexpressions that lambdify(..., cse=True) assigns first -------------
+
+
+def encode_program(function: Callable[..., Any]) -> dict[str, Any]:
+    """A lambdified ``function`` with assignments (``cse=True``) and a list returned, as
+    ``{"arguments": [...], "assignments": [tree, ...], "outputs": [tree, ...], "sequence": bool}``
+    (``sequence``: it returns a list; else one value).
+
+    Raises
+    ------
+    UnsupportedFunction
+        If its source holds anything else.
+    """
+    try:
+        tree = ast.parse(inspect.getsource(function))
+    except (OSError, TypeError, SyntaxError) as err:
+        raise UnsupportedFunction(f"cannot read the generated source: {err}") from None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
+        raise UnsupportedFunction("not a single function")
+    definition = tree.body[0]
+    arguments = {a.arg: i for i, a in enumerate(definition.args.args)}
+    namespace = function.__globals__
+    local: dict[str, int] = {}
+    assignments = []
+    for statement in definition.body[:-1]:
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id not in arguments):
+            raise UnsupportedFunction("a statement other than an assignment to a new name")
+        assignments.append(_encode(statement.value, arguments, namespace, 0, local))
+        local[statement.targets[0].id] = len(assignments) - 1
+    last = definition.body[-1]
+    if not isinstance(last, ast.Return) or last.value is None:
+        raise UnsupportedFunction("no return statement")
+    sequence = isinstance(last.value, ast.List | ast.Tuple)
+    returned = last.value.elts if isinstance(last.value, ast.List | ast.Tuple) else [last.value]
+    outputs = [_encode(e, arguments, namespace, 0, local) for e in returned]
+    return {"arguments": list(arguments), "assignments": assignments, "outputs": outputs, "sequence": sequence}
+
+
+class Program:
+    """A checked program (see :func:`encode_program`), called like the function it was read from."""
+
+    def __init__(self, data: Any):
+        if not isinstance(data, dict) or not isinstance(data.get("arguments"), list) \
+                or not isinstance(data.get("assignments"), list) or not isinstance(data.get("outputs"), list):
+            raise ValueError("malformed program")
+        self.arity = len(data["arguments"])
+        for j, tree in enumerate(data["assignments"]):
+            check_tree(tree, self.arity, j)
+        for tree in data["outputs"]:
+            check_tree(tree, self.arity, len(data["assignments"]))
+        self.assignments: list[Any] = data["assignments"]
+        self.outputs: list[Any] = data["outputs"]
+        self.sequence = bool(data.get("sequence"))
+
+    def __call__(self, *arguments: Any) -> Any:
+        if len(arguments) != self.arity:
+            raise TypeError(f"expected {self.arity} arguments, got {len(arguments)}")
+        local: list[Any] = []
+        for tree in self.assignments:
+            local.append(evaluate_tree(tree, arguments, local))
+        values = [evaluate_tree(tree, arguments, local) for tree in self.outputs]
+        return values if self.sequence else values[0]
