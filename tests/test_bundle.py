@@ -143,7 +143,7 @@ def test_tampered_bundle_is_ignored(tmp_path, monkeypatch):
     payload["structures"][-1]["log_income"] = ["call", "os.system", ["i", "1"]]
     disk_cache.write_entry(model.content_hash, "numeric-bundle", "studied|1", payload)  # a valid checksum
     assert load_bundle("yang-2001-specialization") is None
-    monkeypatch.setenv("INFRAMARGINAL_BUNDLE", "0")
+    monkeypatch.setenv("INFRAMARGINAL_NUMERIC_CACHE", "0")
     assert not store_bundle(model)
 
 
@@ -198,7 +198,7 @@ def test_warm_cli_solve_imports_neither_sympy_nor_scipy_and_prints_the_same(tmp_
                  ("solve", "li-ke-2020", "--set", "K=1", "--set", "t=0", "--set", "F=0.05", "--set", "b=0.05")):
         warm = _cli(*args, env=env)
         assert "MODULES []" in warm.stderr
-        baseline = _cli(*args, env={**env, "INFRAMARGINAL_BUNDLE": "0"})
+        baseline = _cli(*args, env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
         assert "MODULES ['scipy', 'sympy']" in baseline.stderr
         assert warm.stdout == baseline.stdout
     assert cold.stdout == _cli("solve", "li-ke-2020", env=env).stdout

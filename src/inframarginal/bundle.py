@@ -14,7 +14,7 @@ The bundle only answers what it answers exactly.  Anything else (an unknown or
 derived parameter given, a value outside its domain, a broken constraint, a model
 whose structures or configurations lack closed forms, a missing or unreadable entry)
 returns ``None``, and the caller takes the full path, which also writes the error
-messages.  ``INFRAMARGINAL_BUNDLE=0`` turns the bundle off (the benchmark's baseline).
+messages.  ``INFRAMARGINAL_NUMERIC_CACHE=0`` turns the bundle off (the benchmarks' baseline).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,8 +54,6 @@ if TYPE_CHECKING:
 _KIND = "numeric-bundle"
 #: Raised whenever the bundle's layout changes, so older bundles are ignored.
 _LAYOUT = "1"
-#: The environment variable that turns the bundle off when set to 0.
-SWITCH = "INFRAMARGINAL_BUNDLE"
 #: Largest model file read (as :data:`inframarginal.modelfile.MAX_FILE_BYTES`).
 _MAX_FILE_BYTES = 1_000_000
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -64,8 +61,8 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 
 
 def enabled() -> bool:
-    """Whether bundles are read and written (``INFRAMARGINAL_BUNDLE`` is not ``0``)."""
-    return os.environ.get(SWITCH, "1") != "0"
+    """Whether bundles are read and written (:func:`inframarginal.disk_cache.numeric_cache_enabled`)."""
+    return disk_cache.numeric_cache_enabled()
 
 
 # ---------------------------------------------------------------------------------------

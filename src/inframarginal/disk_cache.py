@@ -42,6 +42,17 @@ def sympy_version() -> str:
         return str(sympy.__version__)
 
 
+#: Set to ``0`` to turn off the compiled numeric caches (:mod:`inframarginal.bundle`,
+#: :mod:`inframarginal.kernel_cache`): every command then compiles with SymPy, as the
+#: benchmarks' baseline does.
+NUMERIC_SWITCH = "INFRAMARGINAL_NUMERIC_CACHE"
+
+
+def numeric_cache_enabled() -> bool:
+    """Whether compiled numeric entries are read and written (see :data:`NUMERIC_SWITCH`)."""
+    return os.environ.get(NUMERIC_SWITCH, "1") != "0"
+
+
 def cache_root() -> Path:
     """Where derived results are cached: ``$INFRAMARGINAL_CACHE`` or ``~/.cache/inframarginal``."""
     root = os.environ.get("INFRAMARGINAL_CACHE")

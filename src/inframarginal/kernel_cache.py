@@ -7,7 +7,8 @@ Python operations (:mod:`inframarginal.numeric_tree`: what ``lambdify`` generate
 with :mod:`ast`, never executed as text) in the disk cache (:mod:`inframarginal.disk_cache`),
 keyed by the model's content, the software versions and the axes; the folded expressions
 (used only by ``--backend jax``) as whitelisted SymPy trees (:mod:`inframarginal.serialization`),
-decoded when first asked for.  A missing, stale or malformed entry is rebuilt.
+decoded when first asked for.  A missing, stale or malformed entry is rebuilt;
+``INFRAMARGINAL_NUMERIC_CACHE=0`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def store_kernel(kernel: GridKernel) -> bool:
     holds an operation outside the whitelist."""
     from inframarginal.serialization import UnsupportedExpression, expression_to_json
 
+    if not disk_cache.numeric_cache_enabled():
+        return False
     try:
         payload = {
             "structures": [{"name": k.structure.name, "closed": k.closed, "numeraire": k.numeraire,
@@ -62,6 +65,8 @@ def store_kernel(kernel: GridKernel) -> bool:
 
 def load_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel | None:
     """The cached kernel of ``model`` over ``axes``, or ``None``."""
+    if not disk_cache.numeric_cache_enabled():
+        return None
     payload = disk_cache.read_entry(model, _KIND, _key(axes))
     if payload is None:
         return None

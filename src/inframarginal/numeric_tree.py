@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -55,11 +56,7 @@ def encode_function(function: Callable[..., Any]) -> dict[str, Any]:
     UnsupportedFunction
         If its source is not a single ``return`` of whitelisted operations.
     """
-    try:
-        source = inspect.getsource(function)
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError) as err:
-        raise UnsupportedFunction(f"cannot read the generated source: {err}") from None
+    tree = _parse_source(function)
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
         raise UnsupportedFunction("not a single function")
     definition = tree.body[0]
@@ -69,6 +66,18 @@ def encode_function(function: Callable[..., Any]) -> dict[str, Any]:
     namespace = function.__globals__
     body = _encode(definition.body[0].value, {name: i for i, name in enumerate(arguments)}, namespace, 0)
     return {"arguments": arguments, "body": body}
+
+
+def _parse_source(function: Callable[..., Any]) -> ast.Module:
+    """The syntax tree of a lambdified function's source (parsed, never run)."""
+    code = getattr(function, "__code__", None)
+    # lambdify registers each function's whole source under its own file name: reading it
+    # from linecache skips inspect.getsource's tokenizing (the costly part)
+    lines = linecache.getlines(code.co_filename) if code is not None else []
+    try:
+        return ast.parse("".join(lines) if lines else inspect.getsource(function))
+    except (OSError, TypeError, SyntaxError, ValueError) as err:
+        raise UnsupportedFunction(f"cannot read the generated source: {err}") from None
 
 
 def _function_name(value: Any) -> str | None:
@@ -188,10 +197,7 @@ def encode_program(function: Callable[..., Any]) -> dict[str, Any]:
     UnsupportedFunction
         If its source holds anything else.
     """
-    try:
-        tree = ast.parse(inspect.getsource(function))
-    except (OSError, TypeError, SyntaxError) as err:
-        raise UnsupportedFunction(f"cannot read the generated source: {err}") from None
+    tree = _parse_source(function)
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
         raise UnsupportedFunction("not a single function")
     definition = tree.body[0]
