@@ -12,6 +12,7 @@ import pytest
 
 from inframarginal import disk_cache
 from inframarginal.bundle import (
+    _key,
     _parse,
     build_bundle,
     content_hash,
@@ -141,7 +142,7 @@ def test_tampered_bundle_is_ignored(tmp_path, monkeypatch):
     assert load_bundle("yang-2001-specialization") is not None
     payload = build_bundle(model)
     payload["structures"][-1]["log_income"] = ["call", "os.system", ["i", "1"]]
-    disk_cache.write_entry(model.content_hash, "numeric-bundle", "studied|1", payload)  # a valid checksum
+    disk_cache.write_entry(model.content_hash, "numeric-bundle", _key("studied"), payload)  # a valid checksum
     assert load_bundle("yang-2001-specialization") is None
     monkeypatch.setenv("INFRAMARGINAL_NUMERIC_CACHE", "0")
     assert not store_bundle(model)

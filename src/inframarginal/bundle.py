@@ -60,6 +60,10 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
 
+def _key(which: str) -> str:
+    return f"{which}|{_LAYOUT}|{disk_cache.code_fingerprint()}"
+
+
 def enabled() -> bool:
     """Whether bundles are read and written (:func:`inframarginal.disk_cache.numeric_cache_enabled`)."""
     return disk_cache.numeric_cache_enabled()
@@ -106,7 +110,7 @@ def store_bundle(model: Model, which: str = "studied") -> bool:
     payload = build_bundle(model, which)
     if payload is None:
         return False
-    disk_cache.write_entry(model.content_hash, _KIND, f"{which}|{_LAYOUT}", payload)
+    disk_cache.write_entry(model.content_hash, _KIND, _key(which), payload)
     return True
 
 
@@ -233,7 +237,7 @@ def load_bundle(name_or_path: str | Path, which: str = "studied") -> Bundle | No
     key = content_hash(name_or_path)
     if key is None:
         return None
-    payload = disk_cache.read_entry(key, _KIND, f"{which}|{_LAYOUT}")
+    payload = disk_cache.read_entry(key, _KIND, _key(which))
     if payload is None:
         return None
     try:

@@ -76,14 +76,34 @@ def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConf
 
 @cache
 def compile_configuration(model: Model, config: Configuration) -> CompiledConfiguration | None:
-    """Compiled closed form of one configuration (``None`` if it has none)."""
+    """Compiled closed form of one configuration (``None`` if it has none); cached on disk
+    (:mod:`inframarginal.compiled_cache`)."""
+    from inframarginal import compiled_cache
+
+    cached = compiled_cache.load_configuration(model, config)
+    if not isinstance(cached, compiled_cache._Missing):
+        return cached
     form = cached_configuration_closed_form(model, config)
-    return None if form is None else _compile_config(model, form)
+    compiled = None if form is None else _compile_config(model, form)
+    compiled_cache.store_configuration(model, config, compiled)
+    return compiled
 
 
 @cache
 def compile_structure(model: Model, structure: Structure) -> CompiledStructure | None:
-    """Compiled closed-form corner equilibrium of a structure (``None`` if it has none)."""
+    """Compiled closed-form corner equilibrium of a structure (``None`` if it has none); cached
+    on disk (:mod:`inframarginal.compiled_cache`)."""
+    from inframarginal import compiled_cache
+
+    cached = compiled_cache.load_structure(model, structure)
+    if not isinstance(cached, compiled_cache._Missing):
+        return cached
+    compiled = _compile_structure(model, structure)
+    compiled_cache.store_structure(model, structure, compiled)
+    return compiled
+
+
+def _compile_structure(model: Model, structure: Structure) -> CompiledStructure | None:
     form = structure_closed_form(model, structure)
     if form is None:
         return None

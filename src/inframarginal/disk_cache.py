@@ -48,6 +48,21 @@ def sympy_version() -> str:
 NUMERIC_SWITCH = "INFRAMARGINAL_NUMERIC_CACHE"
 
 
+@cache
+def code_fingerprint() -> str:
+    """A hash of this package's top-level modules, part of every compiled numeric entry's key:
+    compiled functions follow the code that derives and compiles them, which can change
+    within one version (a development checkout), and are cheap to rebuild."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()[:16]
+
+
 def numeric_cache_enabled() -> bool:
     """Whether compiled numeric entries are read and written (see :data:`NUMERIC_SWITCH`)."""
     return os.environ.get(NUMERIC_SWITCH, "1") != "0"

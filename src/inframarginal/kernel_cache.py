@@ -31,7 +31,7 @@ _LAYOUT = "1"
 
 
 def _key(axes: tuple[str, ...]) -> str:
-    return f"{','.join(axes)}|{_LAYOUT}"
+    return f"{','.join(axes)}|{_LAYOUT}|{disk_cache.code_fingerprint()}"
 
 
 def store_kernel(kernel: GridKernel) -> bool:

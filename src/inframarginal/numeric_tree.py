@@ -56,6 +56,10 @@ def encode_function(function: Callable[..., Any]) -> dict[str, Any]:
     UnsupportedFunction
         If its source is not a single ``return`` of whitelisted operations.
     """
+    if isinstance(function, Program):  # read back from the cache: already encoded
+        if function.assignments or function.sequence:
+            raise UnsupportedFunction("not a single return statement")
+        return {"arguments": list(function.data["arguments"]), "body": function.outputs[0]}
     tree = _parse_source(function)
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
         raise UnsupportedFunction("not a single function")
@@ -197,6 +201,8 @@ def encode_program(function: Callable[..., Any]) -> dict[str, Any]:
     UnsupportedFunction
         If its source holds anything else.
     """
+    if isinstance(function, Program):  # read back from the cache: already encoded
+        return function.data
     tree = _parse_source(function)
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
         raise UnsupportedFunction("not a single function")
@@ -235,6 +241,7 @@ class Program:
         self.assignments: list[Any] = data["assignments"]
         self.outputs: list[Any] = data["outputs"]
         self.sequence = bool(data.get("sequence"))
+        self.data: dict[str, Any] = data
 
     def __call__(self, *arguments: Any) -> Any:
         if len(arguments) != self.arity:

@@ -5,7 +5,7 @@ import pytest
 
 from inframarginal import disk_cache
 from inframarginal.backends import _build_grid_kernel, general_equilibrium_code
-from inframarginal.kernel_cache import load_kernel, store_kernel
+from inframarginal.kernel_cache import _key, load_kernel, store_kernel
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_cached_kernel_matches_the_built_one(seed, private_cache, axes):
 
 def test_a_tampered_kernel_is_rebuilt(seed, private_cache):
     assert store_kernel(_build_grid_kernel(seed, ("K",)))
-    payload = disk_cache.read_entry(seed, "grid-kernel", "K|1")
+    payload = disk_cache.read_entry(seed, "grid-kernel", _key(("K",)))
     payload["variants"]["split"]["core"]["outputs"][0] = ["call", "builtins.eval", ["i", "1"]]
-    disk_cache.write_entry(seed, "grid-kernel", "K|1", payload)  # a valid checksum, a foreign call
+    disk_cache.write_entry(seed, "grid-kernel", _key(("K",)), payload)  # a valid checksum, a foreign call
     assert load_kernel(seed, ("K",)) is None
