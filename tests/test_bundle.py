@@ -79,6 +79,29 @@ def test_bundle_gives_the_sympy_paths_solution_at_random_points(name):
     assert _text(solve_bundle(bundle, {})) == _text(solve(model))  # the defaults
 
 
+def test_a_bundle_holds_the_configurations_its_solves_needed(tmp_path, monkeypatch):
+    monkeypatch.setenv("INFRAMARGINAL_CACHE", str(tmp_path))
+    model = load_model("li-ke-2020")
+    autarky = solve(model)  # A: its check compares only the autarky configurations
+    assert autarky.general_equilibrium == "A"
+    assert store_bundle(model, "studied", autarky)
+    bundle = load_bundle("li-ke-2020")
+    members = {c.label for s in model.structures() for c in s.configurations}
+    held = {c.label for c in bundle.configurations if c.compiled}
+    assert held == members | ({c.label for c in model.configurations()} - set(autarky.deviation.skipped))
+    assert len(held) < len(model.configurations())
+    pc = {"K": 1.0, "t": 0.0, "F": 0.05, "b": 0.05}  # PC: its check needs every trading configuration
+    slow = solve(model, pc)
+    assert slow.general_equilibrium == "PC"
+    assert solve_bundle(bundle, pc) is None
+    assert _text(solve_bundle(bundle, {"K": 0.5})) == _text(solve(model, {"K": 0.5}))
+    assert store_bundle(model, "studied", slow)
+    bundle = load_bundle("li-ke-2020")
+    assert {c.label for c in bundle.configurations if c.compiled} >= held  # merged, not replaced
+    assert _text(solve_bundle(bundle, pc)) == _text(slow)
+    assert _text(solve_bundle(bundle, {"K": 0.5})) == _text(solve(model, {"K": 0.5}))
+
+
 def test_bundle_over_every_structure():
     model = load_model("yang-ng-1993-three-goods")
     assert len(model.structures("all")) > len(model.structures())
@@ -197,6 +220,7 @@ def test_warm_cli_solve_imports_neither_sympy_nor_scipy_and_prints_the_same(tmp_
     for args in (("solve", "li-ke-2020"),
                  ("solve", "li-ke-2020", "--set", "K=0.3", "--set", "t=0.2", "--format", "json"),
                  ("solve", "li-ke-2020", "--set", "K=1", "--set", "t=0", "--set", "F=0.05", "--set", "b=0.05")):
+        _cli(*args, env=env)  # a general equilibrium whose check needs configurations not in the bundle yet
         warm = _cli(*args, env=env)
         assert "MODULES []" in warm.stderr
         baseline = _cli(*args, env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})

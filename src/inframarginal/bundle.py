@@ -101,21 +101,46 @@ def content_hash(name_or_path: str | Path) -> str | None:
 # writing
 
 
-def store_bundle(model: Model, which: str = "studied") -> bool:
+def store_bundle(model: Model, which: str = "studied", solution: Solution | None = None) -> bool:
     """Write the bundle of ``model``'s closed forms for its ``which`` structures ("studied" or
     "all"); ``False`` (and nothing written) where some have no closed form or an operation
-    outside the whitelist."""
+    outside the whitelist.
+
+    With the ``solution`` just computed, the bundle holds the configurations that solve
+    compiled (its structures' and those of its total cost-benefit check) and those of the
+    bundle already stored, not every configuration: deriving the others would make a cold
+    solve a third slower.  A warm solve that needs one of them takes the full path once,
+    which adds it.
+    """
     if not enabled():
         return False
-    payload = build_bundle(model, which)
+    needed = None
+    if solution is not None:
+        needed = set() if solution.deviation is None else {c.label for c in _all_configurations(model)} - set(
+            solution.deviation.skipped)
+        stored = disk_cache.read_entry(model.content_hash, _KIND, _key(which))
+        try:
+            needed |= {c["label"] for c in stored["configurations"] if c.get("compiled", True)} if stored else set()
+        except (TypeError, KeyError, AttributeError):
+            pass  # a malformed bundle is replaced
+    payload = build_bundle(model, which, needed)
     if payload is None:
         return False
     disk_cache.write_entry(model.content_hash, _KIND, _key(which), payload)
     return True
 
 
-def build_bundle(model: Model, which: str = "studied") -> dict[str, Any] | None:
-    """The bundle's JSON payload (see :func:`store_bundle`), or ``None``."""
+def _all_configurations(model: Model) -> Sequence[Any]:
+    from inframarginal.configurations import configurations
+
+    return configurations(model)
+
+
+def build_bundle(model: Model, which: str = "studied", needed: set[str] | None = None) -> dict[str, Any] | None:
+    """The bundle's JSON payload (see :func:`store_bundle`), or ``None``.
+
+    ``needed``: the labels of the configurations to compile besides those of the structures
+    (``None``: every configuration)."""
     from inframarginal.compiled import compile_configuration, compile_structure
     from inframarginal.configurations import (
         configurations,
@@ -127,21 +152,28 @@ def build_bundle(model: Model, which: str = "studied") -> dict[str, Any] | None:
     from inframarginal.symbolic import numeraire
 
     try:
-        configs = []
+        candidates = studied_structures(model) if which == "studied" else enumerate_structures(model)
+        if needed is not None:
+            needed = needed | {c.label for s in candidates for c in s.configurations}
+        configs: list[dict[str, Any]] = []
         for config in configurations(model):
+            head: dict[str, Any] = {"label": config.label, "sells": config.sells,
+                                    "produces": list(config.produces), "buys": list(config.buys)}
+            if needed is not None and config.label not in needed:
+                configs.append({**head, "compiled": False})
+                continue
             cc = compile_configuration(model, config)
             if cc is None:
                 return None
             configs.append({
-                "label": config.label, "sells": config.sells, "produces": list(config.produces),
-                "buys": list(config.buys), "price_goods": list(cc.price_goods),
+                **head, "price_goods": list(cc.price_goods),
                 "log_utility": _tree(cc.log_utility),
                 "log_values": [[name, _tree(f)] for name, f in cc.log_values.items()],
                 "fixed_costs": [[g, _tree(f)] for g, f in cc.fixed_costs.items()],
                 "conditions": [[_tree(f), text] for f, text in cc.conditions],
             })
         structures = []
-        for structure in (studied_structures(model) if which == "studied" else enumerate_structures(model)):
+        for structure in candidates:
             entry: dict[str, Any] = {"name": structure.name, "labels": list(structure.labels),
                                      "defect": structure_defect(structure)}
             if not entry["defect"]:
@@ -191,6 +223,11 @@ class _Configuration:
     log_values: dict[str, Any]
     fixed_costs: dict[str, Any]
     conditions: tuple[tuple[Any, str], ...]
+    compiled: bool = True
+
+
+class _NotInBundle(Exception):
+    """The total cost-benefit check needs a configuration the bundle does not hold."""
 
 
 @dataclass(frozen=True)
@@ -263,13 +300,18 @@ def _parse(data: Any, which: str) -> Bundle:
 
     configs = []
     for c in data["configurations"]:
+        if c.get("compiled", True) is False:
+            configs.append(_Configuration(_str(c["label"]), None if c["sells"] is None else _str(c["sells"]),
+                                          tuple(map(_str, c["produces"])), tuple(map(_str, c["buys"])),
+                                          (), None, {}, {}, (), compiled=False))
+            continue
         n = len(c["price_goods"])
         configs.append(_Configuration(
             _str(c["label"]), None if c["sells"] is None else _str(c["sells"]),
             tuple(map(_str, c["produces"])), tuple(map(_str, c["buys"])), tuple(map(_str, c["price_goods"])),
             tree(c["log_utility"], n), {_str(k): tree(v, n) for k, v in c["log_values"]},
             {_str(k): tree(v) for k, v in c["fixed_costs"]}, tuple((tree(f), _str(t)) for f, t in c["conditions"])))
-    by_label = {c.label: c for c in configs}
+    by_label = {c.label: c for c in configs if c.compiled}
     structures = []
     for s in data["structures"]:
         labels = tuple(map(_str, s["labels"]))
@@ -341,8 +383,16 @@ def solve_bundle(bundle: Bundle, values: Mapping[str, float]) -> Solution | None
     if name is None:
         return Solution(bundle.model, checked, results, None, None, None)
     ge = results[name]
-    deviation = assemble_deviation(bundle.configurations, ge,
-                                   lambda config: closed_form_log_utility(config, ge.prices, evaluate))
+
+    def log_utility(config: _Configuration) -> float:
+        if not config.compiled:
+            raise _NotInBundle(config.label)
+        return closed_form_log_utility(config, ge.prices, evaluate)
+
+    try:
+        deviation = assemble_deviation(bundle.configurations, ge, log_utility)
+    except _NotInBundle:
+        return None
     return Solution(bundle.model, checked, results, name, ge.per_capita_real_income, deviation,
                     _deviation_notes(name, deviation, bundle.which == "all"))
 

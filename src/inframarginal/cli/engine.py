@@ -220,7 +220,7 @@ def register(group: click.Group) -> None:
         if method == "symbolic" and structure is None:
             from inframarginal.bundle import store_bundle
 
-            store_bundle(m, which)
+            store_bundle(m, which, sol)
 
 
 def _echo_solution(sol, fmt: str) -> None:
