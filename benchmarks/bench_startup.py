@@ -1,6 +1,6 @@
 """Start-up and warm-command benchmarks (issue 14): each command against a baseline in the same run.
 
-Run: python benchmarks/bench_startup.py [--quick] [--report]
+Run: python benchmarks/bench_startup.py [--quick] [--report | --full-report]
 
 Every figure is the CPU time (user + system) of a fresh ``inframarginal`` process, the
 median of a few runs, with its wall time beside it.  Baselines, measured in the same run:
@@ -13,8 +13,8 @@ median of a few runs, with its wall time beside it.  Baselines, measured in the 
   the numeric cache is on, also writes the numeric bundle;
 - the 2000 x 2000 seed sweep with its file, warm: with the compiled kernel from the disk
   cache against compiling it with SymPy (``INFRAMARGINAL_NUMERIC_CACHE=0``);
-- ``report li-ke-2020 --size small`` warm and cold (only with ``--report``: minutes): with
-  against without the numeric caches.
+- ``report li-ke-2020 --size small`` warm and cold (only with ``--report``: minutes; the full
+  report with ``--full-report``: tens of minutes): with against without the numeric caches.
 
 ``--quick`` runs each command once and skips the sweep.
 """
@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 QUICK = "--quick" in sys.argv
-REPORT = "--report" in sys.argv
+FULL_REPORT = "--full-report" in sys.argv
+REPORT = "--report" in sys.argv or FULL_REPORT
 REPEAT = 1 if QUICK else 3
 OFF = {"INFRAMARGINAL_NUMERIC_CACHE": "0"}
 
@@ -88,11 +89,12 @@ def main() -> None:
             row("sweep 2000 x 2000 --out big.nc, warm", median(sweep, warm), median(sweep, warm, OFF),
                 "compiled kernel from the cache vs compiled by SymPy")
         if REPORT:
-            report = ["report", "li-ke-2020", "--size", "small", "--quiet", "--out", str(Path(out) / "report")]
-            row("report li-ke-2020 --size small, cold", cold(report, repeat=1), cold(report, OFF, repeat=1),
+            size = "full" if FULL_REPORT else "small"
+            report = ["report", "li-ke-2020", "--size", size, "--quiet", "--out", str(Path(out) / "report")]
+            row(f"report li-ke-2020 --size {size}, cold", cold(report, repeat=1), cold(report, OFF, repeat=1),
                 "numeric caches on vs off")
             run(report, warm)
-            row("report li-ke-2020 --size small, warm", median(report, warm, repeat=1),
+            row(f"report li-ke-2020 --size {size}, warm", median(report, warm, repeat=1),
                 median(report, warm, OFF, repeat=1), "numeric caches on vs off")
 
 
