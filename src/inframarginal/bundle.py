@@ -12,7 +12,8 @@ milliseconds instead of seconds, importing neither SymPy nor SciPy.
 
 The bundle only answers what it answers exactly.  Anything else (an unknown or
 derived parameter given, a value outside its domain, a broken constraint, a model
-whose structures or configurations lack closed forms, a missing or unreadable entry)
+whose structures or configurations lack closed forms, a configuration the bundle does not
+hold yet, a missing or unreadable entry)
 returns ``None``, and the caller takes the full path, which also writes the error
 messages.  ``INFRAMARGINAL_NUMERIC_CACHE=0`` turns the bundle off (the benchmarks' baseline).
 """
@@ -355,7 +356,12 @@ def quick_solve(name_or_path: str | Path, values: Mapping[str, float] | None = N
     """The solution :func:`inframarginal.equilibrium.solve` gives (``method="symbolic"``), from the
     stored bundle; ``None`` where the bundle cannot answer exactly (see the module's notes)."""
     bundle = load_bundle(name_or_path, which)
-    return None if bundle is None else solve_bundle(bundle, values or {})
+    if bundle is None:
+        return None
+    try:
+        return solve_bundle(bundle, values or {})
+    except (ArithmeticError, LookupError, TypeError, ValueError):  # a bundle that does not fit: the full path decides
+        return None
 
 
 def solve_bundle(bundle: Bundle, values: Mapping[str, float]) -> Solution | None:
@@ -366,7 +372,7 @@ def solve_bundle(bundle: Bundle, values: Mapping[str, float]) -> Solution | None
     base = [np.float64(checked[name]) for name, _, _ in bundle.parameters]
 
     def evaluate(tree: Any, *extra: float) -> float:
-        # As inflamarginal.compiled.evaluate: NumPy scalars, so 0.0 ** -1 gives inf, not an error.
+        # As inframarginal.compiled.evaluate: NumPy scalars, so 0.0 ** -1 gives inf, not an error.
         with np.errstate(all="ignore"):
             return float(np.asarray(evaluate_tree(tree, base + [np.float64(v) for v in extra]), dtype=float))
 
