@@ -457,3 +457,19 @@ def format_table(result: Elasticities) -> str:
         lines.append("")
         lines.append("(semi): the parameter is 0 there; d log f / d theta instead of the elasticity (which is 0)")
     return "\n".join(lines)
+
+
+def with_solution(model: Model, solution: Any, method: str, as_json: bool) -> str:
+    """``solve --elasticities``: the solution followed by the elasticities of its structures.
+
+    JSON: the solution's dictionary with an ``elasticities`` key (every float as Python's
+    shortest repr, i.e. up to 17 significant digits).
+    """
+    import json
+
+    result = elasticities(model, solution.parameters, method=method, structures=tuple(solution.structures))
+    if not as_json:
+        return repr(solution) + "\n\n" + format_table(result)
+    data = solution.to_dict()
+    data["elasticities"] = result.to_dict()
+    return json.dumps(data, indent=2, allow_nan=False)
