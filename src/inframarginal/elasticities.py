@@ -71,6 +71,10 @@ UNDEFINED = "undefined"
 
 INCOME = "per-capita real income"
 
+#: What the numbers are, in one line (for JSON answers).
+DEFINITION = ("elasticity: d log f / d log theta; semi-elasticity (where theta = 0): d log f / d theta; "
+              "undefined: value null, the note says why")
+
 #: Largest derivative (``sympy.count_ops``) simplified for display; larger ones stay as derived.
 _SIMPLIFY_MAX_OPS = 200
 
@@ -170,8 +174,7 @@ class Elasticities:
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "parameters": dict(self.parameters),
-                "definition": ("elasticity: d log f / d log theta; semi-elasticity (at theta = 0): "
-                               "d log f / d theta; undefined: see the note"),
+                "definition": DEFINITION,
                 "structures": {n: s.to_dict() for n, s in self.structures.items()}}
 
     def __repr__(self) -> str:
@@ -419,6 +422,49 @@ def _implicit_derivatives(model: Model, structure: Structure, values: Mapping[st
             slope = d_shares[i] / shares[i] - d_shares[k] / shares[k]
             out[q] = {p: (float(slope[j]), None) for j, p in enumerate(params)}
     return out
+
+
+def finite_difference_discrepancy(model: Model, structure: Structure, values: Mapping[str, float],
+                                  result: StructureElasticities, step: float = 1e-5) -> float | None:
+    """Largest |entry - central finite difference| over the entries of ``result``.
+
+    The finite differences re-solve the corner equilibrium (by ``result``'s own path) at
+    ``theta (1 +- step)`` (``theta +- step`` at 0) for each base parameter; a parameter
+    whose steps leave its domain or the structure's existence is skipped; ``None`` if
+    every one is.
+    """
+    from inframarginal.equilibrium import corner_equilibrium
+
+    method = "symbolic" if CLOSED_FORM in result.methods else "numeric"
+
+    def logs(point: dict[str, float]) -> dict[str, float] | None:
+        try:
+            checked = model.check_parameters(point)
+        except InframarginalError:
+            return None
+        ce = corner_equilibrium(model, structure, checked, method)
+        if not ce.exists or ce.log_income is None:
+            return None
+        out = {INCOME: ce.log_income}
+        out.update({f"p_{g}/p_{ce.numeraire}": math.log(v) for g, v in ce.prices.items() if g != ce.numeraire})
+        out.update({q: math.log(v) for q, v in ce.relative_numbers.items()})
+        return out
+
+    base = {p.name: values[p.name] for p in model.parameters}
+    worst: float | None = None
+    for name in result.parameters:
+        theta = base[name]
+        h = step * abs(theta) if theta else step
+        up, down = logs({**base, name: theta + h}), logs({**base, name: theta - h})
+        if up is None or down is None:
+            continue
+        for q in result.quantities:
+            e = result[q, name]
+            if e.value is None:
+                continue
+            fd = (theta if theta else 1.0) * (up[q] - down[q]) / (2 * h)
+            worst = max(worst or 0.0, abs(e.value - fd))
+    return worst
 
 
 # -- presentation ----------------------------------------------------------------------------

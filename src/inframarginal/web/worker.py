@@ -207,6 +207,10 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
             return 200, op_phase(model, **task["args"])
         if op == "path":
             return 200, op_path(model, **task["args"])
+        if op == "elasticities":
+            from inframarginal.web.elasticities import elasticities_payload
+
+            return 200, elasticities_payload(model, task["args"]["values"])
         return 500, {"error": f"internal error (unknown task {op!r})"}
     except InframarginalError as err:
         return 400, {"error": str(err)}
