@@ -36,8 +36,6 @@ exist gives ``kind="undefined"`` with the reason.  For a negative parameter the
 elasticity is the response to scaling the parameter by 1%, i.e. moving it 1% further
 from 0.  The quantities themselves are positive wherever the structure exists.
 
-Example
--------
 The hand-derivable case (Yang 2001, ch. 4): with ``x = l^a``, ``y = l^a``, ``u = x y``
 and trading efficiency ``k``, autarky A gives ``u_A = 2^(-2a)``, so
 ``e(u_A, a) = -2 a log 2`` and ``e(u_A, k) = 0``; the division of labour D =
@@ -205,8 +203,8 @@ def elasticities(model: Model, values: Mapping[str, float] | None = None, *, met
     --------
     >>> from inframarginal import load_model
     >>> e = elasticities(load_model("li-ke-2020"), {"K": 1.0, "t": 0.0, "F": 0.05, "b": 0.05})
-    >>> round(e.structures["A"]["per-capita real income", "K"].value, 12)
-    0.0
+    >>> round(e.structures["PC"]["per-capita real income", "K"].value, 12)
+    1.0
     """
     if method not in ("symbolic", "numeric"):
         raise InframarginalError(f"method={method!r} is not known (expected 'symbolic' or 'numeric')")
