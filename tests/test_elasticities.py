@@ -196,6 +196,27 @@ def test_closed_form_formula_of_an_entry():
     assert number == pytest.approx(entry.value, rel=1e-12)
 
 
+def test_closed_form_over_its_budget_falls_back_to_the_implicit_function_theorem(monkeypatch):
+    import importlib
+
+    el = importlib.import_module("inframarginal.elasticities")  # the module (the package attribute is the function)
+    model = im.load_model("li-ke-2020")
+    values = {"K": 0.9, "t": 0.1}
+    closed = elasticities(model, values, structures=["PA"]).structures["PA"]
+    el.closed_form_log_slopes.cache_clear()
+    el._compiled_slopes.cache_clear()
+    monkeypatch.setattr(el, "symbolic_seconds", lambda: 1e-4)
+    try:
+        fallback = elasticities(model, values, structures=["PA"]).structures["PA"]
+    finally:
+        el.closed_form_log_slopes.cache_clear()
+        el._compiled_slopes.cache_clear()
+    assert fallback.methods == (IMPLICIT,)
+    assert all("took too long" in e.note for e in fallback.entries)
+    for e in closed.entries:
+        assert fallback[e.quantity, e.parameter].value == pytest.approx(e.value, rel=1e-6, abs=1e-8)
+
+
 def test_unknown_method_is_a_one_line_error():
     with pytest.raises(im.InframarginalError, match="method='x'"):
         elasticities(im.load_model("yang-2001-specialization"), method="x")

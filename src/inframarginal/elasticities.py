@@ -47,15 +47,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from inframarginal.budget import checkpoint, symbolic_seconds, time_limit
 from inframarginal.configurations import Structure, find_structure, studied_structures
-from inframarginal.errors import InframarginalError
+from inframarginal.errors import BudgetExceeded, InframarginalError
 from inframarginal.model import Model
 
 #: Per-entry method names.
@@ -229,16 +230,33 @@ def structure_elasticities(model: Model, structure: Structure, values: Mapping[s
     levels = {INCOME: float(ce.per_capita_real_income or 0.0)}
     levels.update({f"p_{g}/p_{num}": p for g, p in ce.prices.items() if g != num})
     levels.update(ce.relative_numbers)
-    derivatives: dict[str, dict[str, tuple[float, sp.Expr | None]]]
+    derivatives: dict[str, dict[str, tuple[float, sp.Expr | None]]] | None = None
+    note = ""
     if ce.method == "symbolic":
-        derivatives, used = _closed_form_derivatives(model, structure, values, quantities), CLOSED_FORM
-    else:
-        derivatives, used = _implicit_derivatives(model, structure, values, quantities), IMPLICIT
+        try:
+            derivatives, used = _closed_form_derivatives(model, structure, values, quantities), CLOSED_FORM
+        except BudgetExceeded as err:
+            if "symbolic derivatives" not in str(getattr(err.budget, "what", "")):
+                raise  # an enclosing budget ran out
+            note = f"the closed form's derivatives took too long ({err}); implicit function theorem used"
+    if derivatives is None:
+        used = IMPLICIT
+        try:
+            derivatives = _implicit_derivatives(model, structure, values, quantities)
+        except BudgetExceeded:
+            raise
+        except (np.linalg.LinAlgError, InframarginalError) as err:
+            # a singular optimality or equalization system: the derivatives do not exist here
+            reason = f"the implicit function theorem does not apply here ({err})"
+            entries = [Elasticity(q, name, None, UNDEFINED, IMPLICIT, reason) for q in quantities for name in params]
+            return StructureElasticities(structure.name, structure.labels, True, "", quantities, params,
+                                         tuple(entries), levels)
     entries = []
     for q in quantities:
         for name in params:
             slope, formula = derivatives[q][name]
-            entries.append(_entry(q, name, values[name], slope, formula, model.symbols[name], used))
+            e = _entry(q, name, values[name], slope, formula, model.symbols[name], used)
+            entries.append(replace(e, note="; ".join(filter(None, (e.note, note)))) if note else e)
     return StructureElasticities(structure.name, structure.labels, True, "", quantities, params,
                                  tuple(entries), levels)
 
@@ -268,12 +286,22 @@ def closed_form_log_slopes(model: Model, structure: Structure) -> dict[str, dict
 
     ``None`` where the structure has no closed form.  Derived parameters are substituted
     first, so their chain rule is included.
+
+    Raises
+    ------
+    BudgetExceeded
+        If the derivatives take longer than :func:`inframarginal.budget.symbolic_seconds`.
     """
     from inframarginal.symbolic import structure_closed_form
 
     form = structure_closed_form(model, structure)
     if form is None:
         return None
+    with time_limit(symbolic_seconds(), f"the symbolic derivatives of structure {structure.name}"):
+        return _log_slopes(model, structure, form)
+
+
+def _log_slopes(model: Model, structure: Structure, form: Any) -> dict[str, dict[str, sp.Expr]]:
     subs = model.derived_substitution()
     num = form.numeraire
     logs: dict[str, sp.Expr] = {INCOME: form.log_income}
@@ -283,6 +311,7 @@ def closed_form_log_slopes(model: Model, structure: Structure) -> dict[str, dict
         logs.update({f"M_{g}/M_{num}": sp.log(s) - sp.log(by_good[num]) for g, s in by_good.items() if g != num})
     out: dict[str, dict[str, sp.Expr]] = {}
     for q, expr in logs.items():
+        checkpoint()  # where the budget cannot interrupt (not the main thread), it stops here
         full = sp.sympify(expr).xreplace(subs)
         out[q] = {p.name: sp.diff(full, p.symbol) for p in model.parameters}
     return out
