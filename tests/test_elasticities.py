@@ -6,6 +6,11 @@ log u_A = -2a log 2 and e(u_A, a) = a d log u_A/da = -2a log 2, e(u_A, k) = 0.
 Division of labour D = (x/y)(y/x): a specialist in x produces 1, keeps 1/2 and sells 1/2,
 receives k/2 of y: u_D = k/4, whatever a; by symmetry p_x/p_y = 1 and M_x/M_y = 1.  So
 e(u_D, k) = 1 and every other elasticity of D is 0.
+
+With a fixed learning cost instead (yang-2001-fixed-learning: x = l - b, y = l - b), autarky
+spends b twice: u_A = ((1 - 2b)/2)^2, so e(u_A, b) = 2 b d log(1 - 2b)/db = -4b/(1 - 2b).  A
+specialist spends it once, produces 1 - b and trades half: u_D = k ((1 - b)/2)^2, so
+e(u_D, b) = -2b/(1 - b) and e(u_D, k) = 1; by symmetry prices and numbers stay equal (0).
 """
 
 import json
@@ -47,6 +52,21 @@ def test_hand_derived_elasticities_of_autarky_and_division_of_labour(twin_model,
                 assert division[q, p].value == pytest.approx(0.0, abs=1e-8), (q, p)
     assert {x.method for s in e.structures.values() for x in s.entries} == {method}
     assert all(x.kind == "elasticity" for s in e.structures.values() for x in s.entries)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric"])
+@pytest.mark.parametrize("k, b", [(0.7, 0.2), (0.4, 0.05)])
+def test_hand_derived_elasticities_with_a_fixed_learning_cost(method, k, b):
+    e = elasticities(im.load_model("yang-2001-fixed-learning"), {"k": k, "b": b}, method=method)
+    assert e.structures["A"][INCOME, "b"].value == pytest.approx(-4 * b / (1 - 2 * b), rel=1e-8)
+    assert e.structures["A"][INCOME, "k"].value == pytest.approx(0.0, abs=1e-9)
+    d = e.structures["D"]
+    assert d[INCOME, "b"].value == pytest.approx(-2 * b / (1 - b), rel=1e-8)
+    assert d[INCOME, "k"].value == pytest.approx(1.0, rel=1e-8)
+    for q in ("p_x/p_y", "M_x/M_y"):
+        for p in ("k", "b"):
+            assert d[q, p].value == pytest.approx(0.0, abs=1e-8)
+    assert d.methods == ((CLOSED_FORM,) if method == "symbolic" else (IMPLICIT,))
 
 
 def _random_point(model, rng, spread=0.3):
