@@ -85,7 +85,7 @@ def elasticities_section(doc: Document, ctx: ReportContext, out: Path) -> None:
 
 def _income_formulas(ctx: ReportContext, s: StructureElasticities) -> list[tuple[str, sp.Expr]]:
     """``(label, formula)`` of the short closed-form income elasticities, in the paper's symbols."""
-    from inframarginal.report.notation import in_paper_symbols
+    from inframarginal.report.notation import in_paper_symbols, paper_form
 
     out = []
     for p in s.parameters:
@@ -95,5 +95,9 @@ def _income_formulas(ctx: ReportContext, s: StructureElasticities) -> list[tuple
         expr = simplified(e.formula)
         if sp.count_ops(expr) > FORMULA_MAX_OPS:
             continue
-        out.append((p, in_paper_symbols(ctx.model, expr)))
+        rewritten = in_paper_symbols(ctx.model, expr)
+        symbol = ctx.model.symbols[p]
+        if symbol in expr.free_symbols and symbol not in rewritten.free_symbols:
+            rewritten = expr  # keep the parameter itself visible in its own elasticity
+        out.append((p, paper_form(ctx.model, rewritten)))
     return out
