@@ -203,6 +203,11 @@ def test_no_silent_nan_and_structures_that_do_not_exist_say_why():
     ds = e.structures["CCA"].to_xarray()
     assert ds["value"].dims == ("quantity", "parameter")
     assert float(ds["value"].sel(quantity=INCOME, parameter="K")) == e.structures["CCA"][INCOME, "K"].value
+    every = e.to_xarray()
+    assert every["value"].dims == ("structure", "quantity", "parameter")
+    assert float(every["value"].sel(structure="CCA", quantity="M_y/M_z", parameter="alpha")) == \
+        e.structures["CCA"]["M_y/M_z", "alpha"].value
+    assert str(every["kind"].sel(structure="A", quantity="M_y/M_z", parameter="alpha").item()) == "absent"
 
 
 def test_closed_form_formula_of_an_entry():

@@ -179,6 +179,32 @@ class Elasticities:
     def __repr__(self) -> str:
         return format_table(self)
 
+    def to_xarray(self) -> Any:
+        """One ``xarray.Dataset`` over (structure, quantity, parameter): ``value``, ``kind``, ``method``.
+
+        Quantities are the union over structures; where a structure has no such quantity
+        (fewer traded goods) or does not exist, ``kind`` is ``"absent"`` and ``value`` NaN.
+        """
+        import xarray as xr
+
+        quantities = list(dict.fromkeys(q for s in self.structures.values() for q in s.quantities))
+        params = [p for p in self.parameters if any(p in s.parameters for s in self.structures.values())]
+        shape = (len(self.structures), len(quantities), len(params))
+        value = np.full(shape, np.nan)
+        kind = np.full(shape, "absent", dtype=object)
+        method = np.full(shape, "", dtype=object)
+        for i, s in enumerate(self.structures.values()):
+            for e in s.entries:
+                j, k = quantities.index(e.quantity), params.index(e.parameter)
+                value[i, j, k] = np.nan if e.value is None else e.value
+                kind[i, j, k], method[i, j, k] = e.kind, e.method
+        dims = ("structure", "quantity", "parameter")
+        return xr.Dataset(
+            {"value": (dims, value), "kind": (dims, kind.astype(str)), "method": (dims, method.astype(str)),
+             "exists": (("structure",), [s.exists for s in self.structures.values()])},
+            coords={"structure": list(self.structures), "quantity": quantities, "parameter": params},
+            attrs={"model": self.model, "definition": DEFINITION})
+
 
 def elasticities(model: Model, values: Mapping[str, float] | None = None, *, method: str = "symbolic",
                  structures: Sequence[str] | None = None) -> Elasticities:
