@@ -266,6 +266,13 @@ def test_cli_table_and_json():
     assert d[INCOME]["k"]["value"] == pytest.approx(1.0, rel=1e-12)
 
 
+def test_cli_refuses_elasticities_with_a_search_or_latex():
+    for extra in (["--method", "search"], ["--format", "latex"]):
+        result = CliRunner().invoke(main, ["solve", "yang-2001-specialization", "--elasticities", *extra])
+        assert result.exit_code == 2
+        assert "--elasticities takes --method symbolic or numeric" in result.output
+
+
 def test_api_export():
     assert im.elasticities is elasticities
     assert "elasticities" in dir(im)

@@ -80,6 +80,7 @@ def enumeration_counts(configs, structures, studied) -> dict[str, object]:
 
 def register(group: click.Group) -> None:
     """Add the engine commands to ``group``."""
+    from inframarginal.cli.elasticities import elasticities_option
 
     @group.command("models")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -160,6 +161,7 @@ def register(group: click.Group) -> None:
         click.echo("\ncounts: " + counts["explanation"])
 
     @group.command("solve")
+    @elasticities_option(parse_settings)
     @click.argument("model")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Set a parameter (repeatable); others take their defaults.")
@@ -177,12 +179,8 @@ def register(group: click.Group) -> None:
     @click.option("--progress", is_flag=True, help="search|exhaustive: show a progress bar.")
     @click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table",
                   show_default=True)
-    @click.option("--elasticities", "with_elasticities", is_flag=True,
-                  help="Also the elasticities of income, relative prices and relative numbers in each structure "
-                       "with respect to every parameter (closed form, or implicit function theorem).")
     def solve_command(model: str, settings: tuple[str, ...], structure: str | None, all_structures: bool,
-                      method: str, top: int, max_structures: int, progress: bool, fmt: str,
-                      with_elasticities: bool = False) -> None:
+                      method: str, top: int, max_structures: int, progress: bool, fmt: str) -> None:
         """Corner equilibria of every structure and the general equilibrium at one point.
 
         Example: inframarginal solve li-ke-2020 --set K=1 --set t=0 --format json
@@ -192,9 +190,6 @@ def register(group: click.Group) -> None:
         m = load_model(model)
         values = parse_settings(settings)
         try:
-            if with_elasticities and (method in ("search", "exhaustive") or fmt == "latex"):
-                raise ParameterError(f"--elasticities takes --method symbolic or numeric and --format table or json "
-                                     f"(got --method {method} --format {fmt})")
             if method in ("search", "exhaustive"):
                 if structure or fmt == "latex":
                     raise ParameterError(f"--method {method} finds the general equilibrium over all structures; "
@@ -211,11 +206,6 @@ def register(group: click.Group) -> None:
                 return
             sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
                           structure=structure)
-            if with_elasticities:
-                from inframarginal.elasticities import with_solution
-
-                click.echo(with_solution(m, sol, method, fmt == "json"))
-                return
         except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
             raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
         if fmt == "json":

@@ -203,14 +203,14 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
             return 200, op_build(model, task["model"]["key"])
         if op == "solve":
             return 200, op_solve(model, task["args"]["values"])
-        if op == "phase":
-            return 200, op_phase(model, **task["args"])
-        if op == "path":
-            return 200, op_path(model, **task["args"])
         if op == "elasticities":
             from inframarginal.web.elasticities import elasticities_payload
 
             return 200, elasticities_payload(model, task["args"]["values"])
+        if op == "phase":
+            return 200, op_phase(model, **task["args"])
+        if op == "path":
+            return 200, op_path(model, **task["args"])
         return 500, {"error": f"internal error (unknown task {op!r})"}
     except InframarginalError as err:
         return 400, {"error": str(err)}
