@@ -273,6 +273,13 @@ def test_cli_refuses_elasticities_with_a_search_or_latex():
         assert "--elasticities takes --method symbolic or numeric" in result.output
 
 
+def test_notebook_display_holds_every_table():
+    e = elasticities(im.load_model("yang-2001-specialization"), {"k": 0.6, "a": 1.5})
+    html = e._repr_html_()
+    assert html.count("<table>") == 2 and "-2.079" in html  # autarky: -2 a log 2
+    assert "Elasticities (d log f / d log theta)" in repr(e)
+
+
 def test_api_export():
     assert im.elasticities is elasticities
     assert "elasticities" in dir(im)

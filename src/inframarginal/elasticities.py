@@ -179,6 +179,25 @@ class Elasticities:
     def __repr__(self) -> str:
         return format_table(self)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: one table per structure (the undefined entries' reasons on hover)."""
+        from html import escape
+
+        parts = [f"<p>Elasticities d log f / d log &theta; of {escape(self.model)}</p>"]
+        for s in self.structures.values():
+            head = f"<p><b>{escape(s.structure)}</b>: {escape(' '.join(s.configurations))}"
+            if not s.exists:
+                parts.append(f"{head}; does not exist: {escape(s.reason)}</p>")
+                continue
+            parts.append(f"{head} ({escape(', '.join(s.methods))})</p><table><tr><th>quantity</th>"
+                         + "".join(f"<th>{escape(p)}</th>" for p in s.parameters) + "</tr>")
+            for q in s.quantities:
+                cells = "".join(f'<td title="{escape(s[q, p].note)}">{escape(format_value(s[q, p]))}</td>'
+                                for p in s.parameters)
+                parts.append(f"<tr><td>{escape(q)}</td>{cells}</tr>")
+            parts.append("</table>")
+        return "".join(parts)
+
     def to_xarray(self) -> Any:
         """One ``xarray.Dataset`` over (structure, quantity, parameter): ``value``, ``kind``, ``method``.
 
