@@ -276,14 +276,16 @@ def structure_elasticities(model: Model, structure: Structure, values: Mapping[s
     levels.update({f"p_{g}/p_{num}": p for g, p in ce.prices.items() if g != num})
     levels.update(ce.relative_numbers)
     derivatives: dict[str, dict[str, tuple[float, sp.Expr | None]]] | None = None
-    note = ""
+    # an equilibrium that holds only loosely (floating point at its limits) carries its note on
+    note = "; ".join(ce.notes)
     if ce.method == "symbolic":
         try:
             derivatives, used = _closed_form_derivatives(model, structure, values, quantities), CLOSED_FORM
         except BudgetExceeded as err:
             if "symbolic derivatives" not in str(getattr(err.budget, "what", "")):
                 raise  # an enclosing budget ran out
-            note = f"the closed form's derivatives took too long ({err}); implicit function theorem used"
+            note = "; ".join(filter(None, (note, f"the closed form's derivatives took too long ({err}); "
+                                                   "implicit function theorem used")))
     if derivatives is None:
         used = IMPLICIT
         try:
