@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, see __geta
         configurations,
         enumerate_structures,
     )
+    from inframarginal.elasticities import Elasticities, elasticities
     from inframarginal.equilibrium import (
         CornerEquilibrium,
         Solution,
@@ -47,6 +48,8 @@ _PUBLIC = {
     "corner_equilibrium": "inframarginal.equilibrium",
     "deviation_check": "inframarginal.equilibrium",
     "general_equilibrium": "inframarginal.equilibrium:solve",
+    "Elasticities": "inframarginal.elasticities",
+    "elasticities": "inframarginal.elasticities",
     "InframarginalError": "inframarginal.errors",
     "Model": "inframarginal.model",
     "build_model": "inframarginal.model",
@@ -55,9 +58,9 @@ _PUBLIC = {
 }
 
 __all__ = [
-    "Configuration", "CornerEquilibrium", "InframarginalError", "Model", "Solution", "Structure",
+    "Configuration", "CornerEquilibrium", "Elasticities", "InframarginalError", "Model", "Solution", "Structure",
     "build_model", "builtin_models", "configurations", "corner_equilibrium", "deviation_check",
-    "enumerate_structures", "general_equilibrium", "load_model",
+    "elasticities", "enumerate_structures", "general_equilibrium", "load_model",
 ]
 
 

@@ -80,6 +80,7 @@ def enumeration_counts(configs, structures, studied) -> dict[str, object]:
 
 def register(group: click.Group) -> None:
     """Add the engine commands to ``group``."""
+    from inframarginal.cli.elasticities import elasticities_option
 
     @group.command("models")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -160,6 +161,7 @@ def register(group: click.Group) -> None:
         click.echo("\ncounts: " + counts["explanation"])
 
     @group.command("solve")
+    @elasticities_option(parse_settings)
     @click.argument("model")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Set a parameter (repeatable); others take their defaults.")

@@ -37,6 +37,7 @@ from inframarginal.configurations import configurations, enumerate_structures, s
 from inframarginal.model import Model
 from inframarginal.modelfile import load_model
 from inframarginal.report.context import ReportContext
+from inframarginal.report.elasticities import elasticities_section
 from inframarginal.report.figures import save_figure
 from inframarginal.report.render import Document, Math, to_html, to_markdown, write_csv
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
@@ -234,6 +235,7 @@ def write_report(model_name: str, out_dir: str | Path, progress: bool = True,
             bar.update(1)
             doc.blocks.extend(tail.blocks)
             doc.blocks[summary_at:summary_at] = A.summary(ctx).blocks
+    elasticities_section(doc, ctx, out)  # marginal comparative statics, every model
     (out / "report.md").write_text(to_markdown(doc), encoding="utf-8")
     (out / "report.html").write_text(to_html(doc), encoding="utf-8")
     return out / "report.html"

@@ -9,6 +9,8 @@ JavaScript and SVG, every asset local) and a small JSON API:
 * ``POST /api/solve``: every studied structure's corner equilibrium, the general
   equilibrium and its network of division of labour
   (:func:`inframarginal.equilibrium.solve`);
+* ``POST /api/elasticities``: every structure's elasticities at the point
+  (:mod:`inframarginal.web.elasticities`);
 * ``POST /api/phase``: a phase diagram over two parameters
   (:func:`inframarginal.sweep.sweep`); ``POST /api/path``: the general equilibrium
   along one parameter with its exact switch points
@@ -428,6 +430,14 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         values = tuple(sorted(body.values.items()))
         return await computed(entry, "solve", {"values": dict(values)}, ("solve", values),
                               f"solving {entry.name}", heavy=False)
+
+    @app.post("/api/elasticities")
+    async def elasticities_at_point(body: SolveRequest) -> Response:
+        """Marginal comparative statics of every structure at the point (:mod:`inframarginal.web.elasticities`)."""
+        entry = registry.get(body.model)
+        values = tuple(sorted(body.values.items()))
+        return await computed(entry, "elasticities", {"values": dict(values)}, ("elasticities", values),
+                              f"the elasticities of {entry.name}")
 
     @app.post("/api/phase")
     async def phase(body: PhaseRequest) -> Response:

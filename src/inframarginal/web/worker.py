@@ -203,6 +203,10 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
             return 200, op_build(model, task["model"]["key"])
         if op == "solve":
             return 200, op_solve(model, task["args"]["values"])
+        if op == "elasticities":
+            from inframarginal.web.elasticities import elasticities_payload
+
+            return 200, elasticities_payload(model, task["args"]["values"])
         if op == "phase":
             return 200, op_phase(model, **task["args"])
         if op == "path":
