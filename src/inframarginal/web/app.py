@@ -12,7 +12,10 @@ JavaScript and SVG, every asset local) and a small JSON API:
 * ``POST /api/phase``: a phase diagram over two parameters
   (:func:`inframarginal.sweep.sweep`); ``POST /api/path``: the general equilibrium
   along one parameter with its exact switch points
-  (:func:`inframarginal.path.structure_path`);
+  (:func:`inframarginal.path.structure_path`) and every structure's income curve;
+  ``POST /api/path/formulas``: those switch points' closed forms in the paper's
+  notation; ``POST /api/printed``: the seed paper's printed incomes and phase diagram
+  beside the derived ones (:mod:`inframarginal.web.views`);
 * ``POST /api/beach/shares``, ``POST /api/beach/dynamics``: the beach location game
   (:mod:`inframarginal.location`).
 
@@ -73,8 +76,10 @@ from inframarginal.web.schemas import (
     Axis,
     BeachRequest,
     DynamicsRequest,
+    FormulasRequest,
     PathRequest,
     PhaseRequest,
+    PrintedRequest,
     SolveRequest,
     UploadRequest,
 )
@@ -450,8 +455,9 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         fixed = tuple(sorted((k, v) for k, v in body.values.items()
                              if k not in (body.x.name, body.y.name) and v != entry.defaults.get(k)))
         args = {"x": body.x.model_dump(), "y": body.y.model_dump(), "fixed": dict(fixed)}
+        # a built-in model's diagram costs milliseconds (its kernel is compiled at start)
         return await computed(entry, "phase", args, ("phase", body.x, body.y, fixed),
-                              f"the phase diagram of {entry.name}")
+                              f"the phase diagram of {entry.name}", heavy=entry.source != "built-in")
 
     @app.post("/api/path")
     async def path(body: PathRequest) -> Response:
@@ -459,7 +465,26 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         values = tuple(sorted(body.values.items()))
         args = {"name": body.name, "lo": body.lo, "hi": body.hi, "values": dict(values)}
         return await computed(entry, "path", args, ("path", body.name, body.lo, body.hi, values),
-                              f"the path of {entry.name} along {body.name}")
+                              f"the path of {entry.name} along {body.name}", heavy=entry.source != "built-in")
+
+    @app.post("/api/path/formulas")
+    async def path_formulas(body: FormulasRequest) -> Response:
+        entry = registry.get(body.model)
+        values = tuple(sorted(body.values.items()))
+        switches = [s.model_dump() for s in body.switches]
+        key = ("formulas", body.name, values, json.dumps(switches, sort_keys=True))
+        # SymPy may take seconds on a new pair of structures: never on the built-in models' worker
+        return await computed(entry, "formulas", {"name": body.name, "values": dict(values), "switches": switches},
+                              key, f"the switch points' formulas of {entry.name} along {body.name}")
+
+    @app.post("/api/printed")
+    async def printed(body: PrintedRequest) -> Response:
+        entry = registry.get(body.model)
+        values = tuple(sorted(body.values.items()))
+        args = {"x": body.x.model_dump(), "y": body.y.model_dump(), "path": body.path.model_dump(),
+                "values": dict(values)}
+        return await computed(entry, "printed", args, ("printed", body.x, body.y, body.path, values),
+                              f"the printed results of {entry.name}", heavy=entry.source != "built-in")
 
     @app.post("/api/beach/shares")
     async def beach_shares(body: BeachRequest) -> dict[str, Any]:

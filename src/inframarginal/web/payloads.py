@@ -48,9 +48,13 @@ def slider_range(parameter: Parameter) -> dict[str, float]:
 
 def model_payload(key: str, model: Model) -> dict[str, Any]:
     """What the page needs to draw a model's controls and legends."""
+    from inframarginal.audit.printed import has_printed_results
+    from inframarginal.phase import structure_colour  # one colour per structure in every figure
+
     described = {s.name: s.description for s in model.named_structures}
     return finite({
         "key": key,
+        "printed": has_printed_results(model.name),
         "name": model.name,
         "title": model.title,
         "description": model.description,
@@ -69,7 +73,7 @@ def model_payload(key: str, model: Model) -> dict[str, Any]:
         "goods": [{"name": g.name, "description": g.description, "consumed": g.consumed} for g in model.goods],
         "structures": [
             {"name": s.name, "configurations": [c.label for c in s.configurations],
-             "description": described.get(s.name, "")}
+             "description": described.get(s.name, ""), "colour": structure_colour(s.name)}
             for s in studied_structures(model)
         ],
     })
@@ -114,6 +118,8 @@ def network(model: Model, solution: Solution) -> dict[str, Any] | None:
 
 def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
     """Every studied structure's corner equilibrium, the general equilibrium and its network."""
+    from inframarginal.web.reasons import explain
+
     described = {s.name: s.description for s in model.named_structures}
     structures = []
     for name, ce in solution.structures.items():
@@ -122,7 +128,8 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
             "description": described.get(name, ""),
             "configurations": list(ce.configurations),
             "exists": ce.exists,
-            "reason": ce.reason,
+            "reason": explain(model, name, ce.reason) if not ce.exists else ce.reason,
+            "reason_details": ce.reason,
             "per_capita_real_income": ce.per_capita_real_income,
             "numeraire": ce.numeraire,
             "prices": ce.prices,
