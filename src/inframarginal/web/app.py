@@ -294,7 +294,7 @@ def _json(outcome: Outcome) -> Response:
 
 
 def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str = "127.0.0.1",
-               limits: ServerLimits | None = None) -> FastAPI:
+               limits: ServerLimits | None = None, report_dir: str | Path | None = None) -> FastAPI:
     """The explorer's FastAPI application.
 
     Parameters
@@ -309,6 +309,9 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         The address the server listens on: requests to another ``Host`` are refused.
     limits : ServerLimits, optional
         Workers and budgets (default: :class:`~inframarginal.web.limits.ServerLimits`).
+    report_dir : path, optional
+        A folder written by ``inframarginal report MODEL --out DIR``, served under
+        ``/report/`` and linked from the printed-vs-derived view.
 
     Raises
     ------
@@ -316,6 +319,12 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         If the model cannot be loaded.
     """
     limits = limits or ServerLimits()
+    report_url = None
+    if report_dir is not None:  # checked before any worker starts
+        if not (Path(report_dir) / "report.html").is_file():
+            raise InframarginalError(f"--report {report_dir}: no report.html there (write one with "
+                                     "`inframarginal report li-ke-2020 --out DIR`)")
+        report_url = "/report/report.html"
     registry = ModelRegistry(model_name, limits.max_uploads)
     pool = WorkerPool(limits, warm_phase_model=registry.default if warm else "")
     results = ResultCache(limits.result_cache_bytes)
@@ -371,6 +380,8 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if report_dir is not None:
+        app.mount("/report", StaticFiles(directory=Path(report_dir), html=True), name="report")
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
@@ -378,7 +389,7 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
 
     @app.get("/api/models")
     async def list_models() -> dict[str, Any]:
-        return {"default": registry.default, "models": registry.listing()}
+        return {"default": registry.default, "models": registry.listing(), "report": report_url}
 
     @app.get("/api/model")
     async def get_model(model: str = Query(..., min_length=1, max_length=200)) -> Response:

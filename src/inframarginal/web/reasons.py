@@ -38,6 +38,16 @@ def _configuration(model: Model, structure: str, label: str) -> Configuration | 
     return None
 
 
+def _inputs(model: Model, config: Configuration, good: str) -> list[str]:
+    """The goods ``config`` buys that enter its technology of ``good``."""
+    tech = dict(config.technology).get(good)
+    used: set[str] = set()
+    for t in model.technologies_of(good) if good else ():
+        if tech is None or t.name == tech:
+            used |= set(t.inputs)
+    return [g for g in config.buys if g in used]
+
+
 def _who(config: Configuration) -> str:
     produced = _goods(list(config.produces))
     bought = _goods(list(config.buys))
@@ -56,12 +66,15 @@ def explain(model: Model, structure: str, reason: str) -> str:
         term = m["term"]
         used = re.search(r"in (\w+)$", term)
         good = used.group(1) if used else ""
-        if config.buys:
-            bought = _goods(list(config.buys))
+        inputs = _inputs(model, config, good)
+        if inputs:
+            bought = _goods(inputs)
+            tech = dict(config.technology).get(good, "")
+            how = f"the {tech} technology of {good}" if tech else f"the technology of {good}"
             return (f"No best plan exists for {_who(config)} ({m['config']}): buying more {bought} and "
-                    f"working more in {good or 'production'} always raises utility, so the demand for {bought} "
-                    f"is unbounded. The returns to the bought input are not diminishing here (for instance "
-                    f"an exponent of {bought} of 1 or more in the technology of {good or 'a good'}).")
+                    f"working more in {good} always raises utility, so this person's demand for {bought} "
+                    f"is unbounded. The returns to {bought} in {how} are not diminishing at these "
+                    f"parameters (an exponent of {bought} of 1 or more).")
         return (f"No best plan exists for {_who(config)} ({m['config']}): more "
                 f"{term} always raises utility without bound (returns are not diminishing).")
     m = _LABOUR.search(reason)
