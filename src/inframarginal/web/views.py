@@ -130,16 +130,19 @@ def formulas(model: Model, name: str, values: Mapping[str, float],
 
 
 @cache
-def _income_formulas(model: Model) -> dict[str, str]:
-    """Each studied structure's derived per-capita real income as LaTeX in the paper's notation."""
+def _income_formulas(model: Model) -> tuple[dict[str, str], dict[str, str]]:
+    """Each structure's printed and derived per-capita real income as LaTeX in the paper's
+    notation (typeset once per model: they do not move with the parameters)."""
+    from inframarginal.audit.printed import load_printed
     from inframarginal.symbolic import structure_closed_form
 
-    out = {}
+    derived = {}
     for s in studied_structures(model):
         form = structure_closed_form(model, s)
         if form is not None:
-            out[s.name] = notation.latex(model, sp.exp(form.log_income))
-    return out
+            derived[s.name] = notation.latex(model, sp.exp(form.log_income))
+    printed = {n: notation.latex(model, e) for n, e in load_printed(model).incomes().items()}
+    return printed, derived
 
 
 def printed(model: Model, x: Mapping[str, Any], y: Mapping[str, Any], path_axis: Mapping[str, Any],
@@ -167,11 +170,11 @@ def printed(model: Model, x: Mapping[str, Any], y: Mapping[str, Any], path_axis:
     codes = np.where(np.isfinite(table).any(axis=0), np.argmax(finite, axis=0), -1)
     px = np.linspace(path_axis["lo"], path_axis["hi"], CURVE_POINTS)
     curves = at({**base, path_axis["name"]: px})
-    derived = _income_formulas(model)
+    printed_tex, derived = _income_formulas(model)
     return {
         "source": results.source,
         "structures": names,
-        "formulas": [{"structure": n, "printed": notation.latex(model, incomes[n]), "derived": derived.get(n)}
+        "formulas": [{"structure": n, "printed": printed_tex[n], "derived": derived.get(n)}
                      for n in names],
         "at_point": {n: (float(v) if math.isfinite(v) else None) for n, v in zip(names, here, strict=True)},
         "phase": {"x": {"name": x["name"], "values": xs.tolist()}, "y": {"name": y["name"], "values": ys.tolist()},

@@ -67,15 +67,18 @@ function goodColour(good) {
   return GOOD_COLOURS[Math.max(0, goods.indexOf(good)) % GOOD_COLOURS.length];
 }
 
-let pending = 0;
-function busy(delta) {
+let pending = 0, pendingViews = 0;
+function busy(delta, path) {
   pending += delta;
+  // the switch points' formulas come after the views they annotate: not counted in data-views-busy
+  if (path !== "/api/path/formulas") pendingViews += delta;
   $("busy").textContent = pending > 0 ? "computing…" : "";
   document.body.dataset.busy = pending > 0 ? "1" : "0";
+  document.body.dataset.viewsBusy = pendingViews > 0 ? "1" : "0";
 }
 
 async function api(path, body) {
-  busy(1);
+  busy(1, path);
   try {
     const init = body === undefined ? {} : {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
@@ -91,7 +94,7 @@ async function api(path, body) {
     }
     return data;
   } finally {
-    busy(-1);
+    busy(-1, path);
   }
 }
 
@@ -180,6 +183,7 @@ async function loadModel(key, urlState = {}) {
   state.invalid = {};
   state.solveError = null;
   state.printed = null;
+  delete $("printed-formulas").dataset.model;
   $("model-select").value = key;
   $("model-title").textContent = model.title || model.name;
   $("model-description").textContent = model.description || "";
@@ -360,7 +364,7 @@ function drawSolution() {
   drawNetwork(sol);
   drawFacts(sol);
   drawBars(sol);
-  if (state.printedOn && state.printed) drawPrinted();   // the derived values beside the printed ones
+  if (state.printedOn && state.printed) printedNumbers();   // the derived values beside the printed ones
   const d = sol.deviation;
   $("deviation").textContent = d === null ? "" :
     `Total cost-benefit check at the equilibrium prices: ${d.passed ? "passed" : "FAILED"} ` +
@@ -787,11 +791,12 @@ function drawCurves() {
   const series = Object.values(curves.income).concat(printed ? Object.values(printed.income) : []);
   const values = series.flat().filter((v) => v !== null && Number.isFinite(v) && (!log || v > 0));
   if (!values.length) { box.append(svg("text", { x: 280, y: 120, "text-anchor": "middle" }, "no structure exists on this range")); return; }
-  let ymin = log ? Math.min(...values) : 0, ymax = Math.max(...values);
+  // a printed formula may give a negative income: the axis then goes below 0 to show it
+  let ymin = log ? Math.min(...values) : Math.min(0, ...values), ymax = Math.max(...values);
   if (log) { ymin = Math.log10(ymin); ymax = Math.log10(ymax); }
   if (!(ymax > ymin)) ymax = ymin + 1;
   const pad = 0.04 * (ymax - ymin);
-  ymax += pad; if (log) ymin -= pad;
+  ymax += pad; if (log || ymin < 0) ymin -= pad;
   const X = (v) => L + ((v - lo) / (hi - lo)) * (R - L);
   const Y = (u) => { const t = log ? (u > 0 ? Math.log10(u) : NaN) : u; return B - ((t - ymin) / (ymax - ymin)) * (B - T); };
   // the general equilibrium: the upper envelope of the structures that exist, as a band in its colour
@@ -900,25 +905,40 @@ function drawPrinted() {
   $("printed-axes").textContent = `${data.phase.x.name}–${data.phase.y.name}`;
   paintPhase($("printed-phase"), data.phase);
   const table = $("printed-formulas");
-  table.replaceChildren();
-  table.append(row(["", "printed", "derived", "printed here", "derived here"], "th"));
-  const derivedHere = {};
-  if (state.solution) for (const s of state.solution.structures) derivedHere[s.name] = s.exists ? s.per_capita_real_income : null;
-  for (const f of data.formulas) {
-    const p = data.at_point[f.structure], d = derivedHere[f.structure];
-    const differs = p !== null && d !== null && d !== undefined && Math.abs(p - d) > 1e-9 * Math.max(Math.abs(d), 1e-300);
-    const tr = el("tr", { class: differs ? "differs" : "", "data-structure": f.structure });
-    const name = el("td", {});
-    const sw = el("span", { class: "swatch" });
-    sw.style.background = structureColour(f.structure);
-    name.append(sw, document.createTextNode(f.structure));
-    tr.append(name, tex(el("td", { class: "formula printed" }), f.printed),
-              f.derived ? tex(el("td", { class: "formula derived" }), f.derived) : el("td", { class: "muted" }, "numeric only"),
-              el("td", { class: "num" }, fmt(p, 6)), el("td", { class: "num" }, d === null ? "does not exist" : fmt(d, 6)));
-    table.append(tr);
+  if (table.dataset.model !== state.modelKey) {   // the formulas do not move with the values: typeset once
+    table.replaceChildren();
+    table.append(row(["", "printed", "derived", "printed here", "derived here"], "th"));
+    for (const f of data.formulas) {
+      const tr = el("tr", { "data-structure": f.structure });
+      const name = el("td", {});
+      const sw = el("span", { class: "swatch" });
+      sw.style.background = structureColour(f.structure);
+      name.append(sw, document.createTextNode(f.structure));
+      tr.append(name, tex(el("td", { class: "formula printed" }), f.printed),
+                f.derived ? tex(el("td", { class: "formula derived" }), f.derived) : el("td", { class: "muted" }, "numeric only"),
+                el("td", { class: "num printed-value" }), el("td", { class: "num derived-value" }));
+      table.append(tr);
+    }
+    table.dataset.model = state.modelKey;
   }
+  printedNumbers();
   drawCurves();
   if (state.solution) drawBars(state.solution);
+}
+
+// The printed and derived incomes at the current point; a row whose values differ is marked.
+function printedNumbers() {
+  const data = state.printed;
+  if (!data) return;
+  const derivedHere = {};
+  if (state.solution) for (const s of state.solution.structures) derivedHere[s.name] = s.exists ? s.per_capita_real_income : null;
+  for (const tr of $("printed-formulas").querySelectorAll("tr[data-structure]")) {
+    const name = tr.dataset.structure, p = data.at_point[name], d = derivedHere[name];
+    const differs = p !== null && d !== null && d !== undefined && Math.abs(p - d) > 1e-9 * Math.max(Math.abs(d), 1e-300);
+    tr.classList.toggle("differs", differs);
+    tr.querySelector(".printed-value").textContent = fmt(p, 6);
+    tr.querySelector(".derived-value").textContent = d === null ? "does not exist" : fmt(d, 6);
+  }
 }
 
 // ---------------------------------------------------------------- beach game
