@@ -49,14 +49,16 @@ def threshold_forms(model: Model, name: str, threshold: sp.Expr) -> list[dict[st
     """A switch point ``name = threshold`` in the paper's notation: the parameter itself, and
     each derived parameter built from it (``k`` from ``K``) when its value there is simpler.
 
-    Returns ``[{"symbol": LaTeX, "formula": LaTeX}, ...]``, the parameter first.
+    Returns ``[{"symbol": LaTeX, "formula": LaTeX, "text": plain text}, ...]``, the parameter first.
     """
     symbol = model.parameter(name).symbol
-    out = [{"symbol": sp.latex(symbol) + "^*", "formula": latex(model, threshold)}]
+    form = paper_form(model, threshold)
+    out = [{"symbol": sp.latex(symbol) + "^*", "formula": sp.latex(form), "text": str(form)}]
     for d in model.derived:
         if symbol in d.formula.free_symbols:
             value = tidy(d.formula.xreplace({symbol: threshold}))
             value = sp.factor(sp.cancel(value)) if value.count_ops() < 80 else value
-            if value.count_ops() <= paper_form(model, threshold).count_ops():
-                out.append({"symbol": sp.latex(d.symbol) + "^*", "formula": latex(model, value)})
+            if value.count_ops() <= form.count_ops():
+                derived = paper_form(model, value)
+                out.append({"symbol": sp.latex(d.symbol) + "^*", "formula": sp.latex(derived), "text": str(derived)})
     return out
