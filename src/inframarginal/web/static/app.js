@@ -254,7 +254,8 @@ function parseDomain(text) {
 
 // Why a typed value cannot be used (null when it can): the page checks what it can before asking.
 function invalidReason(p, text, v) {
-  if (text.trim() === "" || !Number.isFinite(v)) return `${p.name}: "${text}" is not a number`;
+  if (text.trim() === "") return `${p.name}: no number given (expected a value in ${p.domain})`;
+  if (!Number.isFinite(v)) return `${p.name}: "${text}" is not a number`;
   const d = parseDomain(p.domain);
   if (d && (v < d.lo || v > d.hi || (v === d.lo && !d.loClosed) || (v === d.hi && !d.hiClosed))) {
     return `${p.name} = ${text} is outside its domain ${p.domain}`;
