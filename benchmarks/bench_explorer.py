@@ -48,14 +48,14 @@ MEASURE = """async (action) => {
     const t = performance.now();
     const tick = () => {
       if (document.body.dataset.viewsBusy !== "1") resolve();
-      else if (performance.now() - t > %d) reject(new Error("timeout"));
+      else if (performance.now() - t > TIMEOUT_MS) reject(new Error("timeout"));
       else requestAnimationFrame(tick);
     };
     tick();
   });
   await new Promise((r) => requestAnimationFrame(() => r()));
   return performance.now() - t0;
-}""" % TIMEOUT_MS
+}""".replace("TIMEOUT_MS", str(TIMEOUT_MS))
 
 
 def select_js(element_id: str, value: str) -> str:

@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from inframarginal.backends import BoundKernel, StructureKernel, bound_kernel, general_equilibrium_code
+from inframarginal.backends import (
+    BoundKernel,
+    StructureKernel,
+    bound_kernel,
+    general_equilibrium_code,
+)
 from inframarginal.model import Model
 from inframarginal.sweep import Grid
 
@@ -130,5 +135,6 @@ def log_income_curves(model: Model, name: str, xs: np.ndarray, fixed: Mapping[st
                 points[name] = xs
             result = numeric_structure_grid(model, view.structures[s].structure, points)
             income, ok = result["log_income"], result["exists"]
-        out[s] = np.where(ok, income, -np.inf)
+        if ok is not None:  # a closed form's existence always comes with its income
+            out[s] = np.where(ok, income, -np.inf)
     return out

@@ -42,7 +42,7 @@ def paper_form(model: Model, expr: sp.Expr) -> sp.Expr:
 
 def latex(model: Model, expr: sp.Expr) -> str:
     """LaTeX of :func:`paper_form` (Greek parameter names as Greek letters)."""
-    return sp.latex(paper_form(model, expr))
+    return str(sp.latex(paper_form(model, expr)))
 
 
 def threshold_forms(model: Model, name: str, threshold: sp.Expr) -> list[dict[str, str]]:

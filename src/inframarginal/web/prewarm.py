@@ -32,10 +32,9 @@ def prewarm(phase_model: str = "") -> None:
     """
     from inframarginal.equilibrium import solve
     from inframarginal.modelfile import builtin_models, load_model
+    from inframarginal.web import kernels
     from inframarginal.web.payloads import slider_range
     from inframarginal.web.worker import op_phase
-
-    from inframarginal.web import kernels
 
     names = builtin_models()
     for name in names:

@@ -76,7 +76,11 @@ def _candidates(model: Model, name: str, before: str, after: str) -> list[dict[s
     """The thresholds SymPy finds for ``u_before = u_after`` in ``name``, each with its forms in
     the paper's notation; kept on disk (JSON) as derived data."""
     from inframarginal.path import _income_thresholds
-    from inframarginal.serialization import UnsupportedExpression, expression_from_json, expression_to_json
+    from inframarginal.serialization import (
+        UnsupportedExpression,
+        expression_from_json,
+        expression_to_json,
+    )
 
     key = f"{name}|{before}|{after}"
     stored = disk_cache.read_entry(model, "explorer-thresholds", key)
@@ -156,12 +160,12 @@ def printed(model: Model, x: Mapping[str, Any], y: Mapping[str, Any], path_axis:
     incomes = results.incomes()
     names = [s.name for s in studied_structures(model) if s.name in incomes]
     point = model.check_parameters(dict(values))
-    base = {p.name: np.float64(point[p.name]) for p in model.parameters}
+    base: dict[str, np.ndarray] = {p.name: np.asarray(point[p.name], dtype=float) for p in model.parameters}
 
     def at(grid: dict[str, np.ndarray]) -> np.ndarray:
         return np.stack([evaluate_printed(model, incomes[n], grid) for n in names])
 
-    here = at({k: np.asarray(v) for k, v in base.items()})
+    here = at(dict(base))
     xs = np.linspace(x["lo"], x["hi"], PRINTED_AXIS_POINTS)
     ys = np.linspace(y["lo"], y["hi"], PRINTED_AXIS_POINTS)
     grid = {**base, x["name"]: xs.reshape(1, -1), y["name"]: ys.reshape(-1, 1)}
