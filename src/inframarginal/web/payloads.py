@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import sympy as sp
+
 from inframarginal.configurations import find_structure, studied_structures, trades
 from inframarginal.equilibrium import Solution
 from inframarginal.model import Model, Parameter
@@ -69,7 +71,8 @@ def model_payload(key: str, model: Model) -> dict[str, Any]:
             }
             for p in model.parameters
         ],
-        "derived": [{"name": d.name, "formula": d.text, "description": d.description} for d in model.derived],
+        "derived": [{"name": d.name, "formula": d.text, "description": d.description,
+                     "latex": f"{sp.latex(d.symbol)} = {sp.latex(d.formula)}"} for d in model.derived],
         "goods": [{"name": g.name, "description": g.description, "consumed": g.consumed} for g in model.goods],
         "structures": [
             {"name": s.name, "configurations": [c.label for c in s.configurations],

@@ -77,12 +77,13 @@ function busy(delta, path) {
   document.body.dataset.viewsBusy = pendingViews > 0 ? "1" : "0";
 }
 
-async function api(path, body) {
+async function api(path, body, signal) {
   busy(1, path);
   try {
     const init = body === undefined ? {} : {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
     };
+    if (signal) init.signal = signal;
     const response = await fetch(path, init);
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
@@ -101,16 +102,16 @@ async function api(path, body) {
 // Answers already received, by request: a slider that comes back, a pair of axes or a path seen
 // before is drawn at once, without a request.
 const answers = new Map();
-async function cachedApi(path, body) {
+async function cachedApi(path, body, signal) {
   const key = path + "\n" + JSON.stringify(body);
   if (answers.has(key)) {
     const data = answers.get(key);
     answers.delete(key); answers.set(key, data);
     return data;
   }
-  const data = await api(path, body);
+  const data = await api(path, body, signal);
   answers.set(key, data);
-  while (answers.size > 200) answers.delete(answers.keys().next().value);
+  while (answers.size > 80) answers.delete(answers.keys().next().value);   // a phase answer may be 0.5 MB
   return data;
 }
 
@@ -184,6 +185,8 @@ async function loadModel(key, urlState = {}) {
   state.solveError = null;
   state.printed = null;
   delete $("printed-formulas").dataset.model;
+  clearTimeout(formulasTimer);                       // the last model's formulas are not needed now
+  if (formulasAbort) { formulasAbort.abort(); formulasAbort = null; }
   $("model-select").value = key;
   $("model-title").textContent = model.title || model.name;
   $("model-description").textContent = model.description || "";
@@ -360,8 +363,14 @@ function drawSolution() {
   $("ge-name").textContent = ge === null ? "none exists" : ge;
   $("ge-name").dataset.structure = ge === null ? "" : ge;
   $("ge-description").textContent = ge === null ? "" : (described[ge] || "");
-  const derived = state.model.derived.map((d) => `${d.name} = ${d.formula} = ${fmt(sol.parameters[d.name], 6)}`);
-  $("derived").textContent = derived.join("   ·   ");
+  const box = $("derived");
+  box.replaceChildren();
+  for (const d of state.model.derived) {   // typeset as the paper writes them: k = (1 - t) K
+    const item = el("div", { title: d.description || "" });
+    if (d.latex) item.append(tex(el("span"), d.latex)); else item.append(document.createTextNode(`${d.name} = ${d.formula}`));
+    item.append(document.createTextNode(` = ${fmt(sol.parameters[d.name], 6)}`));
+    box.append(item);
+  }
   drawNetwork(sol);
   drawFacts(sol);
   drawBars(sol);
@@ -687,20 +696,35 @@ const pathChannel = channel(async () => {
 });
 
 // The switch points' closed forms: solved by SymPy once per model, parameter and pair of
-// structures (seconds the first time, then kept), so they come after the path.
-async function loadFormulas(path) {
+// structures (seconds the first time, then kept), so they come after the path -- once the path
+// has stayed for a moment (not at every step of a slider's drag), and a request for a path no
+// longer shown is abandoned, so that it never holds one of the browser's connections.
+let formulasTimer = null, formulasAbort = null;
+function loadFormulas(path) {
+  clearTimeout(formulasTimer);
+  if (formulasAbort) { formulasAbort.abort(); formulasAbort = null; }
   const income = (path.data.switches || []).filter((sw) => sw.kind === "income" && sw.before && sw.after);
   if (!income.length) return;
   const body = { model: state.modelKey, name: path.name, values: path.values,
                  switches: income.map((sw) => ({ before: sw.before, after: sw.after, value: sw.value })) };
-  try {
-    const data = await cachedApi("/api/path/formulas", body);
-    path.formulas = data.switches;
-  } catch (err) {
-    path.formulas = [];
-    path.formulasError = err.message;
-  }
-  if (state.path === path) drawPath();
+  const key = "/api/path/formulas\n" + JSON.stringify(body);
+  const run = async () => {
+    const abort = new AbortController();
+    formulasAbort = abort;
+    try {
+      const data = await cachedApi("/api/path/formulas", body, abort.signal);
+      path.formulas = data.switches;
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      path.formulas = [];
+      path.formulasError = err.message;
+    } finally {
+      if (formulasAbort === abort) formulasAbort = null;
+    }
+    if (state.path === path) drawPath();
+  };
+  if (answers.has(key)) run();        // known: at once
+  else formulasTimer = setTimeout(run, 250);
 }
 
 function formulaOf(path, sw) {
