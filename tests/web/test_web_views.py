@@ -226,3 +226,11 @@ def test_formulas_and_printed_endpoints(client):
     data = path.json()
     assert set(data["curves"]["income"]) == {"A", "B", "PA", "PB", "PC", "CCA", "CCB"}
     assert data["depends_on"] == sorted(p.name for p in im.load_model(SEED).parameters)
+
+
+def test_a_report_folder_without_its_report_is_refused_before_any_worker_starts(tmp_path):
+    from inframarginal.errors import InframarginalError
+    from inframarginal.web import create_app
+
+    with pytest.raises(InframarginalError, match="no report.html"):
+        create_app(SEED, warm=False, report_dir=tmp_path)
