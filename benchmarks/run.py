@@ -1,6 +1,8 @@
 """Run every benchmark (benchmarks/bench_*.py) in turn and print its output.
 
 Run: python benchmarks/run.py [--quick]   (--quick is passed on to benchmarks that take it)
+
+Among them bench_explorer.py, the explorer's interaction latencies measured in Chromium.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*. Prentice
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -133,9 +134,9 @@ class StructurePath:
 class _Evaluator:
     """Log incomes and existence of every studied structure at scalar values of one parameter."""
 
-    def __init__(self, grid: Grid):
+    def __init__(self, grid: Grid, kernel: Any = None):
         self.grid = grid
-        self.kernel = grid.kernel
+        self.kernel = grid.kernel if kernel is None else kernel(grid)
         self.names = grid.structures
         self.numeric = [i for i, k in enumerate(self.kernel.structures) if not k.closed]
 
@@ -174,7 +175,8 @@ class _Evaluator:
 
 
 def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping[str, float] | None = None,
-                   *, points: int = GRID_POINTS, closed_forms: bool = True) -> StructurePath:
+                   *, points: int = GRID_POINTS, closed_forms: bool = True,
+                   kernel: Callable[[Grid], Any] | None = None) -> StructurePath:
     """The general equilibrium along ``name`` from ``lo`` to ``hi``, with exact switch points.
 
     Parameters
@@ -191,6 +193,11 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
         Points of the bracketing grid.
     closed_forms : bool
         Also solve for each threshold symbolically.
+    kernel : callable, optional
+        Builds, from the path's grid, the evaluator of the structures' log incomes (a
+        :class:`~inframarginal.backends.BoundKernel` or one with its ``structures`` and
+        ``log_incomes``); default: the grid's own kernel, compiled for this parameter.
+        The explorer passes one compiled once per model.
 
     Raises
     ------
@@ -218,7 +225,7 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
     grid = make_grid(model, {name: np.linspace(lo, hi, points)}, fixed)
     if not grid.admissible[0].all():
         raise SweepError(f"path {name}={lo:g}:{hi:g} goes outside the domain {base[name].domain} of {name}")
-    ev = _Evaluator(grid)
+    ev = _Evaluator(grid, kernel)
     xs = grid.axes[0][1]
     codes = ev.code(xs)
     switches: list[Switch] = []
@@ -308,6 +315,7 @@ def _with_closed_form(model: Model, grid: Grid, ev: _Evaluator, sw: Switch) -> S
     return sw
 
 
+@cache  # independent of the other parameters' values: solved once per model, parameter and pair
 def _income_thresholds(model: Model, name: str, before: str, after: str) -> list[sp.Expr]:
     """Solutions of ``log u_before = log u_after`` for the parameter ``name`` that SymPy finds.
 

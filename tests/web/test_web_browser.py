@@ -100,11 +100,14 @@ def test_a_typed_value_outside_the_domain_is_refused_with_the_reason(page, live_
     before = shown_structure(page)
     page.fill("#value-K", "2")
     page.press("#value-K", "Enter")
-    banner = page.locator("#error")
+    banner = page.locator("#stale")
     banner.wait_for(state="visible", timeout=TIMEOUT)
-    assert "K=2" in banner.inner_text() and "(0, 1]" in banner.inner_text()
+    assert "K = 2" in banner.inner_text() and "(0, 1]" in banner.inner_text()
     assert "invalid" in page.locator("#value-K").get_attribute("class")
-    assert shown_structure(page) == before  # the last valid solution stays on screen
+    # the last valid results stay on screen, greyed out, and the banner says so
+    assert "stale" in page.locator("body").get_attribute("class")
+    assert "greyed out" in banner.inner_text()
+    assert shown_structure(page) == before
     page.fill("#value-K", "0.5")
     page.press("#value-K", "Enter")
     banner.wait_for(state="hidden", timeout=TIMEOUT)

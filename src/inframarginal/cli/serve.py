@@ -51,8 +51,11 @@ def register(group: click.Group) -> None:
                   help="Seconds one request may compute before its worker is stopped.")
     @click.option("--memory-limit", type=click.IntRange(64, 1 << 20), default=REQUEST_MEMORY_BYTES >> 20,
                   show_default=True, help="MB of memory one request may add to its worker.")
+    @click.option("--report", "report_dir", type=click.Path(file_okay=False, exists=True), default=None,
+                  help="A folder written by `inframarginal report MODEL --out DIR`: served under /report/ "
+                       "and linked from the printed-vs-derived view.")
     def serve_command(model: str, port: int, host: str, workers: int, time_limit: float,
-                      memory_limit: int) -> None:
+                      memory_limit: int, report_dir: str | None) -> None:
         """Start the explorer, a local web app, and print its address.
 
         MODEL is a built-in name (see `inframarginal models`) or a model file path.
@@ -73,7 +76,7 @@ def register(group: click.Group) -> None:
         try:
             limits = ServerLimits(workers=workers, request_seconds=time_limit,
                                   request_memory_bytes=memory_limit << 20)
-            app = create_app(model, host=host, limits=limits)
+            app = create_app(model, host=host, limits=limits, report_dir=report_dir)
         except BaseException:
             sock.close()
             raise

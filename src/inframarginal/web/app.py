@@ -14,7 +14,10 @@ JavaScript and SVG, every asset local) and a small JSON API:
 * ``POST /api/phase``: a phase diagram over two parameters
   (:func:`inframarginal.sweep.sweep`); ``POST /api/path``: the general equilibrium
   along one parameter with its exact switch points
-  (:func:`inframarginal.path.structure_path`);
+  (:func:`inframarginal.path.structure_path`) and every structure's income curve;
+  ``POST /api/path/formulas``: those switch points' closed forms in the paper's
+  notation; ``POST /api/printed``: the seed paper's printed incomes and phase diagram
+  beside the derived ones (:mod:`inframarginal.web.views`);
 * ``POST /api/beach/shares``, ``POST /api/beach/dynamics``: the beach location game
   (:mod:`inframarginal.location`).
 
@@ -75,8 +78,10 @@ from inframarginal.web.schemas import (
     Axis,
     BeachRequest,
     DynamicsRequest,
+    FormulasRequest,
     PathRequest,
     PhaseRequest,
+    PrintedRequest,
     SolveRequest,
     UploadRequest,
 )
@@ -291,7 +296,7 @@ def _json(outcome: Outcome) -> Response:
 
 
 def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str = "127.0.0.1",
-               limits: ServerLimits | None = None) -> FastAPI:
+               limits: ServerLimits | None = None, report_dir: str | Path | None = None) -> FastAPI:
     """The explorer's FastAPI application.
 
     Parameters
@@ -306,6 +311,9 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         The address the server listens on: requests to another ``Host`` are refused.
     limits : ServerLimits, optional
         Workers and budgets (default: :class:`~inframarginal.web.limits.ServerLimits`).
+    report_dir : path, optional
+        A folder written by ``inframarginal report MODEL --out DIR``, served under
+        ``/report/`` and linked from the printed-vs-derived view.
 
     Raises
     ------
@@ -313,6 +321,12 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         If the model cannot be loaded.
     """
     limits = limits or ServerLimits()
+    report_url = None
+    if report_dir is not None:  # checked before any worker starts
+        if not (Path(report_dir) / "report.html").is_file():
+            raise InframarginalError(f"--report {report_dir}: no report.html there (write one with "
+                                     "`inframarginal report li-ke-2020 --out DIR`)")
+        report_url = "/report/report.html"
     registry = ModelRegistry(model_name, limits.max_uploads)
     pool = WorkerPool(limits, warm_phase_model=registry.default if warm else "")
     results = ResultCache(limits.result_cache_bytes)
@@ -368,6 +382,8 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if report_dir is not None:
+        app.mount("/report", StaticFiles(directory=Path(report_dir), html=True), name="report")
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
@@ -375,7 +391,7 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
 
     @app.get("/api/models")
     async def list_models() -> dict[str, Any]:
-        return {"default": registry.default, "models": registry.listing()}
+        return {"default": registry.default, "models": registry.listing(), "report": report_url}
 
     @app.get("/api/model")
     async def get_model(model: str = Query(..., min_length=1, max_length=200)) -> Response:
@@ -460,8 +476,9 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         fixed = tuple(sorted((k, v) for k, v in body.values.items()
                              if k not in (body.x.name, body.y.name) and v != entry.defaults.get(k)))
         args = {"x": body.x.model_dump(), "y": body.y.model_dump(), "fixed": dict(fixed)}
+        # a built-in model's diagram costs milliseconds (its kernel is compiled at start)
         return await computed(entry, "phase", args, ("phase", body.x, body.y, fixed),
-                              f"the phase diagram of {entry.name}")
+                              f"the phase diagram of {entry.name}", heavy=entry.source != "built-in")
 
     @app.post("/api/path")
     async def path(body: PathRequest) -> Response:
@@ -469,7 +486,26 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         values = tuple(sorted(body.values.items()))
         args = {"name": body.name, "lo": body.lo, "hi": body.hi, "values": dict(values)}
         return await computed(entry, "path", args, ("path", body.name, body.lo, body.hi, values),
-                              f"the path of {entry.name} along {body.name}")
+                              f"the path of {entry.name} along {body.name}", heavy=entry.source != "built-in")
+
+    @app.post("/api/path/formulas")
+    async def path_formulas(body: FormulasRequest) -> Response:
+        entry = registry.get(body.model)
+        values = tuple(sorted(body.values.items()))
+        switches = [s.model_dump() for s in body.switches]
+        key = ("formulas", body.name, values, json.dumps(switches, sort_keys=True))
+        # SymPy may take seconds on a new pair of structures: never on the built-in models' worker
+        return await computed(entry, "formulas", {"name": body.name, "values": dict(values), "switches": switches},
+                              key, f"the switch points' formulas of {entry.name} along {body.name}")
+
+    @app.post("/api/printed")
+    async def printed(body: PrintedRequest) -> Response:
+        entry = registry.get(body.model)
+        values = tuple(sorted(body.values.items()))
+        args = {"x": body.x.model_dump(), "y": body.y.model_dump(), "path": body.path.model_dump(),
+                "values": dict(values)}
+        return await computed(entry, "printed", args, ("printed", body.x, body.y, body.path, values),
+                              f"the printed results of {entry.name}", heavy=entry.source != "built-in")
 
     @app.post("/api/beach/shares")
     async def beach_shares(body: BeachRequest) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import sympy as sp
+
 from inframarginal.configurations import find_structure, studied_structures, trades
 from inframarginal.equilibrium import Solution
 from inframarginal.model import Model, Parameter
@@ -48,9 +50,13 @@ def slider_range(parameter: Parameter) -> dict[str, float]:
 
 def model_payload(key: str, model: Model) -> dict[str, Any]:
     """What the page needs to draw a model's controls and legends."""
+    from inframarginal.audit.printed import has_printed_results
+    from inframarginal.phase import structure_colour  # one colour per structure in every figure
+
     described = {s.name: s.description for s in model.named_structures}
     return finite({
         "key": key,
+        "printed": has_printed_results(model.name),
         "name": model.name,
         "title": model.title,
         "description": model.description,
@@ -65,11 +71,12 @@ def model_payload(key: str, model: Model) -> dict[str, Any]:
             }
             for p in model.parameters
         ],
-        "derived": [{"name": d.name, "formula": d.text, "description": d.description} for d in model.derived],
+        "derived": [{"name": d.name, "formula": d.text, "description": d.description,
+                     "latex": f"{sp.latex(d.symbol)} = {sp.latex(d.formula)}"} for d in model.derived],
         "goods": [{"name": g.name, "description": g.description, "consumed": g.consumed} for g in model.goods],
         "structures": [
             {"name": s.name, "configurations": [c.label for c in s.configurations],
-             "description": described.get(s.name, "")}
+             "description": described.get(s.name, ""), "colour": structure_colour(s.name)}
             for s in studied_structures(model)
         ],
     })
@@ -114,6 +121,8 @@ def network(model: Model, solution: Solution) -> dict[str, Any] | None:
 
 def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
     """Every studied structure's corner equilibrium, the general equilibrium and its network."""
+    from inframarginal.web.reasons import explain
+
     described = {s.name: s.description for s in model.named_structures}
     structures = []
     for name, ce in solution.structures.items():
@@ -122,7 +131,8 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
             "description": described.get(name, ""),
             "configurations": list(ce.configurations),
             "exists": ce.exists,
-            "reason": ce.reason,
+            "reason": explain(model, name, ce.reason) if not ce.exists else ce.reason,
+            "reason_details": ce.reason,
             "per_capita_real_income": ce.per_capita_real_income,
             "numeraire": ce.numeraire,
             "prices": ce.prices,

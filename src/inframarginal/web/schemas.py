@@ -79,3 +79,40 @@ class DynamicsRequest(BeachRequest):
     mode: Literal["sequential", "simultaneous"] = "sequential"
     epsilon: Annotated[float, Field(gt=0, le=0.25, allow_inf_nan=False)] = 0.01
     max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = 100
+
+
+class SwitchRef(_Request):
+    """A switch point of a path, as the path answered it."""
+
+    before: Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+    after: Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+    value: Number
+
+
+class FormulasRequest(_Request):
+    """Closed forms of a path's switch points (the path's parameter, values and switches)."""
+
+    model: ModelKey
+    name: Name
+    values: Values = {}
+    switches: Annotated[list[SwitchRef], Field(max_length=32)]
+
+
+class Range(_Request):
+    """A parameter's range (the path of the printed-vs-derived view)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    lo: Number
+    hi: Number
+
+
+class PrintedRequest(_Request):
+    """The seed paper's printed results beside the derived ones, at ``values``."""
+
+    model: ModelKey
+    x: Axis
+    y: Axis
+    path: Range
+    values: Values = {}

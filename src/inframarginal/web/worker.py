@@ -151,12 +151,15 @@ def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str
     """A phase diagram: the code of the general equilibrium at each point of an ``x`` by ``y`` grid."""
     from inframarginal.configurations import studied_structures
     from inframarginal.sweep import sweep
+    from inframarginal.web import kernels, views
 
     for label, axis in (("x", x), ("y", y)):
         _check_range(model, axis["name"], axis["lo"], axis["hi"], f"{label} axis {axis['name']}")
     for name in fixed:
         model.parameter(name)
     model.check_parameters(fixed)
+    if kernels.closed(model):  # the model's kernel, compiled once: milliseconds for any pair of axes
+        return views.phase(model, x, y, fixed)
     xs, ys = np.linspace(x["lo"], x["hi"], x["n"]), np.linspace(y["lo"], y["hi"], y["n"])
     ds = sweep(model, {x["name"]: xs, y["name"]: ys}, fixed)
     ge = ds["general_equilibrium"].transpose(y["name"], x["name"]).values
@@ -173,14 +176,38 @@ def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str
 
 
 def op_path(model: Model, name: str, lo: float, hi: float, values: dict[str, float]) -> dict[str, Any]:
-    """The general equilibrium along one parameter, with its exact switch points."""
-    from inframarginal.path import structure_path
+    """The general equilibrium along one parameter, with its exact switch points (their closed
+    forms come from :func:`op_formulas`) and every structure's income curve."""
+    from inframarginal.web import views
     from inframarginal.web.payloads import finite
 
     _check_range(model, name, lo, hi, f"path along {name}")
     fixed = {k: v for k, v in values.items() if k != name}
     model.check_parameters(fixed)
-    return finite(structure_path(model, name, lo, hi, fixed).to_dict())
+    return finite(views.path(model, name, lo, hi, fixed))
+
+
+def op_formulas(model: Model, name: str, values: dict[str, float], switches: list[dict[str, Any]]) -> dict[str, Any]:
+    """Closed forms of a path's switch points, in the paper's notation."""
+    from inframarginal.web import views
+
+    model.parameter(name)
+    return views.formulas(model, name, values, switches)
+
+
+def op_printed(model: Model, x: dict[str, Any], y: dict[str, Any], path: dict[str, Any],
+               values: dict[str, float]) -> dict[str, Any]:
+    """The seed paper's printed incomes and phase diagram beside the derived ones."""
+    from inframarginal.audit.printed import has_printed_results
+    from inframarginal.web import views
+    from inframarginal.web.payloads import finite
+
+    if not has_printed_results(model.name):
+        raise ParameterError(f"model {model.name}: no printed results are transcribed (only the seed paper's model)")
+    for label, axis in (("x", x), ("y", y), ("path", path)):
+        _check_range(model, axis["name"], axis["lo"], axis["hi"], f"{label} axis {axis['name']}")
+    model.check_parameters(values)
+    return finite(views.printed(model, x, y, path, values))
 
 
 def op_dynamics(positions: list[float], circle: bool, mode: str, epsilon: float, max_rounds: int) -> dict[str, Any]:
@@ -211,6 +238,10 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
             return 200, op_phase(model, **task["args"])
         if op == "path":
             return 200, op_path(model, **task["args"])
+        if op == "formulas":
+            return 200, op_formulas(model, **task["args"])
+        if op == "printed":
+            return 200, op_printed(model, **task["args"])
         return 500, {"error": f"internal error (unknown task {op!r})"}
     except InframarginalError as err:
         return 400, {"error": str(err)}

@@ -9,6 +9,10 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const state = {
   models: [], modelKey: null, model: null, values: {}, solution: null,
   phase: null, path: null, beach: { positions: [0.15, 0.85], shares: null, circle: false, anim: null },
+  deps: null,          // parameters the structures' incomes depend on (from the server's answers)
+  invalid: {},         // parameter -> why the value typed is not used
+  solveError: null,    // the server's reason for refusing the current values
+  printedOn: false, printed: null, report: null,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -43,25 +47,43 @@ function structureIndex(name) {
   const i = names.indexOf(name);
   return i < 0 ? names.length : i;
 }
-const structureColour = (name) => PALETTE[structureIndex(name) % PALETTE.length];
+// One colour per structure everywhere: the server sends inframarginal.phase.structure_colour's.
+function structureColour(name) {
+  const s = state.model ? state.model.structures.find((x) => x.name === name) : null;
+  return s && s.colour ? s.colour : PALETTE[structureIndex(name) % PALETTE.length];
+}
+
+// Math as math: KaTeX (served from /static/katex), its DOM built without inline HTML.
+function tex(node, latex, display = false) {
+  if (window.katex) {
+    try { window.katex.render(latex, node, { throwOnError: false, displayMode: display }); return node; }
+    catch (_) { /* falls through to the source text */ }
+  }
+  node.textContent = latex;
+  return node;
+}
 function goodColour(good) {
   const goods = state.model ? state.model.goods.map((g) => g.name) : [];
   return GOOD_COLOURS[Math.max(0, goods.indexOf(good)) % GOOD_COLOURS.length];
 }
 
-let pending = 0;
-function busy(delta) {
+let pending = 0, pendingViews = 0;
+function busy(delta, path) {
   pending += delta;
+  // the switch points' formulas come after the views they annotate: not counted in data-views-busy
+  if (path !== "/api/path/formulas") pendingViews += delta;
   $("busy").textContent = pending > 0 ? "computing…" : "";
   document.body.dataset.busy = pending > 0 ? "1" : "0";
+  document.body.dataset.viewsBusy = pendingViews > 0 ? "1" : "0";
 }
 
-async function api(path, body) {
-  busy(1);
+async function api(path, body, signal) {
+  busy(1, path);
   try {
     const init = body === undefined ? {} : {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
     };
+    if (signal) init.signal = signal;
     const response = await fetch(path, init);
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
@@ -73,8 +95,24 @@ async function api(path, body) {
     }
     return data;
   } finally {
-    busy(-1);
+    busy(-1, path);
   }
+}
+
+// Answers already received, by request: a slider that comes back, a pair of axes or a path seen
+// before is drawn at once, without a request.
+const answers = new Map();
+async function cachedApi(path, body, signal) {
+  const key = path + "\n" + JSON.stringify(body);
+  if (answers.has(key)) {
+    const data = answers.get(key);
+    answers.delete(key); answers.set(key, data);
+    return data;
+  }
+  const data = await api(path, body, signal);
+  answers.set(key, data);
+  while (answers.size > 80) answers.delete(answers.keys().next().value);   // a phase answer may be 0.5 MB
+  return data;
 }
 
 // One request of a kind in flight at a time; a trigger while it runs asks for one more run
@@ -132,6 +170,7 @@ async function loadModels(selectKey) {
     select.append(el("option", { value: m.key, title: m.title }, label));
   }
   select.value = selectKey || listing.default;
+  state.report = listing.report || null;
   return listing.default;
 }
 
@@ -141,6 +180,13 @@ async function loadModel(key, urlState = {}) {
   state.model = model;
   state.phase = null;
   state.path = null;
+  state.deps = null;
+  state.invalid = {};
+  state.solveError = null;
+  state.printed = null;
+  delete $("printed-formulas").dataset.model;
+  clearTimeout(formulasTimer);                       // the last model's formulas are not needed now
+  if (formulasAbort) { formulasAbort.abort(); formulasAbort = null; }
   $("model-select").value = key;
   $("model-title").textContent = model.title || model.name;
   $("model-description").textContent = model.description || "";
@@ -154,9 +200,12 @@ async function loadModel(key, urlState = {}) {
   fillParamSelect($("phase-y"), urlState.py, 1);
   fillParamSelect($("path-param"), urlState.path, 0);
   buildLegend();
+  setupPrinted();
+  updateStale();
   writeURL();
-  phaseChannel();   // may take seconds (a new pair of axes compiles its kernel): not awaited
+  phaseChannel();
   pathChannel();
+  printedChannel();
   await solveChannel();
 }
 
@@ -187,10 +236,45 @@ function buildSliders() {
     slider.addEventListener("input", () => onValue(p.name, Number(slider.value), "slider"));
     number.addEventListener("change", () => {
       const v = Number(number.value);
-      if (number.value.trim() === "" || !Number.isFinite(v)) { number.classList.add("invalid"); return; }
+      const why = invalidReason(p, number.value, v);
+      if (why) {
+        number.classList.add("invalid");
+        state.invalid[p.name] = why;
+        updateStale();
+        return;
+      }
       onValue(p.name, v, "number");
     });
   }
+}
+
+function parseDomain(text) {
+  const m = /^\s*([([])\s*([^,]+?)\s*,\s*([^\])]+?)\s*([)\]])\s*$/.exec(text || "");
+  if (!m) return null;
+  const num = (t) => (t === "inf" ? Infinity : t === "-inf" ? -Infinity : Number(t));
+  return { lo: num(m[2]), hi: num(m[3]), loClosed: m[1] === "[", hiClosed: m[4] === "]" };
+}
+
+// Why a typed value cannot be used (null when it can): the page checks what it can before asking.
+function invalidReason(p, text, v) {
+  if (text.trim() === "") return `${p.name}: no number given (expected a value in ${p.domain})`;
+  if (!Number.isFinite(v)) return `${p.name}: "${text}" is not a number`;
+  const d = parseDomain(p.domain);
+  if (d && (v < d.lo || v > d.hi || (v === d.lo && !d.loClosed) || (v === d.hi && !d.hiClosed))) {
+    return `${p.name} = ${text} is outside its domain ${p.domain}`;
+  }
+  return null;
+}
+
+// Invalid input greys out the results, which stay those of the last valid values, and says why.
+function updateStale() {
+  const reasons = [...Object.values(state.invalid), ...(state.solveError ? [state.solveError] : [])];
+  document.body.classList.toggle("stale", reasons.length > 0);
+  const box = $("stale");
+  box.classList.toggle("hidden", reasons.length === 0);
+  box.textContent = reasons.length === 0 ? "" :
+    `${reasons.join("; ")}. The results below (greyed out) are for the last valid values; ` +
+    "correct the value to update them.";
 }
 
 function setControl(name, value, from) {
@@ -202,13 +286,18 @@ function setControl(name, value, from) {
 
 function onValue(name, value, from) {
   state.values[name] = value;
+  delete state.invalid[name];
   setControl(name, value, from);
+  updateStale();
   writeURL();
   solveChannel();
+  // a parameter no structure's income depends on moves neither the diagram nor the path
+  const relevant = !state.deps || state.deps.includes(name);
   if (name === $("phase-x").value || name === $("phase-y").value) drawPhaseMarker();
-  else phaseChannel();
-  if (name === $("path-param").value) drawPath();
-  else pathChannel();
+  else if (relevant) phaseChannel();
+  if (name === $("path-param").value) { drawPath(); drawCurves(); }
+  else if (relevant) pathChannel();
+  if (state.printedOn) printedChannel();
 }
 
 function resetValues() {
@@ -216,10 +305,13 @@ function resetValues() {
     state.values[p.name] = p.default;
     setControl(p.name, p.default);
   }
+  state.invalid = {};
+  updateStale();
   writeURL();
   solveChannel();
   phaseChannel();
   pathChannel();
+  printedChannel();
 }
 
 function buildLegend() {
@@ -244,13 +336,20 @@ const solveChannel = channel(async () => {
   const key = state.modelKey;
   const values = { ...state.values };
   try {
-    const solution = await api("/api/solve", { model: key, values });
+    const solution = await cachedApi("/api/solve", { model: key, values });
     if (key !== state.modelKey) return;
     state.solution = solution;
+    state.solveError = null;
+    updateStale();
     showError("", "solve");
     drawSolution();
   } catch (err) {
-    showError(err.message, "solve");
+    if (err.status === 400 || err.status === 422) {   // the values are refused: say why, grey out
+      state.solveError = err.message;
+      updateStale();
+    } else {
+      showError(err.message, "solve");
+    }
     for (const name of Object.keys(values)) {
       if (err.message.includes(`parameter ${name}=`)) $(`value-${name}`).classList.add("invalid");
     }
@@ -264,11 +363,18 @@ function drawSolution() {
   $("ge-name").textContent = ge === null ? "none exists" : ge;
   $("ge-name").dataset.structure = ge === null ? "" : ge;
   $("ge-description").textContent = ge === null ? "" : (described[ge] || "");
-  const derived = state.model.derived.map((d) => `${d.name} = ${d.formula} = ${fmt(sol.parameters[d.name], 6)}`);
-  $("derived").textContent = derived.join("   ·   ");
+  const box = $("derived");
+  box.replaceChildren();
+  for (const d of state.model.derived) {   // typeset as the paper writes them: k = (1 - t) K
+    const item = el("div", { title: d.description || "" });
+    if (d.latex) item.append(tex(el("span"), d.latex)); else item.append(document.createTextNode(`${d.name} = ${d.formula}`));
+    item.append(document.createTextNode(` = ${fmt(sol.parameters[d.name], 6)}`));
+    box.append(item);
+  }
   drawNetwork(sol);
   drawFacts(sol);
   drawBars(sol);
+  if (state.printedOn && state.printed) printedNumbers();   // the derived values beside the printed ones
   const d = sol.deviation;
   $("deviation").textContent = d === null ? "" :
     `Total cost-benefit check at the equilibrium prices: ${d.passed ? "passed" : "FAILED"} ` +
@@ -379,6 +485,11 @@ function row(cells, tag, numeric = []) {
   return tr;
 }
 
+function printedNote(name) {
+  if (!state.printedOn || !state.printed || !(name in state.printed.at_point)) return "";
+  return `   (printed formula: ${fmt(state.printed.at_point[name], 6)})`;
+}
+
 function drawBars(sol) {
   const box = $("bars");
   box.replaceChildren();
@@ -396,9 +507,15 @@ function drawBars(sol) {
       fill.style.width = `${Math.max(0.5, (100 * s.per_capita_real_income) / top)}%`;
       fill.style.background = structureColour(s.name);
       track.append(fill, el("span", { class: "bar-value" },
-        `${fmt(s.per_capita_real_income, 6)}${ge ? "  ★ general equilibrium" : ""}`));
+        `${fmt(s.per_capita_real_income, 6)}${ge ? "  ★ general equilibrium" : ""}${printedNote(s.name)}`));
     } else {
-      track.append(el("span", { class: "bar-value" }, `does not exist: ${s.reason}`));
+      const why = el("span", { class: "bar-value reason" }, `does not exist: ${s.reason}${printedNote(s.name)}`);
+      if (s.reason_details && s.reason_details !== s.reason) {
+        const more = el("details");
+        more.append(el("summary", {}, "details"), el("div", { class: "small" }, s.reason_details));
+        why.append(more);
+      }
+      track.append(why);
     }
     rowEl.append(track);
     box.append(rowEl);
@@ -425,8 +542,9 @@ const phaseChannel = channel(async () => {
     clearPhase(`computing the ${px}–${py} diagram (a new pair of parameters takes a few seconds)…`);
   }
   try {
-    const data = await api("/api/phase", body);
+    const data = await cachedApi("/api/phase", body);
     if (body.model !== state.modelKey) return;
+    if (data.depends_on) state.deps = data.depends_on;
     state.phase = data;
     drawPhase();
     $("phase-info").textContent = "Click in the diagram to move there.";
@@ -453,8 +571,12 @@ function hexToRgb(hex) {
 }
 
 function drawPhase() {
-  const data = state.phase;
-  const canvas = $("phase"), ctx = canvas.getContext("2d");
+  paintPhase($("phase"), state.phase);
+  drawPhaseMarker();
+}
+
+function paintPhase(canvas, data) {
+  const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, PHASE.w, PHASE.h);
   const nx = data.x.values.length, ny = data.y.values.length;
   const colours = data.structures.map((s) => hexToRgb(structureColour(s)));
@@ -510,7 +632,6 @@ function drawPhase() {
   ctx.fillText(data.x.name, b.x0 + b.w / 2, PHASE.h - 2);
   ctx.save(); ctx.translate(10, b.y0 + b.h / 2); ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = "middle"; ctx.fillText(data.y.name, 0, 0); ctx.restore();
-  drawPhaseMarker();
 }
 
 function phaseToPixel(vx, vy) {
@@ -559,16 +680,58 @@ const pathChannel = channel(async () => {
     $("switches").replaceChildren(el("li", { class: "muted" }, `computing the path along ${name}…`));
   }
   try {
-    const data = await api("/api/path", body);
+    const data = await cachedApi("/api/path", body);
     if (body.model !== state.modelKey) return;
-    state.path = { name, lo: s.min, hi: s.max, data };
+    if (data.depends_on) state.deps = data.depends_on;
+    state.path = { name, lo: s.min, hi: s.max, data, formulas: null, values: body.values };
     drawPath();
+    drawCurves();
+    loadFormulas(state.path);
   } catch (err) {
     state.path = null;
     $("path").replaceChildren();
+    $("curves").replaceChildren();
     $("switches").replaceChildren(el("li", {}, err.message));
   }
 });
+
+// The switch points' closed forms: solved by SymPy once per model, parameter and pair of
+// structures (seconds the first time, then kept), so they come after the path -- once the path
+// has stayed for a moment (not at every step of a slider's drag), and a request for a path no
+// longer shown is abandoned, so that it never holds one of the browser's connections.
+let formulasTimer = null, formulasAbort = null;
+function loadFormulas(path) {
+  clearTimeout(formulasTimer);
+  if (formulasAbort) { formulasAbort.abort(); formulasAbort = null; }
+  const income = (path.data.switches || []).filter((sw) => sw.kind === "income" && sw.before && sw.after);
+  if (!income.length) return;
+  const body = { model: state.modelKey, name: path.name, values: path.values,
+                 switches: income.map((sw) => ({ before: sw.before, after: sw.after, value: sw.value })) };
+  const key = "/api/path/formulas\n" + JSON.stringify(body);
+  const run = async () => {
+    const abort = new AbortController();
+    formulasAbort = abort;
+    try {
+      const data = await cachedApi("/api/path/formulas", body, abort.signal);
+      path.formulas = data.switches;
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      path.formulas = [];
+      path.formulasError = err.message;
+    } finally {
+      if (formulasAbort === abort) formulasAbort = null;
+    }
+    if (state.path === path) drawPath();
+  };
+  if (answers.has(key)) run();        // known: at once
+  else formulasTimer = setTimeout(run, 250);
+}
+
+function formulaOf(path, sw) {
+  if (!path.formulas) return undefined;       // not yet known
+  const f = path.formulas.find((x) => x.before === sw.before && x.after === sw.after && x.value === sw.value);
+  return f ? f.forms : null;
+}
 
 function pathSegments(data) {
   // [{lo, hi, structure}]; the path marks "no corner equilibrium" with an empty name
@@ -599,7 +762,12 @@ function drawPath() {
     box.append(svg("line", { x1: x, x2: x, y1: Y - 6, y2: Y + Hb + 6, stroke: "#1d2430", "stroke-width": "1.5" }));
     const item = el("li", {}, `${name} = ${sw.value.toPrecision(12)}: ${sw.before || "none"} → ${sw.after || "none"}` +
                     (sw.kind === "existence" ? " (a corner equilibrium stops or starts existing)" : " (incomes equal)"));
-    if (sw.closed_form) item.append(el("div", { class: "muted closed-form" }, `${name} = ${sw.closed_form}`));
+    if (sw.kind === "income") {
+      const forms = formulaOf(state.path, sw);
+      if (forms === undefined) item.append(el("div", { class: "muted formula-pending" }, "closed form: solving…"));
+      else if (forms === null) item.append(el("div", { class: "muted" }, "no closed form found (the value is solved numerically)"));
+      else for (const f of forms) item.append(tex(el("div", { class: "formula" }), `${f.symbol} = ${f.formula}`, true));
+    }
     list.append(item);
   }
   if (!switches.length) list.append(el("li", { class: "muted" }, `no switch of the general equilibrium on this range of ${name}`));
@@ -616,6 +784,185 @@ function drawPath() {
     box.append(svg("path", { d: `M ${x - 7} ${Y - 12} L ${x + 7} ${Y - 12} L ${x} ${Y - 2} z`, fill: "#111" }));
     box.append(svg("text", { x: Math.min(R, Math.max(L, x)), y: Y - 15, "text-anchor": "middle", "font-size": "11" },
                    `${name} = ${fmt(v, 4)}`));
+  }
+}
+
+// ---------------------------------------------------------------- income curves along the path
+function curvePoints(xs, ys, X, Y) {
+  // polyline pieces where the structure exists (null breaks the line)
+  const pieces = [];
+  let cur = [];
+  xs.forEach((x, i) => {
+    const y = ys[i];
+    if (y === null || y === undefined || !Number.isFinite(Y(y))) { if (cur.length) pieces.push(cur); cur = []; return; }
+    cur.push(`${X(x).toFixed(1)},${Y(y).toFixed(1)}`);
+  });
+  if (cur.length) pieces.push(cur);
+  return pieces.map((p) => "M " + p.join(" L "));
+}
+
+function drawCurves() {
+  const box = $("curves"), legend = $("curves-legend");
+  box.replaceChildren();
+  legend.replaceChildren();
+  if (!state.path || state.path.name !== $("path-param").value || !state.path.data.curves) return;
+  const { name, lo, hi, data } = state.path;
+  const curves = data.curves;
+  $("curves-param").textContent = name;
+  const printed = state.printedOn && state.printed && state.printed.curves.name === name ? state.printed.curves : null;
+  $("curves-printed-note").classList.toggle("hidden", !printed);
+  const log = $("curves-log").checked;
+  const L = 58, R = 548, T = 12, B = 232;
+  const series = Object.values(curves.income).concat(printed ? Object.values(printed.income) : []);
+  const values = series.flat().filter((v) => v !== null && Number.isFinite(v) && (!log || v > 0));
+  if (!values.length) { box.append(svg("text", { x: 280, y: 120, "text-anchor": "middle" }, "no structure exists on this range")); return; }
+  // a printed formula may give a negative income: the axis then goes below 0 to show it
+  let ymin = log ? Math.min(...values) : Math.min(0, ...values), ymax = Math.max(...values);
+  if (log) { ymin = Math.log10(ymin); ymax = Math.log10(ymax); }
+  if (!(ymax > ymin)) ymax = ymin + 1;
+  const pad = 0.04 * (ymax - ymin);
+  ymax += pad; if (log || ymin < 0) ymin -= pad;
+  const X = (v) => L + ((v - lo) / (hi - lo)) * (R - L);
+  const Y = (u) => { const t = log ? (u > 0 ? Math.log10(u) : NaN) : u; return B - ((t - ymin) / (ymax - ymin)) * (B - T); };
+  // the general equilibrium: the upper envelope of the structures that exist, as a band in its colour
+  const names = Object.keys(curves.income);
+  let run = null;
+  const flush = () => {
+    if (run && run.pts.length) {
+      box.append(svg("path", { d: "M " + run.pts.join(" L "), fill: "none", stroke: structureColour(run.name),
+                               "stroke-width": "9", "stroke-opacity": "0.3", "stroke-linejoin": "round",
+                               class: "envelope", "data-structure": run.name }));
+    }
+  };
+  curves.x.forEach((x, i) => {
+    let best = null, bestV = -Infinity;
+    for (const n of names) { const v = curves.income[n][i]; if (v !== null && v > bestV) { best = n; bestV = v; } }
+    const pt = best === null ? null : `${X(x).toFixed(1)},${Y(bestV).toFixed(1)}`;
+    if (!run || run.name !== best) {
+      flush();
+      const prev = run && run.pts.length ? run.pts[run.pts.length - 1] : null;
+      run = { name: best, pts: best === null ? [] : (prev ? [prev, pt] : [pt]) };
+    } else if (pt) run.pts.push(pt);
+  });
+  flush();
+  for (const n of names) {
+    for (const d of curvePoints(curves.x, curves.income[n], X, Y)) {
+      box.append(svg("path", { d, fill: "none", stroke: structureColour(n), "stroke-width": "1.8", class: "curve",
+                               "data-structure": n }));
+    }
+  }
+  if (printed) {
+    for (const n of Object.keys(printed.income)) {
+      for (const d of curvePoints(printed.x, printed.income[n], X, Y)) {
+        box.append(svg("path", { d, fill: "none", stroke: structureColour(n), "stroke-width": "1.4",
+                                 "stroke-dasharray": "5 4", class: "printed-curve", "data-structure": n }));
+      }
+    }
+  }
+  // axes
+  box.append(svg("line", { x1: L, x2: R, y1: B, y2: B, stroke: "#5f6b7a" }));
+  box.append(svg("line", { x1: L, x2: L, y1: T, y2: B, stroke: "#5f6b7a" }));
+  for (let t = 0; t <= 4; t++) {
+    const v = lo + (t / 4) * (hi - lo), x = X(v);
+    box.append(svg("text", { x, y: B + 16, "text-anchor": "middle", "font-size": "11", fill: "#5f6b7a" }, fmt(v, 3)));
+    const u = ymin + (t / 4) * (ymax - ymin), y = B - (t / 4) * (B - T);
+    box.append(svg("text", { x: L - 5, y: y + 4, "text-anchor": "end", "font-size": "11", fill: "#5f6b7a" },
+                   fmt(log ? Math.pow(10, u) : u, 3)));
+  }
+  box.append(svg("text", { x: (L + R) / 2, y: B + 34, "text-anchor": "middle", "font-size": "13",
+                           "font-style": "italic", "font-weight": "600" }, name));
+  for (const sw of data.switches || []) {
+    const x = X(sw.value);
+    box.append(svg("line", { x1: x, x2: x, y1: T, y2: B, stroke: "#1d2430", "stroke-dasharray": "2 3", "stroke-width": "1" }));
+  }
+  const v = state.values[name];
+  if (v >= lo && v <= hi) {
+    box.append(svg("line", { x1: X(v), x2: X(v), y1: T, y2: B, stroke: "#111", "stroke-width": "1.5", class: "marker" }));
+  }
+  for (const n of names) {
+    const item = el("span", {});
+    const sw = el("span", { class: "swatch" });
+    sw.style.background = structureColour(n);
+    item.append(sw, document.createTextNode(n));
+    legend.append(item);
+  }
+}
+
+// ---------------------------------------------------------------- printed vs derived (seed paper)
+function setupPrinted() {
+  const card = $("printed-card");
+  card.classList.toggle("hidden", !state.model.printed);
+  $("printed-body").classList.toggle("hidden", !(state.model.printed && state.printedOn));
+  const link = $("report-link");
+  link.replaceChildren();
+  if (!state.model.printed) return;
+  if (state.report) {
+    link.append(el("a", { href: state.report }, "the full audit report"));
+  } else {
+    link.append(document.createTextNode("The full audit report: "),
+                el("code", {}, `inframarginal report ${state.model.name} --out report`),
+                document.createTextNode(" (or start the explorer with --report DIR to link it here)"));
+  }
+}
+
+const printedChannel = channel(async () => {
+  if (!state.model || !state.model.printed || !state.printedOn) return;
+  const px = $("phase-x").value, py = $("phase-y").value, pp = $("path-param").value;
+  if (px === py) return;
+  const sx = sliderOf(px), sy = sliderOf(py), sp = sliderOf(pp);
+  const body = { model: state.modelKey, values: { ...state.values },
+                 x: { name: px, lo: sx.min, hi: sx.max, n: 120 }, y: { name: py, lo: sy.min, hi: sy.max, n: 120 },
+                 path: { name: pp, lo: sp.min, hi: sp.max } };
+  try {
+    const data = await cachedApi("/api/printed", body);
+    if (body.model !== state.modelKey) return;
+    state.printed = data;
+    drawPrinted();
+  } catch (err) {
+    $("printed-source").textContent = err.message;
+  }
+});
+
+function drawPrinted() {
+  const data = state.printed;
+  if (!data || !state.printedOn) return;
+  $("printed-source").textContent = `Printed: ${data.source}. Derived: this model's closed forms.`;
+  $("printed-axes").textContent = `${data.phase.x.name}–${data.phase.y.name}`;
+  paintPhase($("printed-phase"), data.phase);
+  const table = $("printed-formulas");
+  if (table.dataset.model !== state.modelKey) {   // the formulas do not move with the values: typeset once
+    table.replaceChildren();
+    table.append(row(["", "printed", "derived", "printed here", "derived here"], "th"));
+    for (const f of data.formulas) {
+      const tr = el("tr", { "data-structure": f.structure });
+      const name = el("td", {});
+      const sw = el("span", { class: "swatch" });
+      sw.style.background = structureColour(f.structure);
+      name.append(sw, document.createTextNode(f.structure));
+      tr.append(name, tex(el("td", { class: "formula printed" }), f.printed),
+                f.derived ? tex(el("td", { class: "formula derived" }), f.derived) : el("td", { class: "muted" }, "numeric only"),
+                el("td", { class: "num printed-value" }), el("td", { class: "num derived-value" }));
+      table.append(tr);
+    }
+    table.dataset.model = state.modelKey;
+  }
+  printedNumbers();
+  drawCurves();
+  if (state.solution) drawBars(state.solution);
+}
+
+// The printed and derived incomes at the current point; a row whose values differ is marked.
+function printedNumbers() {
+  const data = state.printed;
+  if (!data) return;
+  const derivedHere = {};
+  if (state.solution) for (const s of state.solution.structures) derivedHere[s.name] = s.exists ? s.per_capita_real_income : null;
+  for (const tr of $("printed-formulas").querySelectorAll("tr[data-structure]")) {
+    const name = tr.dataset.structure, p = data.at_point[name], d = derivedHere[name];
+    const differs = p !== null && d !== null && d !== undefined && Math.abs(p - d) > 1e-9 * Math.max(Math.abs(d), 1e-300);
+    tr.classList.toggle("differs", differs);
+    tr.querySelector(".printed-value").textContent = fmt(p, 6);
+    tr.querySelector(".derived-value").textContent = d === null ? "does not exist" : fmt(d, 6);
   }
 }
 
@@ -823,9 +1170,16 @@ async function main() {
     if (file) uploadFile(file);
   });
   for (const id of ["phase-x", "phase-y", "phase-n"]) {
-    $(id).addEventListener("change", () => { writeURL(); phaseChannel(); });
+    $(id).addEventListener("change", () => { writeURL(); phaseChannel(); printedChannel(); });
   }
-  $("path-param").addEventListener("change", () => { writeURL(); pathChannel(); });
+  $("path-param").addEventListener("change", () => { writeURL(); pathChannel(); printedChannel(); });
+  $("curves-log").addEventListener("change", drawCurves);
+  $("printed-toggle").addEventListener("change", () => {
+    state.printedOn = $("printed-toggle").checked;
+    $("printed-body").classList.toggle("hidden", !state.printedOn);
+    if (state.printedOn) printedChannel();
+    else { drawCurves(); if (state.solution) drawBars(state.solution); }
+  });
   $("phase-marker").addEventListener("mousemove", (event) => {
     const at = phaseAt(event);
     if (at) $("phase-info").textContent =
@@ -843,6 +1197,7 @@ async function main() {
     drawPhaseMarker();
     solveChannel();
     pathChannel();
+    printedChannel();
   });
   try {
     const fallback = await loadModels(url.model);
