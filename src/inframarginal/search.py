@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,11 @@ from inframarginal.loglinear import (
     solve_structure,
 )
 from inframarginal.model import Model
-from inframarginal.symmetry import autarky_orbits, orbit_blocks, symmetry_group
+from inframarginal.symmetry import SymmetryGroup, autarky_orbits, orbit_blocks, symmetry_group
+from inframarginal.welfare import BoundSearch, bound_search
+
+#: Above this many (permutations x configurations) the symmetry group is not listed for the bound's output.
+CHEAP_GROUP_WORK = 1_000_000
 
 #: Incomes within this relative distance are reported as ties.
 TIE_TOLERANCE = 1e-10
@@ -106,6 +110,11 @@ class CertifiedEquilibrium:
     symmetry: str
     listed: str = ""
     engine_deviation: Any = field(default=None, compare=False)
+    #: How the maximum is known: "bound" (welfare-theorem bound reached), "orbits" or "exhaustive".
+    how: str = "exhaustive"
+    #: The welfare bound on every structure's income and its relative gap to the result (None if not used).
+    bound: float | None = None
+    gap: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +125,7 @@ class CertifiedEquilibrium:
             "ranking": [r.__dict__ | {"configurations": list(r.configurations)} for r in self.ranking],
             "deviation_check": None if self.deviation is None else self.deviation.__dict__,
             "structures": self.structures, "solved": self.solved, "existing": self.existing,
-            "listed": self.listed,
+            "listed": self.listed, "certified_by": self.how, "bound": self.bound, "bound_gap": self.gap,
         }
 
     def __repr__(self) -> str:
@@ -147,8 +156,8 @@ class CertifiedEquilibrium:
 
 
 def _check_method(method: str) -> None:
-    if method not in ("search", "exhaustive"):
-        raise InframarginalError(f"method={method!r} is not known (expected 'search' or 'exhaustive')")
+    if method not in ("search", "orbits", "exhaustive"):
+        raise InframarginalError(f"method={method!r} is not known (expected 'search', 'orbits' or 'exhaustive')")
 
 
 def certified_equilibrium(model: Model, values: Mapping[str, float] | None = None, *, method: str = "search",
@@ -162,8 +171,10 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
         A model whose technologies are all of power form.
     values : mapping, optional
         Parameter values (defaults fill the rest; each is checked against its domain).
-    method : {"search", "exhaustive"}
-        Solve one representative per symmetry orbit, or every structure.
+    method : {"search", "orbits", "exhaustive"}
+        ``"search"``: the welfare bound (:mod:`inframarginal.welfare`) and its few candidate
+        structures first; where no candidate reaches the bound, as ``"orbits"``: one
+        representative per symmetry orbit.  ``"exhaustive"``: every structure.
     top : int
         Length of the ranked list.
     limit : int, optional
@@ -179,12 +190,21 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
     _check_method(method)
     checked = model.check_parameters(values or {})
     total = count_structures(model)
-    group = symmetry_group(model) if method == "search" else None
-    if group is None:
+    if method == "exhaustive":
         check_budget(total, limit, hint=", or use --method search (one structure per symmetry class)")
-    else:  # at least total / |G| orbits: refuse before starting if even that is over budget
-        check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})")
     arrays = configuration_arrays(model, checked)
+    group, found = None, None
+    if method == "search":  # the welfare bound first: a few candidates, no enumeration
+        found = bound_search(model, arrays, keep=top)
+        if found.certified:
+            return _bound_result(model, checked, arrays, found, total, top, verify)
+    if method != "exhaustive":
+        group = symmetry_group(model)
+        # At least total / |G| orbits: refuse before starting if even that is over budget.
+        check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})",
+                     hint=("" if found is None or found.bound is None else
+                           f"; the welfare bound did not certify a structure here (it exceeds the best "
+                           f"candidate by a relative {found.gap:.3g})"))
     best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
     solved = existing = 0
     bar = progress_bar(total, progress, "structures")
@@ -232,32 +252,74 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
             f"interrupted after {solved:,} of {total:,} structures: no general equilibrium is certified") from None
     finally:
         bar.close()
-    return _result(model, checked, method, arrays, best, total, solved, existing, top, verify)
+    what = (f"{solved:,} orbit representatives of {total:,} structures" if method != "exhaustive"
+            else f"all {total:,} structures")
+    certificate = f"exhaustive over {what}; {existing:,} of them have a corner equilibrium here"
+    return _result(model, checked, method, arrays, best, total, solved, existing, top, verify, certificate,
+                   "orbits" if method != "exhaustive" else "exhaustive")
+
+
+def cheap_symmetry_group(model: Model) -> SymmetryGroup | None:
+    """The symmetry group where listing it is cheap (its action on configurations is |G| x configurations)."""
+    n = len(model.good_names)
+    if math.factorial(n) * len(configuration_table(model).configurations) > CHEAP_GROUP_WORK:
+        return None
+    return symmetry_group(model)
+
+
+def _bound_result(model: Model, checked: dict[str, float], arrays: ConfigurationArrays, found: BoundSearch,
+                  total: int, top: int, verify: bool) -> CertifiedEquilibrium:
+    group = cheap_symmetry_group(model)
+    best = []
+    for income, idx in found.best:
+        size = 1
+        if group is not None and len(idx) > 0:
+            size = len({frozenset(cmap[idx].tolist()) for cmap in group.configuration_maps})
+        best.append((income, idx, size))
+    assert found.bound is not None
+    certificate = (
+        f"welfare bound (first welfare theorem; Sun, Yang and Zhou 2004): at one price vector for all goods no "
+        f"configuration gives more than {found.bound.bound:.10g}, so no corner equilibrium of any of the "
+        f"{total:,} structures does; the general equilibrium reaches it (relative gap {found.gap:.1e}); "
+        f"{found.solved:,} candidate structures solved")
+    result = _result(model, checked, "search", arrays, best, total, found.solved,
+                     len(found.best), top, verify, certificate, "bound", group)
+    return replace(result, bound=found.bound.bound, gap=found.gap)
 
 
 def _result(model: Model, checked: dict[str, float], method: str, arrays: ConfigurationArrays,
-            best: list, total: int, solved: int, existing: int, top: int, verify: bool) -> CertifiedEquilibrium:
-    group = symmetry_group(model)
+            best: list, total: int, solved: int, existing: int, top: int, verify: bool, certificate: str,
+            how: str, group: SymmetryGroup | None | bool = True) -> CertifiedEquilibrium:
+    if group is True:
+        group = symmetry_group(model)
     listed = {frozenset(s.labels): s.name for s in named_structures(model)}
-    what = (f"{solved:,} orbit representatives of {total:,} structures" if method == "search"
-            else f"all {total:,} structures")
-    certificate = f"exhaustive over {what}; {existing:,} of them have a corner equilibrium here"
-    symmetry = group.describe()
+    symmetry = (group.describe() if isinstance(group, SymmetryGroup)
+                else "not listed (the welfare bound does not need it)")
     ranking = []
     for income, idx, size in best[:top]:
         s = structure_from_indices(model, idx)
         ranking.append(Ranked(s.name, s.labels, income, size, frozenset(s.labels) in listed))
     if not best:
         return CertifiedEquilibrium(model.name, checked, method, None, (), None, {}, {}, certificate,
-                                    (), (), None, total, solved, existing, symmetry)
+                                    (), (), None, total, solved, existing, symmetry, how=how)
     income, idx, _ = best[0]
     ge = structure_from_indices(model, idx)
+    ties = _ties(model, best, method if isinstance(group, SymmetryGroup) else "exhaustive")
+    # Among structures tied with the best (symmetric images, or listed ones with the same
+    # income), name a listed one where there is one.
+    by_name = {s.name: s for s in named_structures(model)}
+    if ge.name not in by_name:
+        for s in by_name.values():
+            sol = solve_structure(arrays, model, s)
+            if sol.status[0] == 0 and sol.income[0] >= income * (1 - TIE_TOLERANCE):
+                ties = (*ties, s.name) if s.name not in ties else ties
+                ge = s
+                break
     sol = solve_structure(arrays, model, ge)
     goods = model.good_names
     prices = {goods[g]: float(np.exp(sol.log_prices[0, j])) for j, g in enumerate(sol.traded)}
     shares = ({c.label: float(s) for c, s in zip(_sorted(ge, model), sol.shares[0], strict=True)}
               if sol.traded else {ge.labels[0]: 1.0})
-    ties = _ties(model, best, method)
     deviation = fast_deviation_check(model, arrays, prices, income)
     note = _listed_note(model, checked, arrays, ge, income, listed)
     engine = None
@@ -267,7 +329,7 @@ def _result(model: Model, checked: dict[str, float], method: str, arrays: Config
         engine = deviation_check(model, corner_equilibrium(model, ge, checked, "numeric"), checked)
     return CertifiedEquilibrium(model.name, checked, method, ge.name, ge.labels, income, prices, shares,
                                 certificate, tuple(ranking), ties, deviation, total, solved, existing, symmetry,
-                                note, engine)
+                                note, engine, how)
 
 
 def _sorted(structure: Structure, model: Model):
@@ -277,13 +339,13 @@ def _sorted(structure: Structure, model: Model):
 
 def _ties(model: Model, best: list, method: str) -> tuple[str, ...]:
     """Every structure with the general equilibrium's income: symmetric images and exact ties."""
-    group = symmetry_group(model)
+    group = symmetry_group(model) if method != "exhaustive" else None
     level = best[0][0]
     names: list[str] = []
     for income, idx, _size in best:
         if income < level * (1 - TIE_TOLERANCE):
             break
-        images = [idx] if method == "exhaustive" else [cmap[idx] for cmap in group.configuration_maps]
+        images = [idx] if group is None else [cmap[idx] for cmap in group.configuration_maps]
         seen = set()
         for image in images:
             key = frozenset(image.tolist())

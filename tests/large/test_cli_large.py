@@ -60,7 +60,7 @@ def test_show_count_counts_without_listing(tmp_path):
 def test_solve_search_prints_the_certificate_and_the_ranking(tmp_path):
     path = tmp_path / "five.toml"
     path.write_text(FILE)
-    out = run("solve", str(path), "--method", "search", "--set", "k=0.9", "--top", "3")
+    out = run("solve", str(path), "--method", "orbits", "--set", "k=0.9", "--top", "3")
     assert out.exit_code == 0, out.output
     assert "certificate: exhaustive over 5,429 orbit representatives of 600,946 structures" in out.output
     assert "(x/yzwv) (y/xzwv) (z/xywv) (w/xyzv) (v/xyzw)" in out.output

@@ -165,11 +165,12 @@ def register(group: click.Group) -> None:
                   help="Set a parameter (repeatable); others take their defaults.")
     @click.option("--structure", default=None, help="Solve only this structure.")
     @click.option("--all-structures", is_flag=True, help="Consider every enumerated structure, not only the named ones.")
-    @click.option("--method", type=click.Choice(["symbolic", "numeric", "search", "exhaustive"]), default="symbolic",
-                  show_default=True,
+    @click.option("--method", type=click.Choice(["symbolic", "numeric", "search", "orbits", "exhaustive"]),
+                  default="symbolic", show_default=True,
                   help="Closed forms (SymPy, cached) or the independent numeric path, over the studied structures; "
-                       "or the certified general equilibrium over ALL structures (batched exact solver): one per "
-                       "symmetry class (search) or every one (exhaustive).")
+                       "or the certified general equilibrium over ALL structures (batched exact solver): the "
+                       "welfare bound, else one per symmetry class (search), one per symmetry class (orbits) or "
+                       "every one (exhaustive).")
     @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000),
                   help="search|exhaustive: length of the ranked list.")
     @click.option("--max-structures", default=DEFAULT_SEARCH_LIMIT, show_default=True, type=click.IntRange(1),
@@ -188,7 +189,7 @@ def register(group: click.Group) -> None:
         m = load_model(model)
         values = parse_settings(settings)
         try:
-            if method in ("search", "exhaustive"):
+            if method in ("search", "orbits", "exhaustive"):
                 if structure or fmt == "latex":
                     raise ParameterError(f"--method {method} finds the general equilibrium over all structures; "
                                          "it takes no --structure and no --format latex")
