@@ -21,7 +21,7 @@ from inframarginal.model import build_model
 from inframarginal.search import certified_equilibrium
 from inframarginal.symmetry import count_orbits
 
-GOODS = "xyzwvut"
+GOODS = "xyzwvutr"
 
 
 def symmetric(n: int, name: str = "symmetric"):

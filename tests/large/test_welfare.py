@@ -11,7 +11,7 @@ from inframarginal.loglinear import configuration_arrays, solve_block
 from inframarginal.search import certified_equilibrium
 from inframarginal.welfare import bound_at, welfare_bound
 
-from .models import symmetric
+from .models import asymmetric5, symmetric
 
 MODELS = ["yang-2001-roundabout", "yang-ng-1993-three-goods", "li-ke-2020", "li-ke-2020-roundabout-productivity",
           "yang-2001-fixed-learning", "yang-2001-specialization"]
@@ -75,3 +75,31 @@ def test_the_output_says_how_it_knows():
     assert result.certificate.startswith("welfare bound") and "relative gap" in result.certificate
     assert result.to_dict()["certified_by"] == "bound" and result.gap <= 1e-9
     assert "unlisted" in result.listed
+
+
+def test_asymmetric_five_goods_with_an_intermediate_good_equals_exhaustive():
+    # No symmetry to exploit: good-specific efficiencies, fixed costs and weights, and v an
+    # intermediate good used by x and w.  429,485 structures, solved exhaustively here.
+    model = asymmetric5()
+    rng = np.random.default_rng(29)
+    for i in range(3):
+        values = spread_sample(model, rng, i)
+        a = certified_equilibrium(model, values)
+        b = certified_equilibrium(model, values, method="exhaustive", limit=10**6)
+        assert a.how == "bound" and a.symmetry.startswith("trivial")
+        assert a.per_capita_real_income == pytest.approx(b.per_capita_real_income, rel=1e-9)
+        assert a.general_equilibrium in b.ties or b.general_equilibrium in a.ties or math.isclose(
+            a.per_capita_real_income, b.per_capita_real_income, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["yang-ng-1993-fixed-learning-5", "yang-ng-1993-specialization-5"])
+def test_search_by_the_bound_equals_the_orbit_search_on_the_five_good_models(name):
+    model = im.load_model(name)
+    rng = np.random.default_rng(31)
+    for i in range(6):
+        values = spread_sample(model, rng, i)
+        a = certified_equilibrium(model, values)
+        b = certified_equilibrium(model, values, method="orbits")
+        assert a.how == "bound"
+        assert a.per_capita_real_income == pytest.approx(b.per_capita_real_income, rel=1e-9)
+        assert a.general_equilibrium == b.general_equilibrium  # both name the listed D<n> when tied
