@@ -43,6 +43,7 @@ from inframarginal.enumeration import (
 from inframarginal.errors import InframarginalError
 from inframarginal.loglinear import (
     ConfigurationArrays,
+    NotPowerFormError,
     configuration_arrays,
     reason,
     solve_block,
@@ -383,6 +384,168 @@ def _listed_note(model: Model, checked, arrays: ConfigurationArrays, ge: Structu
             f"{income / best_income - 1:.3%} above the best listed structure {best_name} ({best_income:.10g})")
 
 
+#: Orbit representatives the per-point certification may solve where the welfare bound is not reached.
+CERTIFY_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class Certification:
+    """Is the GE of a model's listed structures its GE over ALL structures?  (:func:`certify`)
+
+    ``general_equilibrium`` is the model's general equilibrium over every structure (None
+    where not certified); ``listed`` the best of the listed structures, what the user
+    studies; ``unlisted_beats`` says that an unlisted structure has a higher income than
+    every listed one (``general_equilibrium`` then names it).  Where a listed structure ties
+    with the best, it is named.  ``how``: "bound", "orbits" or "" (not certified);
+    ``reason`` says why not.
+    """
+
+    certified: bool
+    general_equilibrium: str | None
+    per_capita_real_income: float | None
+    listed: str | None
+    listed_income: float | None
+    unlisted_beats: bool
+    how: str
+    gap: float | None
+    reason: str = ""
+
+    def summary(self) -> str:
+        """One line for the outputs: certified (and how), an unlisted structure beats the listed ones, or why not."""
+        if not self.certified:
+            return f"not certified: {self.reason}"
+        how = ("by the welfare bound" if self.how == "bound"
+               else "over one structure per symmetry class")
+        if self.unlisted_beats:
+            lead = (f"the general equilibrium is the unlisted {self.general_equilibrium} "
+                    f"({self.per_capita_real_income:.6g}")
+            if self.listed is None:
+                return f"{lead}; no listed structure has a corner equilibrium here), certified {how}"
+            return (f"{lead}, {self.per_capita_real_income / self.listed_income - 1:.3%} above the best listed "
+                    f"structure {self.listed}), certified {how}")
+        return f"certified {how} over all structures: {self.general_equilibrium} is the general equilibrium"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"certified": self.certified, "general_equilibrium": self.general_equilibrium,
+                "per_capita_real_income": self.per_capita_real_income, "listed_general_equilibrium": self.listed,
+                "listed_per_capita_real_income": self.listed_income, "unlisted_beats_listed": self.unlisted_beats,
+                "certified_by": self.how or None, "bound_gap": self.gap, "reason": self.reason,
+                "summary": self.summary()}
+
+
+def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: int = CERTIFY_LIMIT) -> Certification:
+    """Certify the general equilibrium over ALL structures of ``model`` at one point (cheap; never raises on budget).
+
+    The single rule the edges (solve, sweeps, paths, the report, the explorer) call next
+    to their choice among the listed structures: the welfare bound first (milliseconds),
+    then the orbit search if it needs at most ``limit`` representatives; otherwise, or
+    for technologies not of power form, "not certified" with the reason.
+    """
+    checked = model.check_parameters(values or {})
+    try:
+        arrays = configuration_arrays(model, checked)
+    except NotPowerFormError as err:
+        return Certification(False, None, None, None, None, False, "", None,
+                             f"the exact solver needs technologies of power form ({err})")
+    found = bound_search(model, arrays, keep=1)
+    if found.certified:
+        income, idx = found.best[0]
+        ge_name, how, gap = structure_from_indices(model, idx).name, "bound", found.gap
+    else:
+        try:
+            result = certified_equilibrium(model, checked, method="orbits", top=1, limit=limit)
+        except InframarginalError as err:
+            gap_text = ("" if not math.isfinite(found.gap)
+                        else f"the welfare bound exceeds the best candidate by {found.gap:.3g}; ")
+            return Certification(False, None, None, None, None, False, "", found.gap, f"{gap_text}{err}")
+        if result.general_equilibrium is None:
+            return Certification(True, None, None, None, None, False, "orbits", None,
+                                 "no structure has a corner equilibrium here")
+        income, how, gap = float(result.per_capita_real_income), "orbits", None
+        ge_name = result.general_equilibrium
+    best_name, best_income = None, -math.inf
+    for structure in named_structures(model):
+        sol = solve_structure(arrays, model, structure)
+        if sol.status[0] == 0 and sol.income[0] > best_income:
+            best_name, best_income = structure.name, float(sol.income[0])
+    if best_name is not None and best_income >= income * (1 - TIE_TOLERANCE):
+        return Certification(True, best_name, best_income, best_name, best_income, False, how, gap)
+    unlisted = bool(named_structures(model))
+    return Certification(True, ge_name, income, best_name, None if best_name is None else best_income,
+                         unlisted, how, gap)
+
+
+#: Points certified per region of a sweep (points with the same listed GE), and in all.
+SWEEP_SAMPLES_PER_REGION = 4
+SWEEP_SAMPLES = 64
+
+
+def certify_sample(model: Model, points: list[dict[str, float]], regions: list[str]) -> str:
+    """One line on the certification of a sweep or a path, from certified sample points.
+
+    ``points`` are full parameter points, ``regions`` the listed GE at each (the structure
+    region it stands for).  Says at how many points the listed GE was certified, names the
+    unlisted structures that beat the listed ones (with one point each), or why not certified.
+    """
+    beaten: dict[str, dict[str, float]] = {}
+    failed: list[str] = []
+    for point in points:
+        cert = certify(model, point)
+        if not cert.certified:
+            failed.append(cert.reason)
+        elif cert.unlisted_beats and cert.general_equilibrium is not None:
+            beaten.setdefault(cert.general_equilibrium, point)
+    head = (f"certified against all structures at {len(points)} sampled points "
+            f"({len(set(regions))} regions of the listed general equilibrium; a sample, not every point)")
+    if failed:
+        return f"{head}: not certified at {len(failed)} of them: {failed[0]}"
+    if not beaten:
+        return f"{head}: the listed general equilibrium is the general equilibrium over all structures at each"
+    shown = "; ".join(f"{name} (e.g. at " + ", ".join(f"{k}={v:.6g}" for k, v in point.items()) + ")"
+                      for name, point in list(beaten.items())[:3])
+    return f"{head}: an unlisted structure beats the listed ones at some: {shown}"
+
+
+def sweep_sample(codes: np.ndarray, per_region: int = SWEEP_SAMPLES_PER_REGION,
+                 total: int = SWEEP_SAMPLES) -> list[tuple[int, ...]]:
+    """Grid indices to certify: up to ``per_region`` evenly spread points of each GE code, ``total`` in all."""
+    out: list[tuple[int, ...]] = []
+    flat = codes.ravel()
+    values = np.unique(flat)
+    each = max(1, min(per_region, total // max(1, len(values))))
+    for v in values.tolist():
+        where = np.flatnonzero(flat == v)
+        pick = where[np.linspace(0, len(where) - 1, min(each, len(where))).round().astype(int)]
+        out.extend(tuple(int(i) for i in np.unravel_index(j, codes.shape)) for j in np.unique(pick))
+    return out[:total]
+
+
+def with_certification(data: dict[str, Any], certification: Certification) -> dict[str, Any]:
+    """A solution's dict with the certified GE in its GE field, the listed one kept beside it.
+
+    ``data["general_equilibrium"]`` may be the name (explorer payload) or the
+    :meth:`Solution.to_dict` mapping with a ``structure`` key.
+    """
+    out = dict(data)
+    out["certification"] = certification.to_dict()
+    ge = out.get("general_equilibrium")
+    if not certification.certified or certification.general_equilibrium is None:
+        return out
+    if isinstance(ge, dict):
+        out["general_equilibrium"] = ge | {
+            "structure": certification.general_equilibrium,
+            "per_capita_real_income": certification.per_capita_real_income,
+            "listed_structure": ge.get("structure"),
+            "listed_per_capita_real_income": ge.get("per_capita_real_income")}
+    else:
+        out["listed_general_equilibrium"] = ge
+        out["general_equilibrium"] = certification.general_equilibrium
+        if "per_capita_real_income" in out:
+            out["listed_per_capita_real_income"] = out["per_capita_real_income"]
+            out["per_capita_real_income"] = certification.per_capita_real_income
+    return out
+
+
 def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapping[str, float],
                          income: float) -> FastDeviation:
     """Total cost-benefit check: the best configuration at ``prices`` (those trading only priced goods).
@@ -416,5 +579,6 @@ def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapp
                          skipped + int((~usable).sum()))
 
 
-__all__ = ["CertifiedEquilibrium", "DEFAULT_SEARCH_LIMIT", "FastDeviation", "Ranked", "certified_equilibrium",
-           "fast_deviation_check", "reason"]
+__all__ = ["CERTIFY_LIMIT", "CertifiedEquilibrium", "Certification", "DEFAULT_SEARCH_LIMIT", "FastDeviation",
+           "Ranked", "certified_equilibrium", "certify", "fast_deviation_check", "reason",
+           "certify_sample", "sweep_sample", "with_certification"]

@@ -207,10 +207,15 @@ def register(group: click.Group) -> None:
                           structure=structure)
         except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
             raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
+        from inframarginal.search import certify, with_certification
+
+        # The GE among the listed structures, certified against all structures of the model.
+        cert = None if structure else certify(m, sol.parameters)
         if fmt == "json":
-            click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
+            data = sol.to_dict() if cert is None else with_certification(sol.to_dict(), cert)
+            click.echo(json.dumps(data, indent=2, default=_number, allow_nan=False))
         else:
-            click.echo(repr(sol))
+            click.echo(repr(sol) + ("" if cert is None else f"\ncertification: {cert.summary()}"))
 
 
 def _show_counts(m, fmt: str, listed: bool) -> None:
