@@ -250,6 +250,8 @@ class BlockSolution:
     shares: np.ndarray
     status: np.ndarray
     residual: np.ndarray
+    #: Log of ``income`` (finite where ``income`` underflows to 0).
+    log_income: np.ndarray | None = None
 
 
 STATUS_TEXT = {
@@ -297,6 +299,7 @@ def solve_block(arrays: ConfigurationArrays, traded: tuple[int, ...], indices: n
         status[weak[n_closed == 1]] = 2
 
     income = np.full(n, np.nan)
+    log_income = np.full(n, np.nan)
     log_prices = np.full((n, t), np.nan)
     shares = np.full((n, t), np.nan)
     residual = np.full(n, np.nan)
@@ -332,10 +335,11 @@ def solve_block(arrays: ConfigurationArrays, traded: tuple[int, ...], indices: n
         fine = good & good_v & np.isfinite(res) & (res < 1e-8) & (sh > SHARE_TOLERANCE).all(axis=1)
         status[ok[~fine]] = 4
         income[ok[fine]] = np.exp(ref[fine, 0])
+        log_income[ok[fine]] = ref[fine, 0]
         log_prices[ok[fine]] = lp[fine]
         shares[ok[fine]] = sh[fine]
         residual[ok] = res
-    return BlockSolution(tuple(traded), indices, income, log_prices, shares, status, residual)
+    return BlockSolution(tuple(traded), indices, income, log_prices, shares, status, residual, log_income)
 
 
 def _batched_solve(lhs: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +373,8 @@ def solve_structure(arrays: ConfigurationArrays, model: Model, structure: Struct
         c = index[structure.configurations[0]]
         ok = bool(arrays.exists[c])
         return BlockSolution((), np.array([[c]]), np.array([np.exp(arrays.log_utility[c]) if ok else np.nan]),
-                             np.zeros((1, 0)), np.ones((1, 1)), np.array([0 if ok else 1], np.int8), np.zeros(1))
+                             np.zeros((1, 0)), np.ones((1, 1)), np.array([0 if ok else 1], np.int8), np.zeros(1),
+                             np.array([arrays.log_utility[c] if ok else np.nan]))
     order = sorted(structure.configurations, key=lambda c: goods.index(c.sells))
     traded = tuple(goods.index(c.sells) for c in order)
     return solve_block(arrays, traded, np.array([[index[c] for c in order]]))

@@ -421,8 +421,9 @@ class Certification:
                     f"({self.per_capita_real_income:.6g}")
             if self.listed is None:
                 return f"{lead}; no listed structure has a corner equilibrium here), certified {how}"
-            return (f"{lead}, {self.per_capita_real_income / self.listed_income - 1:.3%} above the best listed "
-                    f"structure {self.listed}), certified {how}")
+            above = (f"{self.per_capita_real_income / self.listed_income - 1:.3%} above" if self.listed_income
+                     else "above")
+            return f"{lead}, {above} the best listed structure {self.listed}), certified {how}"
         return f"certified {how} over all structures: {self.general_equilibrium} is the general equilibrium"
 
     def to_dict(self) -> dict[str, Any]:
@@ -448,8 +449,8 @@ def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: i
         return Certification(False, None, None, None, None, False, "", None,
                              f"the exact solver needs technologies of power form ({err})")
     found = bound_search(model, arrays, keep=1)
-    if found.certified:
-        income, idx = found.best[0]
+    if found.certified:  # compared in logs: incomes of large models underflow
+        level, idx = found.log_incomes[0], found.best[0][1]
         ge_name, how, gap = structure_from_indices(model, idx).name, "bound", found.gap
     else:
         try:
@@ -461,17 +462,18 @@ def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: i
         if result.general_equilibrium is None:
             return Certification(True, None, None, None, None, False, "orbits", None,
                                  "no structure has a corner equilibrium here")
-        income, how, gap = float(result.per_capita_real_income), "orbits", None
+        income = float(result.per_capita_real_income or 0.0)
+        level, how, gap = (math.log(income) if income > 0 else -math.inf), "orbits", None
         ge_name = result.general_equilibrium
-    best_name, best_income = None, -math.inf
+    best_name, best = None, -math.inf
     for structure in named_structures(model):
         sol = solve_structure(arrays, model, structure)
-        if sol.status[0] == 0 and sol.income[0] > best_income:
-            best_name, best_income = structure.name, float(sol.income[0])
-    if best_name is not None and best_income >= income * (1 - TIE_TOLERANCE):
-        return Certification(True, best_name, best_income, best_name, best_income, False, how, gap)
+        if sol.status[0] == 0 and sol.log_income is not None and sol.log_income[0] > best:
+            best_name, best = structure.name, float(sol.log_income[0])
+    if best_name is not None and best >= level + math.log1p(-TIE_TOLERANCE):
+        return Certification(True, best_name, math.exp(best), best_name, math.exp(best), False, how, gap)
     unlisted = bool(named_structures(model))
-    return Certification(True, ge_name, income, best_name, None if best_name is None else best_income,
+    return Certification(True, ge_name, math.exp(level), best_name, None if best_name is None else math.exp(best),
                          unlisted, how, gap)
 
 
@@ -529,8 +531,8 @@ def with_certification(data: dict[str, Any], certification: Certification) -> di
     out = dict(data)
     out["certification"] = certification.to_dict()
     ge = out.get("general_equilibrium")
-    if not certification.certified or certification.general_equilibrium is None:
-        return out
+    if not (certification.certified and certification.unlisted_beats and certification.general_equilibrium):
+        return out  # the listed GE is the GE (or not certified): its own numbers stay
     if isinstance(ge, dict):
         out["general_equilibrium"] = ge | {
             "structure": certification.general_equilibrium,

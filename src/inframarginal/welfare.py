@@ -41,7 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
@@ -170,6 +170,7 @@ class BoundSearch:
     best: list[tuple[float, np.ndarray]]
     solved: int
     gap: float
+    log_incomes: list[float] = field(default_factory=list)  # of ``best``, exact where incomes underflow
 
     @property
     def certified(self) -> bool:
@@ -188,34 +189,34 @@ def bound_search(model: Model, arrays: ConfigurationArrays, keep: int = 10) -> B
     if wb is None:
         return BoundSearch(None, [], 0, math.inf)
     table = configuration_table(model)
-    found: dict[tuple[int, ...], float] = {}
+    found: dict[tuple[int, ...], float] = {}  # log incomes: incomes of large models underflow
     solved = 0
 
     def solve(allowed: np.ndarray) -> bool:
         nonlocal solved
         for c in allowed[table.sells[allowed] < 0].tolist():  # autarky: a structure of its own
             solved += 1
-            found[(c,)] = math.exp(arrays.log_utility[c])
+            found[(c,)] = float(arrays.log_utility[c])
         blocks = candidate_blocks(model, allowed)
         if blocks is None:
             return False
         for traded, block in blocks:
             sol = solve_block(arrays, traded, block)
             solved += len(block)
+            assert sol.log_income is not None
             for i in np.flatnonzero(sol.status == 0).tolist():
-                found[tuple(block[i].tolist())] = float(sol.income[i])
+                found[tuple(block[i].tolist())] = float(sol.log_income[i])
         return True
 
     solve(wb.support)
-    best = max(found.values(), default=0.0)
-    if not best or math.log(best) < wb.log_bound - CERTIFY_GAP:
+    if max(found.values(), default=-math.inf) < wb.log_bound - CERTIFY_GAP:
         solve(np.union1d(wb.active, wb.support))
     ranked = sorted(found.items(), key=lambda item: -item[1])
     if not ranked:
         return BoundSearch(wb, [], solved, math.inf)
     log_bound = wb.log_bound
-    top_idx, top_income = ranked[0]
-    if math.log(top_income) < log_bound - 1e-14 and len(top_idx) > 1:
+    top_idx, top = ranked[0]
+    if top < log_bound - 1e-14 and len(top_idx) > 1:
         # Polish: the candidate's own prices for the goods it trades, the rest re-optimised.
         traded = sorted(int(table.sells[c]) for c in top_idx)
         sol = solve_block(arrays, tuple(traded), np.array([sorted(top_idx, key=lambda c: int(table.sells[c]))]))
@@ -224,9 +225,10 @@ def bound_search(model: Model, arrays: ConfigurationArrays, keep: int = 10) -> B
             if polished is not None and polished.log_bound < log_bound:
                 wb = polished
                 log_bound = polished.log_bound
-    gap = math.exp(log_bound - math.log(top_income)) - 1.0
-    return BoundSearch(wb, [(inc, np.array(idx)) for idx, inc in ranked[:keep]] + [
-        (inc, np.array(idx)) for idx, inc in ranked[keep:] if inc >= top_income * (1 - 1e-10)], solved, max(gap, 0.0))
+    gap = math.expm1(max(log_bound - top, 0.0))
+    kept = ranked[:keep] + [(idx, u) for idx, u in ranked[keep:] if u >= top + math.log1p(-1e-10)]
+    return BoundSearch(wb, [(math.exp(u), np.array(idx)) for idx, u in kept], solved, gap,
+                       [u for _, u in kept])
 
 
 __all__ = ["ACTIVE_TOLERANCE", "BoundSearch", "CERTIFY_GAP", "MAX_CANDIDATES", "WelfareBound", "bound_at",
