@@ -77,9 +77,10 @@ class _GE:
         if result.general_equilibrium is None:
             return None, -math.inf
         index = {c.label: i for i, c in enumerate(configuration_table(self.model).configurations)}
-        idx = [index[label] for label in result.configurations]
-        level = math.log(result.per_capita_real_income)
-        return self._listed(structure_from_indices(self.model, idx), x, level), level
+        labels = [index[label] for label in result.configurations]
+        income = result.per_capita_real_income or 0.0
+        level = math.log(income) if income > 0 else -math.inf
+        return self._listed(structure_from_indices(self.model, labels), x, level), level
 
     def _listed(self, structure: Structure, x: float, level: float) -> Structure:
         """A listed structure tied with the general equilibrium where there is one (what the user studies)."""
