@@ -65,3 +65,15 @@ def asymmetric5_spec() -> dict:
 
 def asymmetric5() -> Model:
     return build_model(asymmetric5_spec(), source="<asymmetric-5>")
+
+
+def fixed_learning(m: int) -> Model:
+    """The m-good fixed-learning-cost model of Yang and Ng (1993): output l - b, utility the product, efficiency k."""
+    goods = "xyzwvutr"[:m]
+    return build_model({
+        "model": {"name": f"fixed-learning-{m}"},
+        "parameters": {"k": {"default": 0.6, "domain": "(0, 1]"}, "b": {"default": 0.05, "domain": "(0, 0.1)"}},
+        "goods": {g: {"trading_efficiency": "k"} for g in goods},
+        "utility": {"weights": {g: 1 for g in goods}},
+        "technologies": {g: {"output": "l - b"} for g in goods},
+    }, source=f"<fixed-learning-{m}>")

@@ -11,7 +11,7 @@ from inframarginal.loglinear import configuration_arrays, solve_block
 from inframarginal.search import certified_equilibrium
 from inframarginal.welfare import bound_at, welfare_bound
 
-from .models import asymmetric5, symmetric
+from .models import asymmetric5, fixed_learning, symmetric
 
 MODELS = ["yang-2001-roundabout", "yang-ng-1993-three-goods", "li-ke-2020", "li-ke-2020-roundabout-productivity",
           "yang-2001-fixed-learning", "yang-2001-specialization"]
@@ -103,3 +103,20 @@ def test_search_by_the_bound_equals_the_orbit_search_on_the_five_good_models(nam
         assert a.how == "bound"
         assert a.per_capita_real_income == pytest.approx(b.per_capita_real_income, rel=1e-9)
         assert a.general_equilibrium == b.general_equilibrium  # both name the listed D<n> when tied
+
+
+@pytest.mark.parametrize("m", [6, 8])
+def test_six_and_eight_goods_reach_the_hand_derived_closed_form(m):
+    # Yang and Ng (1993), fixed learning costs, re-derived by hand: a person trading n goods
+    # (selling one, buying n - 1) produces m - n + 1 goods, has L = 1 - (m - n + 1) b of labour
+    # left, spends it n/m on the good sold and 1/m on each good kept; all prices are 1, so
+    #     u(n) = k**(n - 1) (L / m)**m,
+    # and the GE (over 7.6e8 structures at m = 6, ~10^19 at 8) is the best n.  Exhaustive
+    # enumeration cannot finish here: the closed form is the independent check.
+    model = fixed_learning(m)
+    for k, b in ((0.3, 0.08), (0.45, 0.08), (0.5, 0.08), (0.55, 0.05), (0.9, 0.02)):
+        result = certified_equilibrium(model, {"k": k, "b": b})
+        best = max(k ** (n - 1) * ((1 - (m - n + 1) * b) / m) ** m for n in range(1, m + 1))
+        assert result.how == "bound" and result.gap <= 1e-9
+        assert result.per_capita_real_income == pytest.approx(best, rel=1e-10)
+        assert result.deviation.passed
