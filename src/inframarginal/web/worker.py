@@ -169,6 +169,7 @@ def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str
         "y": {"name": y["name"], "values": ys.tolist()},
         "structures": names,
         "codes": codes.tolist(),
+        "certification": ds.attrs.get("certification", ""),  # the listed GE against all structures, sampled
     }
 
 
