@@ -231,5 +231,18 @@ def bound_search(model: Model, arrays: ConfigurationArrays, keep: int = 10) -> B
                        [u for _, u in kept])
 
 
+def warm_up() -> None:
+    """Run the bound's linear algebra and LP once on tiny inputs, so that their buffers are allocated.
+
+    For processes that then work under an address-space limit (the explorer's workers):
+    there OpenBLAS aborts the process, instead of raising ``MemoryError``, when its first
+    buffer cannot be allocated.
+    """
+    eye = np.broadcast_to(np.eye(3), (2, 3, 3)).copy()
+    np.linalg.solve(eye, np.ones((2, 3, 1)))
+    np.linalg.inv(eye[0])
+    linprog(np.ones(2), A_ub=-np.eye(2), b_ub=-np.ones(2), method="highs")
+
+
 __all__ = ["ACTIVE_TOLERANCE", "BoundSearch", "CERTIFY_GAP", "MAX_CANDIDATES", "WelfareBound", "bound_at",
-           "bound_search", "candidate_blocks", "welfare_bound"]
+           "bound_search", "candidate_blocks", "warm_up", "welfare_bound"]

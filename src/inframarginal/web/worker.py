@@ -238,6 +238,13 @@ def serve(conn: Connection, memory_budget: int, nice: int = 0) -> None:
     if nice:
         os.nice(nice)
     models = _Models()
+    # The certification's libraries (OpenBLAS, SciPy's HiGHS) allocate their buffers before any
+    # task's memory budget: under it OpenBLAS would abort the worker instead of raising MemoryError.
+    import inframarginal.search  # noqa: F401
+    from inframarginal.welfare import warm_up
+
+    warm_up()
+
     conn.send_bytes(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
         try:
