@@ -200,12 +200,18 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
         if found.certified:
             return _bound_result(model, checked, arrays, found, total, top, verify)
     if method != "exhaustive":
+        # Even under every permutation of the goods there are at least total / n! orbits:
+        # refuse before listing the group (40,320 permutations at 8 goods) if that is over budget.
+        hint = ("" if found is None or found.bound is None else
+                f"; the welfare bound did not certify a structure here (it exceeds the best "
+                f"candidate by a relative {found.gap:.3g})")
+        n_goods = len(model.good_names)
+        check_budget(-(-total // math.factorial(n_goods)), limit,
+                     what=f"structures up to symmetry at least (of {total:,})", hint=hint)
         group = symmetry_group(model)
         # At least total / |G| orbits: refuse before starting if even that is over budget.
         check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})",
-                     hint=("" if found is None or found.bound is None else
-                           f"; the welfare bound did not certify a structure here (it exceeds the best "
-                           f"candidate by a relative {found.gap:.3g})"))
+                     hint=hint)
     best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
     solved = existing = 0
     bar = progress_bar(total, progress, "structures")
@@ -454,6 +460,8 @@ def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: i
         ge_name, how, gap = structure_from_indices(model, idx).name, "bound", found.gap
     else:
         try:
+            check_budget(-(-count_structures(model) // math.factorial(len(model.good_names))), limit,
+                         what="structures up to symmetry at least")
             result = certified_equilibrium(model, checked, method="orbits", top=1, limit=limit)
         except InframarginalError as err:
             gap_text = ("" if not math.isfinite(found.gap)
