@@ -196,7 +196,11 @@ def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, num
     system[1:, :] = a.T
     rhs = np.zeros(n_terms)
     rhs[0] = 1.0
-    delta = np.linalg.solve(system, rhs)
+    try:
+        delta = np.linalg.solve(system, rhs)
+    except np.linalg.LinAlgError:  # e.g. constant returns in a bought input: degenerate exponents
+        return (f"no optimum in {config.label}: its dual is singular here (degenerate exponents, e.g. "
+                "constant returns in a bought input; utility rises without bound or is not determined)")
     bad = np.flatnonzero(delta[1:] <= DUAL_TOLERANCE)
     if len(bad):
         i = int(bad[0]) + 1
@@ -220,7 +224,10 @@ def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, num
             out["spend"][c, bought] += delta[t] / total
     if cc.sold_variable >= 0:
         # Primal recovery: a[1:] y = log(delta / lambda) - logc, square by zero degree of difficulty.
-        inverse = np.linalg.inv(a[1:])
+        try:
+            inverse = np.linalg.inv(a[1:])
+        except np.linalg.LinAlgError:
+            return f"no optimum in {config.label}: its primal is singular here (degenerate exponents)"
         row = inverse[cc.sold_variable]
         out["log_sold"][c] = row @ (np.log(d) - np.log(lam_t) - logc[1:])
         out["sold_slope"][c] = -(row @ price[1:])

@@ -454,6 +454,17 @@ def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: i
     except NotPowerFormError as err:
         return Certification(False, None, None, None, None, False, "", None,
                              f"the exact solver needs technologies of power form ({err})")
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
+        return Certification(False, None, None, None, None, False, "", None,
+                             f"the exact solver failed here ({type(err).__name__}: {err})")
+    try:
+        return _certify(model, checked, arrays, limit)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:  # never break the edge that asked
+        return Certification(False, None, None, None, None, False, "", None,
+                             f"the exact solver failed here ({type(err).__name__}: {err})")
+
+
+def _certify(model: Model, checked: dict[str, float], arrays: ConfigurationArrays, limit: int) -> Certification:
     found = bound_search(model, arrays, keep=1)
     if found.certified:  # compared in logs: incomes of large models underflow
         level, idx = found.log_incomes[0], found.best[0][1]
