@@ -288,7 +288,7 @@ def _bound_result(model: Model, checked: dict[str, float], arrays: Configuration
         f"welfare bound (first welfare theorem; Sun, Yang and Zhou 2004): at one price vector for all goods no "
         f"configuration gives more than {found.bound.bound:.10g}, so no corner equilibrium of any of the "
         f"{total:,} structures does; the general equilibrium reaches it (relative gap {found.gap:.1e}); "
-        f"{found.solved:,} candidate structures solved")
+        f"{found.solved:,} candidate structure{'' if found.solved == 1 else 's'} solved")
     result = _result(model, checked, "search", arrays, best, total, found.solved,
                      len(found.best), top, verify, certificate, "bound", group)
     return replace(result, bound=found.bound.bound, gap=found.gap)
