@@ -175,6 +175,26 @@ def is_symmetry(model: Model, perm: tuple[int, ...]) -> bool:
     return True
 
 
+def describe_symmetry(model: Model) -> tuple[str, int]:
+    """The symmetry group's description and order, without listing it where it is every permutation.
+
+    Swaps of neighbouring goods generate every permutation, so checking those ``n - 1``
+    (:func:`is_symmetry`) decides the full symmetric group; 8 interchangeable goods would
+    otherwise list 40,320 permutations acting on 1,017 configurations.
+    """
+    n = len(model.good_names)
+    if n > 2 and all(is_symmetry(model, _swap(n, i, i + 1)) for i in range(n - 1)):
+        return f"all {math.factorial(n):,} permutations of the {n} goods", math.factorial(n)
+    group = symmetry_group(model)
+    return group.describe(), group.order
+
+
+def _swap(n: int, a: int, b: int) -> tuple[int, ...]:
+    perm = list(range(n))
+    perm[a], perm[b] = b, a
+    return tuple(perm)
+
+
 def check_declared_symmetry(model: Model, goods: tuple[str, ...]) -> None:
     """Raise :class:`SymmetryError` unless the goods named are interchangeable in ``model``.
 
@@ -188,9 +208,7 @@ def check_declared_symmetry(model: Model, goods: tuple[str, ...]) -> None:
         raise SymmetryError(f"symmetry: {unknown[0]!r} is not a good of the model (goods: {', '.join(names)})")
     index = [names.index(g) for g in goods]
     for a, b in itertools.pairwise(index):
-        perm = list(range(len(names)))
-        perm[a], perm[b] = b, a
-        if not is_symmetry(model, tuple(perm)):
+        if not is_symmetry(model, _swap(len(names), a, b)):
             raise SymmetryError(
                 f"symmetry: goods {names[a]!r} and {names[b]!r} are declared interchangeable but swapping them "
                 "does not map the model onto itself (utility weight, trading efficiency or technologies differ "
@@ -366,5 +384,5 @@ def count_orbits(model: Model) -> tuple[int, int]:
 
 __all__ = [
     "MAX_GROUP_ORDER", "SymmetryError", "SymmetryGroup", "autarky_orbits", "canonical_keys",
-    "check_declared_symmetry", "count_orbits", "is_symmetry", "orbit_blocks", "symmetry_group",
+    "check_declared_symmetry", "count_orbits", "describe_symmetry", "is_symmetry", "orbit_blocks", "symmetry_group",
 ]

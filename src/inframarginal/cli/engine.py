@@ -222,22 +222,22 @@ def _show_counts(m, fmt: str, listed: bool) -> None:
     """Counts of configurations and structures, by traded goods and up to symmetry, without listing."""
     from inframarginal.configurations import configurations
     from inframarginal.enumeration import count_by_traded_set, count_structures
-    from inframarginal.symmetry import count_orbits, symmetry_group
+    from inframarginal.symmetry import count_orbits, describe_symmetry
 
     by_traded = count_by_traded_set(m)
     total = count_structures(m)
-    group = symmetry_group(m)
+    described, order = describe_symmetry(m)  # the full group is not listed (40,320 permutations at 8 goods)
     # Orbits are generated directly under the full symmetric group; otherwise every structure is visited.
-    full = group.order == math.factorial(len(m.goods))
-    feasible = total <= DEFAULT_SEARCH_LIMIT or (full and total // group.order <= DEFAULT_SEARCH_LIMIT)
+    full = order == math.factorial(len(m.goods))
+    feasible = total <= DEFAULT_SEARCH_LIMIT or (full and total // order <= DEFAULT_SEARCH_LIMIT)
     orbits = count_orbits(m)[1] if feasible else None
     by_size: dict[int, int] = {}
     for traded, n in by_traded.items():
         by_size[len(traded)] = by_size.get(len(traded), 0) + n
     data = {"model": m.name, "configurations": len(configurations(m)), "structures": total,
             "autarky_structures": total - sum(by_traded.values()),
-            "structures_by_number_of_traded_goods": by_size, "symmetry": group.describe(),
-            "symmetry_group_order": group.order, "orbits": orbits}
+            "structures_by_number_of_traded_goods": by_size, "symmetry": described,
+            "symmetry_group_order": order, "orbits": orbits}
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
         return
@@ -245,7 +245,7 @@ def _show_counts(m, fmt: str, listed: bool) -> None:
     click.echo(f"configurations allowed by Lemma 1: {data['configurations']:,}")
     click.echo(f"structures: {total:,} ({data['autarky_structures']} autarky; "
                + ", ".join(f"{n:,} with {t} traded goods" for t, n in sorted(by_size.items())) + ")")
-    click.echo(f"symmetry: {group.describe()}"
+    click.echo(f"symmetry: {described}"
                + (f"; {orbits:,} structures up to symmetry" if orbits is not None else
                   f"; orbits not counted (more than {DEFAULT_SEARCH_LIMIT:,} structures)"))
     if listed:
