@@ -99,6 +99,31 @@ def content_hash(name_or_path: str | Path) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------
+# certificates: whether the listed GE is the GE over all structures, per point
+
+
+def _point_key(parameters: Mapping[str, float]) -> str:
+    text = json.dumps(sorted((k, float(v)) for k, v in parameters.items()))
+    return f"{hashlib.sha256(text.encode()).hexdigest()}|{disk_cache.code_fingerprint()}"
+
+
+def load_certificate(name_or_path: str | Path, parameters: Mapping[str, float]) -> dict[str, Any] | None:
+    """The stored certification (:meth:`inframarginal.search.Certification.to_dict`) of a model
+    at a full parameter point, or ``None``; found by the file's content hash, without SymPy."""
+    digest = content_hash(name_or_path) if enabled() else None
+    if digest is None:
+        return None
+    stored = disk_cache.read_entry(digest, "certificate", _point_key(parameters))
+    return stored if isinstance(stored, dict) and isinstance(stored.get("summary"), str) else None
+
+
+def store_certificate(model: Model, parameters: Mapping[str, float], certification: Mapping[str, Any]) -> None:
+    """Keep a certification for the warm solves of the same point (:func:`load_certificate`)."""
+    if enabled():
+        disk_cache.write_entry(model.content_hash, "certificate", _point_key(parameters), dict(certification))
+
+
+# ---------------------------------------------------------------------------------------
 # writing
 
 

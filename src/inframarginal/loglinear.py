@@ -196,7 +196,11 @@ def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, num
     system[1:, :] = a.T
     rhs = np.zeros(n_terms)
     rhs[0] = 1.0
-    delta = np.linalg.solve(system, rhs)
+    try:
+        delta = np.linalg.solve(system, rhs)
+    except np.linalg.LinAlgError:  # e.g. constant returns in a bought input: degenerate exponents
+        return (f"no optimum in {config.label}: its dual is singular here (degenerate exponents, e.g. "
+                "constant returns in a bought input; utility rises without bound or is not determined)")
     bad = np.flatnonzero(delta[1:] <= DUAL_TOLERANCE)
     if len(bad):
         i = int(bad[0]) + 1
@@ -220,7 +224,10 @@ def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, num
             out["spend"][c, bought] += delta[t] / total
     if cc.sold_variable >= 0:
         # Primal recovery: a[1:] y = log(delta / lambda) - logc, square by zero degree of difficulty.
-        inverse = np.linalg.inv(a[1:])
+        try:
+            inverse = np.linalg.inv(a[1:])
+        except np.linalg.LinAlgError:
+            return f"no optimum in {config.label}: its primal is singular here (degenerate exponents)"
         row = inverse[cc.sold_variable]
         out["log_sold"][c] = row @ (np.log(d) - np.log(lam_t) - logc[1:])
         out["sold_slope"][c] = -(row @ price[1:])
@@ -250,6 +257,8 @@ class BlockSolution:
     shares: np.ndarray
     status: np.ndarray
     residual: np.ndarray
+    #: Log of ``income`` (finite where ``income`` underflows to 0).
+    log_income: np.ndarray | None = None
 
 
 STATUS_TEXT = {
@@ -297,6 +306,7 @@ def solve_block(arrays: ConfigurationArrays, traded: tuple[int, ...], indices: n
         status[weak[n_closed == 1]] = 2
 
     income = np.full(n, np.nan)
+    log_income = np.full(n, np.nan)
     log_prices = np.full((n, t), np.nan)
     shares = np.full((n, t), np.nan)
     residual = np.full(n, np.nan)
@@ -332,10 +342,11 @@ def solve_block(arrays: ConfigurationArrays, traded: tuple[int, ...], indices: n
         fine = good & good_v & np.isfinite(res) & (res < 1e-8) & (sh > SHARE_TOLERANCE).all(axis=1)
         status[ok[~fine]] = 4
         income[ok[fine]] = np.exp(ref[fine, 0])
+        log_income[ok[fine]] = ref[fine, 0]
         log_prices[ok[fine]] = lp[fine]
         shares[ok[fine]] = sh[fine]
         residual[ok] = res
-    return BlockSolution(tuple(traded), indices, income, log_prices, shares, status, residual)
+    return BlockSolution(tuple(traded), indices, income, log_prices, shares, status, residual, log_income)
 
 
 def _batched_solve(lhs: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +380,8 @@ def solve_structure(arrays: ConfigurationArrays, model: Model, structure: Struct
         c = index[structure.configurations[0]]
         ok = bool(arrays.exists[c])
         return BlockSolution((), np.array([[c]]), np.array([np.exp(arrays.log_utility[c]) if ok else np.nan]),
-                             np.zeros((1, 0)), np.ones((1, 1)), np.array([0 if ok else 1], np.int8), np.zeros(1))
+                             np.zeros((1, 0)), np.ones((1, 1)), np.array([0 if ok else 1], np.int8), np.zeros(1),
+                             np.array([arrays.log_utility[c] if ok else np.nan]))
     order = sorted(structure.configurations, key=lambda c: goods.index(c.sells))
     traded = tuple(goods.index(c.sells) for c in order)
     return solve_block(arrays, traded, np.array([[index[c] for c in order]]))

@@ -18,6 +18,7 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from inframarginal.errors import ModelFileError, UnknownModelError, quote
 from inframarginal.model import Model, build_model
@@ -76,7 +77,34 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
         raise ModelFileError(f"not valid TOML: {err}", source) from None
     except RecursionError:  # a nesting the scan above did not see
         raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
-    return build_model(spec, source=source)
+    declared = _declared_symmetry(spec.pop("symmetry", None), source)
+    model = build_model(spec, source=source)
+    if declared:
+        from inframarginal.symmetry import SymmetryError, check_declared_symmetry
+
+        for goods in declared:
+            try:
+                check_declared_symmetry(model, goods)
+            except SymmetryError as err:
+                raise ModelFileError(str(err).removeprefix("symmetry: "), source, "symmetry.interchangeable") from None
+    return model
+
+
+def _declared_symmetry(section: Any, source: str) -> list[tuple[str, ...]]:
+    """``[symmetry] interchangeable = ["x", "y", "z"]`` (or a list of such lists): the goods declared interchangeable."""
+    if section is None:
+        return []
+    key = "symmetry.interchangeable"
+    if not isinstance(section, dict) or set(section) - {"interchangeable"}:
+        raise ModelFileError("expected a table with the one key 'interchangeable'", source, "symmetry")
+    value = section.get("interchangeable", [])
+    groups = value if value and all(isinstance(v, list) for v in value) else [value]
+    out = []
+    for group in groups:
+        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(g, str) for g in group):
+            raise ModelFileError(f"{str(group)[:80]} is not a list of at least two good names", source, key)
+        out.append(tuple(group))
+    return out
 
 
 def nesting_depth(text: str) -> tuple[int, int, int]:

@@ -101,6 +101,8 @@ class StructurePath:
     segments: list[tuple[float, float, str]]
     switches: list[Switch]
     notes: list[str] = field(default_factory=list)
+    #: The listed GE certified against all structures of the model (one line; see ``search.certify_sample``).
+    certification: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +113,7 @@ class StructurePath:
             "segments": [{"from": float(a), "to": float(b), "structure": s} for a, b, s in self.segments],
             "switches": [s.to_dict() for s in self.switches],
             "notes": list(self.notes),
+            "certification": self.certification,
         }
 
     def __repr__(self) -> str:
@@ -122,6 +125,8 @@ class StructurePath:
             cf = f"; closed form {sw.closed_form}" if sw.closed_form is not None else ""
             lines.append(f"  switch {sw.before or '(none)'} -> {sw.after or '(none)'} at "
                          f"{self.parameter} = {sw.value:.15g} ({sw.kind}){cf}")
+        if self.certification:
+            lines.append(f"  {self.certification}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -241,7 +246,12 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
         segments.append((start, sw.value, label[current + 1]))
         start, current = sw.value, ev.names.index(sw.after) if sw.after else -1
     segments.append((start, hi, label[current + 1]))
-    return StructurePath(model.name, name, lo, hi, dict(grid.fixed), segments, switches, notes)
+    from inframarginal.search import certify_sample
+
+    # Each segment's middle, certified against every structure of the model.
+    middles = [dict(grid.fixed) | {name: (a + b) / 2} for a, b, _ in segments]
+    certification = certify_sample(model, middles, [s for _, _, s in segments])
+    return StructurePath(model.name, name, lo, hi, dict(grid.fixed), segments, switches, notes, certification)
 
 
 def _isolate(ev: _Evaluator, name: str, xl: float, cl: int, xr: float, cr: int, length: float) -> list[Switch]:

@@ -63,7 +63,9 @@ def model_sha256(model: Model) -> tuple[str, str]:
     data = _file_bytes(model)
     if data is not None:
         try:
-            if tomllib.loads(data.decode("utf-8")) == dict(model.spec):
+            read = tomllib.loads(data.decode("utf-8"))
+            read.pop("symmetry", None)  # checked on load (modelfile), not part of the specification
+            if read == dict(model.spec):
                 return hashlib.sha256(data).hexdigest(), "file"
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             pass

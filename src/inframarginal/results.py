@@ -461,3 +461,31 @@ def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[st
     return (f"{name} is only the best of the studied structures: {d.best_configuration} gives {d.gain:.3g} more "
             "utility at its prices, so the general equilibrium is a structure not studied here "
             "(solve every structure: --all-structures, or structures='all')",)
+
+
+def with_certification(data: dict[str, Any], certification: Mapping[str, Any]) -> dict[str, Any]:
+    """A solution's dict with the certified GE in its GE field, the listed one kept beside it.
+
+    ``certification`` is :meth:`inframarginal.search.Certification.to_dict` (a dict, so that
+    a stored certificate serves a warm solve without SymPy).  ``data["general_equilibrium"]``
+    may be the name (explorer payload) or the :meth:`Solution.to_dict` mapping with a
+    ``structure`` key.
+    """
+    out = dict(data)
+    out["certification"] = dict(certification)
+    ge = out.get("general_equilibrium")
+    best, income = certification.get("general_equilibrium"), certification.get("per_capita_real_income")
+    if not (certification.get("certified") and certification.get("unlisted_beats_listed") and best):
+        return out  # the listed GE is the GE (or not certified): its own numbers stay
+    if isinstance(ge, dict):
+        out["general_equilibrium"] = ge | {
+            "structure": best, "per_capita_real_income": income,
+            "listed_structure": ge.get("structure"),
+            "listed_per_capita_real_income": ge.get("per_capita_real_income")}
+    else:
+        out["listed_general_equilibrium"] = ge
+        out["general_equilibrium"] = best
+        if "per_capita_real_income" in out:
+            out["listed_per_capita_real_income"] = out["per_capita_real_income"]
+            out["per_capita_real_income"] = income
+    return out

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,13 +43,18 @@ from inframarginal.enumeration import (
 from inframarginal.errors import InframarginalError
 from inframarginal.loglinear import (
     ConfigurationArrays,
+    NotPowerFormError,
     configuration_arrays,
     reason,
     solve_block,
     solve_structure,
 )
 from inframarginal.model import Model
-from inframarginal.symmetry import autarky_orbits, orbit_blocks, symmetry_group
+from inframarginal.symmetry import SymmetryGroup, autarky_orbits, orbit_blocks, symmetry_group
+from inframarginal.welfare import BoundSearch, bound_search
+
+#: Above this many (permutations x configurations) the symmetry group is not listed for the bound's output.
+CHEAP_GROUP_WORK = 1_000_000
 
 #: Incomes within this relative distance are reported as ties.
 TIE_TOLERANCE = 1e-10
@@ -106,6 +111,11 @@ class CertifiedEquilibrium:
     symmetry: str
     listed: str = ""
     engine_deviation: Any = field(default=None, compare=False)
+    #: How the maximum is known: "bound" (welfare-theorem bound reached), "orbits" or "exhaustive".
+    how: str = "exhaustive"
+    #: The welfare bound on every structure's income and its relative gap to the result (None if not used).
+    bound: float | None = None
+    gap: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +126,7 @@ class CertifiedEquilibrium:
             "ranking": [r.__dict__ | {"configurations": list(r.configurations)} for r in self.ranking],
             "deviation_check": None if self.deviation is None else self.deviation.__dict__,
             "structures": self.structures, "solved": self.solved, "existing": self.existing,
-            "listed": self.listed,
+            "listed": self.listed, "certified_by": self.how, "bound": self.bound, "bound_gap": self.gap,
         }
 
     def __repr__(self) -> str:
@@ -147,8 +157,8 @@ class CertifiedEquilibrium:
 
 
 def _check_method(method: str) -> None:
-    if method not in ("search", "exhaustive"):
-        raise InframarginalError(f"method={method!r} is not known (expected 'search' or 'exhaustive')")
+    if method not in ("search", "orbits", "exhaustive"):
+        raise InframarginalError(f"method={method!r} is not known (expected 'search', 'orbits' or 'exhaustive')")
 
 
 def certified_equilibrium(model: Model, values: Mapping[str, float] | None = None, *, method: str = "search",
@@ -162,8 +172,10 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
         A model whose technologies are all of power form.
     values : mapping, optional
         Parameter values (defaults fill the rest; each is checked against its domain).
-    method : {"search", "exhaustive"}
-        Solve one representative per symmetry orbit, or every structure.
+    method : {"search", "orbits", "exhaustive"}
+        ``"search"``: the welfare bound (:mod:`inframarginal.welfare`) and its few candidate
+        structures first; where no candidate reaches the bound, as ``"orbits"``: one
+        representative per symmetry orbit.  ``"exhaustive"``: every structure.
     top : int
         Length of the ranked list.
     limit : int, optional
@@ -179,12 +191,27 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
     _check_method(method)
     checked = model.check_parameters(values or {})
     total = count_structures(model)
-    group = symmetry_group(model) if method == "search" else None
-    if group is None:
+    if method == "exhaustive":
         check_budget(total, limit, hint=", or use --method search (one structure per symmetry class)")
-    else:  # at least total / |G| orbits: refuse before starting if even that is over budget
-        check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})")
     arrays = configuration_arrays(model, checked)
+    group, found = None, None
+    if method == "search":  # the welfare bound first: a few candidates, no enumeration
+        found = bound_search(model, arrays, keep=top)
+        if found.certified:
+            return _bound_result(model, checked, arrays, found, total, top, verify)
+    if method != "exhaustive":
+        # Even under every permutation of the goods there are at least total / n! orbits:
+        # refuse before listing the group (40,320 permutations at 8 goods) if that is over budget.
+        hint = ("" if found is None or found.bound is None else
+                f"; the welfare bound did not certify a structure here (it exceeds the best "
+                f"candidate by a relative {found.gap:.3g})")
+        n_goods = len(model.good_names)
+        check_budget(-(-total // math.factorial(n_goods)), limit,
+                     what=f"structures up to symmetry at least (of {total:,})", hint=hint)
+        group = symmetry_group(model)
+        # At least total / |G| orbits: refuse before starting if even that is over budget.
+        check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})",
+                     hint=hint)
     best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
     solved = existing = 0
     bar = progress_bar(total, progress, "structures")
@@ -232,32 +259,74 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
             f"interrupted after {solved:,} of {total:,} structures: no general equilibrium is certified") from None
     finally:
         bar.close()
-    return _result(model, checked, method, arrays, best, total, solved, existing, top, verify)
+    what = (f"{solved:,} orbit representatives of {total:,} structures" if method != "exhaustive"
+            else f"all {total:,} structures")
+    certificate = f"exhaustive over {what}; {existing:,} of them have a corner equilibrium here"
+    return _result(model, checked, method, arrays, best, total, solved, existing, top, verify, certificate,
+                   "orbits" if method != "exhaustive" else "exhaustive")
+
+
+def cheap_symmetry_group(model: Model) -> SymmetryGroup | None:
+    """The symmetry group where listing it is cheap (its action on configurations is |G| x configurations)."""
+    n = len(model.good_names)
+    if math.factorial(n) * len(configuration_table(model).configurations) > CHEAP_GROUP_WORK:
+        return None
+    return symmetry_group(model)
+
+
+def _bound_result(model: Model, checked: dict[str, float], arrays: ConfigurationArrays, found: BoundSearch,
+                  total: int, top: int, verify: bool) -> CertifiedEquilibrium:
+    group = cheap_symmetry_group(model)
+    best = []
+    for income, idx in found.best:
+        size = 1
+        if group is not None and len(idx) > 0:
+            size = len({frozenset(cmap[idx].tolist()) for cmap in group.configuration_maps})
+        best.append((income, idx, size))
+    assert found.bound is not None
+    certificate = (
+        f"welfare bound (first welfare theorem; Sun, Yang and Zhou 2004): at one price vector for all goods no "
+        f"configuration gives more than {found.bound.bound:.10g}, so no corner equilibrium of any of the "
+        f"{total:,} structures does; the general equilibrium reaches it (relative gap {found.gap:.1e}); "
+        f"{found.solved:,} candidate structure{'' if found.solved == 1 else 's'} solved")
+    result = _result(model, checked, "search", arrays, best, total, found.solved,
+                     len(found.best), top, verify, certificate, "bound", group)
+    return replace(result, bound=found.bound.bound, gap=found.gap)
 
 
 def _result(model: Model, checked: dict[str, float], method: str, arrays: ConfigurationArrays,
-            best: list, total: int, solved: int, existing: int, top: int, verify: bool) -> CertifiedEquilibrium:
-    group = symmetry_group(model)
+            best: list, total: int, solved: int, existing: int, top: int, verify: bool, certificate: str,
+            how: str, group: SymmetryGroup | None | bool = True) -> CertifiedEquilibrium:
+    if group is True:
+        group = symmetry_group(model)
     listed = {frozenset(s.labels): s.name for s in named_structures(model)}
-    what = (f"{solved:,} orbit representatives of {total:,} structures" if method == "search"
-            else f"all {total:,} structures")
-    certificate = f"exhaustive over {what}; {existing:,} of them have a corner equilibrium here"
-    symmetry = group.describe()
+    symmetry = (group.describe() if isinstance(group, SymmetryGroup)
+                else "not listed (the welfare bound does not need it)")
     ranking = []
     for income, idx, size in best[:top]:
         s = structure_from_indices(model, idx)
         ranking.append(Ranked(s.name, s.labels, income, size, frozenset(s.labels) in listed))
     if not best:
         return CertifiedEquilibrium(model.name, checked, method, None, (), None, {}, {}, certificate,
-                                    (), (), None, total, solved, existing, symmetry)
+                                    (), (), None, total, solved, existing, symmetry, how=how)
     income, idx, _ = best[0]
     ge = structure_from_indices(model, idx)
+    ties = _ties(model, best, method if isinstance(group, SymmetryGroup) else "exhaustive")
+    # Among structures tied with the best (symmetric images, or listed ones with the same
+    # income), name a listed one where there is one.
+    by_name = {s.name: s for s in named_structures(model)}
+    if ge.name not in by_name:
+        for s in by_name.values():
+            sol = solve_structure(arrays, model, s)
+            if sol.status[0] == 0 and sol.income[0] >= income * (1 - TIE_TOLERANCE):
+                ties = (*ties, s.name) if s.name not in ties else ties
+                ge = s
+                break
     sol = solve_structure(arrays, model, ge)
     goods = model.good_names
     prices = {goods[g]: float(np.exp(sol.log_prices[0, j])) for j, g in enumerate(sol.traded)}
     shares = ({c.label: float(s) for c, s in zip(_sorted(ge, model), sol.shares[0], strict=True)}
               if sol.traded else {ge.labels[0]: 1.0})
-    ties = _ties(model, best, method)
     deviation = fast_deviation_check(model, arrays, prices, income)
     note = _listed_note(model, checked, arrays, ge, income, listed)
     engine = None
@@ -267,7 +336,7 @@ def _result(model: Model, checked: dict[str, float], method: str, arrays: Config
         engine = deviation_check(model, corner_equilibrium(model, ge, checked, "numeric"), checked)
     return CertifiedEquilibrium(model.name, checked, method, ge.name, ge.labels, income, prices, shares,
                                 certificate, tuple(ranking), ties, deviation, total, solved, existing, symmetry,
-                                note, engine)
+                                note, engine, how)
 
 
 def _sorted(structure: Structure, model: Model):
@@ -277,13 +346,13 @@ def _sorted(structure: Structure, model: Model):
 
 def _ties(model: Model, best: list, method: str) -> tuple[str, ...]:
     """Every structure with the general equilibrium's income: symmetric images and exact ties."""
-    group = symmetry_group(model)
+    group = symmetry_group(model) if method != "exhaustive" else None
     level = best[0][0]
     names: list[str] = []
     for income, idx, _size in best:
         if income < level * (1 - TIE_TOLERANCE):
             break
-        images = [idx] if method == "exhaustive" else [cmap[idx] for cmap in group.configuration_maps]
+        images = [idx] if group is None else [cmap[idx] for cmap in group.configuration_maps]
         seen = set()
         for image in images:
             key = frozenset(image.tolist())
@@ -321,6 +390,157 @@ def _listed_note(model: Model, checked, arrays: ConfigurationArrays, ge: Structu
             f"{income / best_income - 1:.3%} above the best listed structure {best_name} ({best_income:.10g})")
 
 
+#: Orbit representatives the per-point certification may solve where the welfare bound is not reached.
+CERTIFY_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class Certification:
+    """Is the GE of a model's listed structures its GE over ALL structures?  (:func:`certify`)
+
+    ``general_equilibrium`` is the model's general equilibrium over every structure (None
+    where not certified); ``listed`` the best of the listed structures, what the user
+    studies; ``unlisted_beats`` says that an unlisted structure has a higher income than
+    every listed one (``general_equilibrium`` then names it).  Where a listed structure ties
+    with the best, it is named.  ``how``: "bound", "orbits" or "" (not certified);
+    ``reason`` says why not.
+    """
+
+    certified: bool
+    general_equilibrium: str | None
+    per_capita_real_income: float | None
+    listed: str | None
+    listed_income: float | None
+    unlisted_beats: bool
+    how: str
+    gap: float | None
+    reason: str = ""
+
+    def summary(self) -> str:
+        """One line for the outputs: certified (and how), an unlisted structure beats the listed ones, or why not."""
+        if not self.certified:
+            return f"not certified: {self.reason}"
+        how = ("by the welfare bound" if self.how == "bound"
+               else "over one structure per symmetry class")
+        if self.unlisted_beats:
+            lead = (f"the general equilibrium is the unlisted {self.general_equilibrium} "
+                    f"({self.per_capita_real_income:.6g}")
+            if self.listed is None:
+                return f"{lead}; no listed structure has a corner equilibrium here), certified {how}"
+            above = (f"{self.per_capita_real_income / self.listed_income - 1:.3%} above" if self.listed_income
+                     else "above")
+            return f"{lead}, {above} the best listed structure {self.listed}), certified {how}"
+        return f"certified {how} over all structures: {self.general_equilibrium} is the general equilibrium"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"certified": self.certified, "general_equilibrium": self.general_equilibrium,
+                "per_capita_real_income": self.per_capita_real_income, "listed_general_equilibrium": self.listed,
+                "listed_per_capita_real_income": self.listed_income, "unlisted_beats_listed": self.unlisted_beats,
+                "certified_by": self.how or None, "bound_gap": self.gap, "reason": self.reason,
+                "summary": self.summary()}
+
+
+def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: int = CERTIFY_LIMIT) -> Certification:
+    """Certify the general equilibrium over ALL structures of ``model`` at one point (cheap; never raises on budget).
+
+    The single rule the edges (solve, sweeps, paths, the report, the explorer) call next
+    to their choice among the listed structures: the welfare bound first (milliseconds),
+    then the orbit search if it needs at most ``limit`` representatives; otherwise, or
+    for technologies not of power form, "not certified" with the reason.
+    """
+    checked = model.check_parameters(values or {})
+    try:
+        arrays = configuration_arrays(model, checked)
+    except NotPowerFormError as err:
+        return Certification(False, None, None, None, None, False, "", None,
+                             f"the exact solver needs technologies of power form ({err})")
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
+        return Certification(False, None, None, None, None, False, "", None,
+                             f"the exact solver failed here ({type(err).__name__}: {err})")
+    try:
+        return _certify(model, checked, arrays, limit)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:  # never break the edge that asked
+        return Certification(False, None, None, None, None, False, "", None,
+                             f"the exact solver failed here ({type(err).__name__}: {err})")
+
+
+def _certify(model: Model, checked: dict[str, float], arrays: ConfigurationArrays, limit: int) -> Certification:
+    found = bound_search(model, arrays, keep=1)
+    if found.certified:  # compared in logs: incomes of large models underflow
+        level, idx = found.log_incomes[0], found.best[0][1]
+        ge_name, how, gap = structure_from_indices(model, idx).name, "bound", found.gap
+    else:
+        try:
+            check_budget(-(-count_structures(model) // math.factorial(len(model.good_names))), limit,
+                         what="structures up to symmetry at least")
+            result = certified_equilibrium(model, checked, method="orbits", top=1, limit=limit)
+        except InframarginalError as err:
+            gap_text = ("" if not math.isfinite(found.gap)
+                        else f"the welfare bound exceeds the best candidate by {found.gap:.3g}; ")
+            return Certification(False, None, None, None, None, False, "", found.gap, f"{gap_text}{err}")
+        if result.general_equilibrium is None:
+            return Certification(True, None, None, None, None, False, "orbits", None,
+                                 "no structure has a corner equilibrium here")
+        income = float(result.per_capita_real_income or 0.0)
+        level, how, gap = (math.log(income) if income > 0 else -math.inf), "orbits", None
+        ge_name = result.general_equilibrium
+    best_name, best = None, -math.inf
+    for structure in named_structures(model):
+        sol = solve_structure(arrays, model, structure)
+        if sol.status[0] == 0 and sol.log_income is not None and sol.log_income[0] > best:
+            best_name, best = structure.name, float(sol.log_income[0])
+    if best_name is not None and best >= level + math.log1p(-TIE_TOLERANCE):
+        return Certification(True, best_name, math.exp(best), best_name, math.exp(best), False, how, gap)
+    unlisted = bool(named_structures(model))
+    return Certification(True, ge_name, math.exp(level), best_name, None if best_name is None else math.exp(best),
+                         unlisted, how, gap)
+
+
+#: Points certified per region of a sweep (points with the same listed GE), and in all.
+SWEEP_SAMPLES_PER_REGION = 4
+SWEEP_SAMPLES = 64
+
+
+def certify_sample(model: Model, points: list[dict[str, float]], regions: list[str]) -> str:
+    """One line on the certification of a sweep or a path, from certified sample points.
+
+    ``points`` are full parameter points, ``regions`` the listed GE at each (the structure
+    region it stands for).  Says at how many points the listed GE was certified, names the
+    unlisted structures that beat the listed ones (with one point each), or why not certified.
+    """
+    beaten: dict[str, dict[str, float]] = {}
+    failed: list[str] = []
+    for point in points:
+        cert = certify(model, point)
+        if not cert.certified:
+            failed.append(cert.reason)
+        elif cert.unlisted_beats and cert.general_equilibrium is not None:
+            beaten.setdefault(cert.general_equilibrium, point)
+    head = (f"certified against all structures at {len(points)} sampled points "
+            f"({len(set(regions))} regions of the listed general equilibrium; a sample, not every point)")
+    if failed:
+        return f"{head}: not certified at {len(failed)} of them: {failed[0]}"
+    if not beaten:
+        return f"{head}: the listed general equilibrium is the general equilibrium over all structures at each"
+    shown = "; ".join(f"{name} (e.g. at " + ", ".join(f"{k}={v:.6g}" for k, v in point.items()) + ")"
+                      for name, point in list(beaten.items())[:3])
+    return f"{head}: an unlisted structure beats the listed ones at some: {shown}"
+
+
+def sweep_sample(codes: np.ndarray, per_region: int = SWEEP_SAMPLES_PER_REGION,
+                 total: int = SWEEP_SAMPLES) -> list[tuple[int, ...]]:
+    """Grid indices to certify: up to ``per_region`` evenly spread points of each GE code, ``total`` in all."""
+    out: list[tuple[int, ...]] = []
+    flat = codes.ravel()
+    values = np.unique(flat)
+    each = max(1, min(per_region, total // max(1, len(values))))
+    for v in values.tolist():
+        where = np.flatnonzero(flat == v)
+        pick = where[np.linspace(0, len(where) - 1, min(each, len(where))).round().astype(int)]
+        out.extend(tuple(int(i) for i in np.unravel_index(j, codes.shape)) for j in np.unique(pick))
+    return out[:total]
+
+
 def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapping[str, float],
                          income: float) -> FastDeviation:
     """Total cost-benefit check: the best configuration at ``prices`` (those trading only priced goods).
@@ -354,5 +574,6 @@ def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapp
                          skipped + int((~usable).sum()))
 
 
-__all__ = ["CertifiedEquilibrium", "DEFAULT_SEARCH_LIMIT", "FastDeviation", "Ranked", "certified_equilibrium",
-           "fast_deviation_check", "reason"]
+__all__ = ["CERTIFY_LIMIT", "CertifiedEquilibrium", "Certification", "DEFAULT_SEARCH_LIMIT", "FastDeviation",
+           "Ranked", "certified_equilibrium", "certify", "fast_deviation_check", "reason",
+           "certify_sample", "sweep_sample"]

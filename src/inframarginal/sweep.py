@@ -709,7 +709,22 @@ def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
             evaluate_chunk(grid, region, backend, views)
             bar.update(math.prod(s.stop - s.start for s in region))
     ds = to_dataset(grid, arrays, backend)
+    ds.attrs["certification"] = _certification(grid, arrays)
     return decode_general_equilibrium(ds) if decode else ds
+
+
+def _certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> str:
+    """The listed GE certified against all structures at a few points per region (issue 13, item 6)."""
+    from inframarginal.search import certify_sample, sweep_sample
+
+    if "general_equilibrium" not in arrays:
+        return ""
+    codes = np.asarray(arrays["general_equilibrium"])
+    admissible = np.asarray(arrays["admissible"], dtype=bool) if "admissible" in arrays else np.ones(codes.shape, bool)
+    picks = [i for i in sweep_sample(np.where(admissible, codes, -2)) if admissible[i]]
+    names = ["", *grid.structures]
+    points = [dict(grid.fixed) | {n: float(v[j]) for (n, v), j in zip(grid.axes, i, strict=True)} for i in picks]
+    return certify_sample(grid.model, points, [names[int(codes[i]) + 1] for i in picks])
 
 
 _LONG_NAMES = {

@@ -150,16 +150,69 @@ def _config_key(c) -> tuple:
     return (c.sells, frozenset(c.produces), frozenset(c.buys), frozenset(c.technology))
 
 
-def check_declared_symmetry(model: Model, goods: tuple[str, ...]) -> None:
-    """Raise :class:`SymmetryError` unless the goods named are interchangeable in ``model``."""
+def is_symmetry(model: Model, perm: tuple[int, ...]) -> bool:
+    """Whether one permutation of the goods (``perm[i]``: image of good ``i``) maps the model onto itself.
+
+    The same test as :func:`symmetry_group` (weights, trading efficiencies and technologies,
+    symbolically), for one permutation only: cheap even where the group is large.
+    """
+    goods = model.good_names
+    name = {g: goods[perm[i]] for i, g in enumerate(goods)}
+    rename = {sp.Symbol(a, positive=True): sp.Symbol(b, positive=True) for a, b in name.items()}
+    for i, g in enumerate(model.goods):
+        h = model.goods[perm[i]]
+        if not (_equal(g.weight, h.weight) and _equal(g.trading_efficiency, h.trading_efficiency)):
+            return False
+        free = list(model.technologies_of(h.name))
+        for t in model.technologies_of(g.name):
+            image = t.output.xreplace(rename)
+            match = next((u for u in free if _equal(image, u.output)), None)
+            if match is None:
+                return False
+            free.remove(match)
+        if free:
+            return False
+    return True
+
+
+def describe_symmetry(model: Model) -> tuple[str, int]:
+    """The symmetry group's description and order, without listing it where it is every permutation.
+
+    Swaps of neighbouring goods generate every permutation, so checking those ``n - 1``
+    (:func:`is_symmetry`) decides the full symmetric group; 8 interchangeable goods would
+    otherwise list 40,320 permutations acting on 1,017 configurations.
+    """
+    n = len(model.good_names)
+    if n > 2 and all(is_symmetry(model, _swap(n, i, i + 1)) for i in range(n - 1)):
+        return f"all {math.factorial(n):,} permutations of the {n} goods", math.factorial(n)
     group = symmetry_group(model)
-    index = [model.good_names.index(g) for g in goods]
-    for a, b in itertools.combinations(index, 2):
-        if not any(p[a] == b for p in group.permutations):
+    return group.describe(), group.order
+
+
+def _swap(n: int, a: int, b: int) -> tuple[int, ...]:
+    perm = list(range(n))
+    perm[a], perm[b] = b, a
+    return tuple(perm)
+
+
+def check_declared_symmetry(model: Model, goods: tuple[str, ...]) -> None:
+    """Raise :class:`SymmetryError` unless the goods named are interchangeable in ``model``.
+
+    Interchangeable: every permutation of them (the others fixed) is a symmetry of the model.
+    Swaps of neighbours in the declared order generate those permutations, so checking
+    them (``len(goods) - 1`` permutations) decides it without listing the group.
+    """
+    names = model.good_names
+    unknown = [g for g in goods if g not in names]
+    if unknown:
+        raise SymmetryError(f"symmetry: {unknown[0]!r} is not a good of the model (goods: {', '.join(names)})")
+    index = [names.index(g) for g in goods]
+    for a, b in itertools.pairwise(index):
+        if not is_symmetry(model, _swap(len(names), a, b)):
             raise SymmetryError(
-                f"symmetry: goods {goods[index.index(a)]!r} and {goods[index.index(b)]!r} are declared "
-                "interchangeable but the model maps neither's weight, trading efficiency and technologies "
-                "onto the other's; remove the declaration or make the formulas the same")
+                f"symmetry: goods {names[a]!r} and {names[b]!r} are declared interchangeable but swapping them "
+                "does not map the model onto itself (utility weight, trading efficiency or technologies differ "
+                "as formulas); remove the declaration or make the formulas the same")
 
 
 @cache
@@ -331,5 +384,5 @@ def count_orbits(model: Model) -> tuple[int, int]:
 
 __all__ = [
     "MAX_GROUP_ORDER", "SymmetryError", "SymmetryGroup", "autarky_orbits", "canonical_keys",
-    "check_declared_symmetry", "count_orbits", "orbit_blocks", "symmetry_group",
+    "check_declared_symmetry", "count_orbits", "describe_symmetry", "is_symmetry", "orbit_blocks", "symmetry_group",
 ]

@@ -60,7 +60,7 @@ def test_show_count_counts_without_listing(tmp_path):
 def test_solve_search_prints_the_certificate_and_the_ranking(tmp_path):
     path = tmp_path / "five.toml"
     path.write_text(FILE)
-    out = run("solve", str(path), "--method", "search", "--set", "k=0.9", "--top", "3")
+    out = run("solve", str(path), "--method", "orbits", "--set", "k=0.9", "--top", "3")
     assert out.exit_code == 0, out.output
     assert "certificate: exhaustive over 5,429 orbit representatives of 600,946 structures" in out.output
     assert "(x/yzwv) (y/xzwv) (z/xywv) (w/xyzv) (v/xyzw)" in out.output
@@ -86,3 +86,36 @@ def test_solve_exhaustive_names_an_unlisted_structure_that_beats_the_listed_ones
     data = json.loads(out.output)
     assert data["general_equilibrium"] == "(x/yz) (y/x) (zy/x)"
     assert "unlisted structure beats the listed ones" in data["listed"]
+
+
+def test_a_declared_symmetry_the_model_does_not_hold_is_a_one_line_error(tmp_path):
+    # x is made different (its own trading efficiency parameter, equal in value): swapping x and y
+    # does not map the model onto itself, decided on the formulas.
+    bad = FILE.replace("[goods.x]\ntrading_efficiency = \"k\"", "[goods.x]\ntrading_efficiency = \"kx\"")
+    bad = bad.replace("[parameters.k]", "[parameters.kx]\ndefault = 0.6\ndomain = \"(0, 1]\"\n[parameters.k]")
+    assert bad != FILE
+    path = tmp_path / "declared.toml"
+    path.write_text(bad + '\n[symmetry]\ninterchangeable = ["x", "y", "z"]\n')
+    out = run("show", str(path), "--count")
+    assert out.exit_code == 2
+    line = out.output.strip()
+    assert "\n" not in line and line.startswith("error:")
+    assert "symmetry.interchangeable" in line and "'x' and 'y'" in line
+    # Declared among goods that are interchangeable: accepted.
+    path.write_text(bad + '\n[symmetry]\ninterchangeable = ["y", "z", "w", "v"]\n')
+    assert run("show", str(path), "--count").exit_code == 0
+    path.write_text(FILE + '\n[symmetry]\ninterchangeable = ["x", "q"]\n')
+    out = run("show", str(path), "--count")
+    assert out.exit_code == 2 and "'q' is not a good" in out.output
+
+
+def test_plain_solve_certifies_the_listed_equilibrium_against_all_structures():
+    out = run("solve", "yang-2001-roundabout", "--method", "numeric", "--set", "k=0.909537",
+              "--set", "a=1.004338", "--set", "alpha=0.326851", "--format", "json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["general_equilibrium"]["listed_structure"] == "C"
+    assert data["general_equilibrium"]["structure"] == "(x/yz) (y/x) (zy/x)"
+    assert data["certification"]["unlisted_beats_listed"] and data["certification"]["certified_by"] == "bound"
+    out = run("solve", "yang-2001-roundabout")
+    assert "certification: certified by the welfare bound over all structures: C is the general" in out.output

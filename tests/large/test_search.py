@@ -46,7 +46,7 @@ def test_search_over_orbits_equals_exhaustive_at_random_points():
     for model in (symmetric(4), symmetric(4, efficiency={"x": "kk"}), im.load_model("yang-ng-1993-fixed-learning-5")):
         for _ in range(3):
             values = sample(model, rng)
-            a = certified_equilibrium(model, values, method="search")
+            a = certified_equilibrium(model, values, method="orbits")
             b = certified_equilibrium(model, values, method="exhaustive")
             assert a.per_capita_real_income == pytest.approx(b.per_capita_real_income, rel=1e-12)
             assert b.general_equilibrium in a.ties
@@ -59,7 +59,8 @@ def test_symmetric_images_of_the_equilibrium_are_reported_as_ties():
     # choices of the pair are symmetric images of each other, a tie (rings trading all
     # three goods, each seller buying one, give the same income and are ties too).
     model = symmetric(4, efficiency={"x": "kk"})
-    result = certified_equilibrium(model, {"kk": 0.01, "k": 0.3, "a": 1.0, "b": 0.15})
+    point = {"kk": 0.01, "k": 0.3, "a": 1.0, "b": 0.15}
+    result = certified_equilibrium(model, point, method="orbits")
     assert result.ranking[0].orbit_size == 3
     pairs = {"(yxw/z) (zxw/y)", "(yxz/w) (wxz/y)", "(zxy/w) (wxy/z)"}
     assert pairs <= set(result.ties)
@@ -67,7 +68,7 @@ def test_symmetric_images_of_the_equilibrium_are_reported_as_ties():
 
 
 def test_certificate_names_what_the_maximum_was_taken_over():
-    result = certified_equilibrium(symmetric(5))
+    result = certified_equilibrium(symmetric(5), method="orbits")
     assert result.certificate.startswith("exhaustive over 5,429 orbit representatives of 600,946 structures")
     assert result.general_equilibrium == "(x/yzwv) (y/xzwv) (z/xywv) (w/xyzv) (v/xyzw)"
     assert result.deviation.passed and result.deviation.checked == 76
@@ -78,14 +79,14 @@ def test_over_budget_and_interrupted_searches_say_so(monkeypatch):
         certified_equilibrium(symmetric(5), method="exhaustive", limit=1000)
     # 600,946 / 120 = 5,008 orbits at least: refused before any work.
     with pytest.raises(StructureBudgetError, match="5,008 structures up to symmetry at least"):
-        certified_equilibrium(symmetric(5), limit=1000)
+        certified_equilibrium(symmetric(5), method="orbits", limit=1000)
     # Over budget only once solving: refused with no result.
     with pytest.raises(StructureBudgetError, match="more than the limit of 5,100"):
-        certified_equilibrium(symmetric(5), limit=5100)
+        certified_equilibrium(symmetric(5), method="orbits", limit=5100)
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("inframarginal.search.solve_block", interrupt)
     with pytest.raises(EnumerationInterrupted, match="no general equilibrium is certified"):
-        certified_equilibrium(symmetric(3))
+        certified_equilibrium(symmetric(3), method="orbits")

@@ -78,3 +78,11 @@ def test_technologies_with_inputs_are_mapped_with_their_inputs_renamed():
     perms = {tuple(model.good_names[i] for i in p) for p in symmetry_group(model).permutations}
     # The only non-trivial symmetry swaps the pairs (x, y) and (z, w) together.
     assert perms == {("x", "y", "z", "w"), ("z", "w", "x", "y")}
+
+
+def test_the_full_group_is_described_without_listing_it_and_others_are_listed():
+    from inframarginal.symmetry import describe_symmetry
+
+    assert describe_symmetry(symmetric(4)) == ("all 24 permutations of the 4 goods", 24)
+    partial = symmetric(4, efficiency={"x": "kk"})  # y, z, w interchangeable: 3! = 6
+    assert describe_symmetry(partial) == (symmetry_group(partial).describe(), 6)

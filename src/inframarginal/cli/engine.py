@@ -167,11 +167,12 @@ def register(group: click.Group) -> None:
                   help="Set a parameter (repeatable); others take their defaults.")
     @click.option("--structure", default=None, help="Solve only this structure.")
     @click.option("--all-structures", is_flag=True, help="Consider every enumerated structure, not only the named ones.")
-    @click.option("--method", type=click.Choice(["symbolic", "numeric", "search", "exhaustive"]), default="symbolic",
-                  show_default=True,
+    @click.option("--method", type=click.Choice(["symbolic", "numeric", "search", "orbits", "exhaustive"]),
+                  default="symbolic", show_default=True,
                   help="Closed forms (SymPy, cached) or the independent numeric path, over the studied structures; "
-                       "or the certified general equilibrium over ALL structures (batched exact solver): one per "
-                       "symmetry class (search) or every one (exhaustive).")
+                       "or the certified general equilibrium over ALL structures (batched exact solver): the "
+                       "welfare bound, else one per symmetry class (search), one per symmetry class (orbits) or "
+                       "every one (exhaustive).")
     @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000),
                   help="search|exhaustive: length of the ranked list.")
     @click.option("--max-structures", default=DEFAULT_SEARCH_LIMIT, show_default=True, type=click.IntRange(1),
@@ -194,14 +195,18 @@ def register(group: click.Group) -> None:
             except ParameterError:  # reported below, after the model's own errors
                 quick = None
             if quick is not None:
-                _echo_solution(quick, fmt)
-                return
+                from inframarginal.bundle import load_certificate
+
+                cert = load_certificate(model, quick.parameters)
+                if cert is not None:  # a point solved before: its certificate is stored too
+                    _echo_solution(quick, fmt, cert)
+                    return
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
         values = parse_settings(settings)
         try:
-            if method in ("search", "exhaustive"):
+            if method in ("search", "orbits", "exhaustive"):
                 if structure or fmt == "latex":
                     raise ParameterError(f"--method {method} finds the general equilibrium over all structures; "
                                          "it takes no --structure and no --format latex")
@@ -218,40 +223,51 @@ def register(group: click.Group) -> None:
             sol = m.solve(values, method=method, structures=which, structure=structure)
         except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
             raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
-        _echo_solution(sol, fmt)
+        # The GE among the listed structures, certified against all structures of the model.
+        cert = None
+        if structure is None:
+            from inframarginal.bundle import store_certificate
+            from inframarginal.search import certify
+
+            cert = certify(m, sol.parameters).to_dict()
+            store_certificate(m, sol.parameters, cert)
+        _echo_solution(sol, fmt, cert)
         if method == "symbolic" and structure is None:
             from inframarginal.bundle import store_bundle
 
             store_bundle(m, which, sol)
 
 
-def _echo_solution(sol, fmt: str) -> None:
+def _echo_solution(sol, fmt: str, certification: dict | None) -> None:
     if fmt == "json":
-        click.echo(json.dumps(sol.to_dict(), indent=2, default=_number, allow_nan=False))
+        from inframarginal.results import with_certification
+
+        data = sol.to_dict() if certification is None else with_certification(sol.to_dict(), certification)
+        click.echo(json.dumps(data, indent=2, default=_number, allow_nan=False))
     else:
-        click.echo(repr(sol))
+        click.echo(repr(sol) + ("" if certification is None else f"\ncertification: {certification['summary']}"))
 
 
 def _show_counts(m, fmt: str, listed: bool) -> None:
     """Counts of configurations and structures, by traded goods and up to symmetry, without listing."""
     from inframarginal.configurations import configurations
     from inframarginal.enumeration import count_by_traded_set, count_structures
-    from inframarginal.symmetry import count_orbits, symmetry_group
+    from inframarginal.symmetry import count_orbits, describe_symmetry
 
     by_traded = count_by_traded_set(m)
     total = count_structures(m)
-    group = symmetry_group(m)
+    described, order = describe_symmetry(m)  # the full group is not listed (40,320 permutations at 8 goods)
     # Orbits are generated directly under the full symmetric group; otherwise every structure is visited.
-    full = group.order == math.factorial(len(m.goods))
-    feasible = total <= DEFAULT_SEARCH_LIMIT or (full and total // group.order <= DEFAULT_SEARCH_LIMIT)
+    full = order == math.factorial(len(m.goods))
+    feasible = total <= DEFAULT_SEARCH_LIMIT or (full and total // order <= DEFAULT_SEARCH_LIMIT)
     orbits = count_orbits(m)[1] if feasible else None
     by_size: dict[int, int] = {}
     for traded, n in by_traded.items():
         by_size[len(traded)] = by_size.get(len(traded), 0) + n
     data = {"model": m.name, "configurations": len(configurations(m)), "structures": total,
             "autarky_structures": total - sum(by_traded.values()),
-            "structures_by_number_of_traded_goods": by_size, "symmetry": group.describe(),
-            "symmetry_group_order": group.order, "orbits": orbits}
+            "structures_by_number_of_traded_goods": by_size, "symmetry": described,
+            "symmetry_group_order": order, "orbits": orbits}
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
         return
@@ -259,7 +275,7 @@ def _show_counts(m, fmt: str, listed: bool) -> None:
     click.echo(f"configurations allowed by Lemma 1: {data['configurations']:,}")
     click.echo(f"structures: {total:,} ({data['autarky_structures']} autarky; "
                + ", ".join(f"{n:,} with {t} traded goods" for t, n in sorted(by_size.items())) + ")")
-    click.echo(f"symmetry: {group.describe()}"
+    click.echo(f"symmetry: {described}"
                + (f"; {orbits:,} structures up to symmetry" if orbits is not None else
                   f"; orbits not counted (more than {DEFAULT_SEARCH_LIMIT:,} structures)"))
     if listed:

@@ -210,7 +210,7 @@ def register(group: click.Group) -> None:
     @click.option("--vary", required=True, metavar="NAME=START:STOP", help="The parameter varied along the path.")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Fix a parameter (repeatable); others take their defaults.")
-    @click.option("--points", type=_Count(), default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000).")
+    @click.option("--points", type=_Count(), default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000; a model that lists no structures gets the certified path over all structures, 41 points unless set).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     @click.option("--plot", default=None, metavar="FILE.png", help="Strip of structures with the switch points.")
     def path_command(model, vary, settings, points, fmt, plot):
@@ -234,7 +234,14 @@ def register(group: click.Group) -> None:
             raise SweepError(f"parameter {name} is both varied (--vary) and fixed (--set); choose one")
         if plot is not None:
             _check_output(plot, (".png", ".pdf", ".svg"), "--plot")
-        result = structure_path(m, name, lo, hi, fixed, points=points)
+        from inframarginal.configurations import named_structures
+
+        if named_structures(m):
+            result = structure_path(m, name, lo, hi, fixed, points=points)
+        else:  # no listed structures: the certified GE over all of them (issue 13)
+            from inframarginal.certified_path import DEFAULT_POINTS, certified_path
+
+            result = certified_path(m, name, lo, hi, fixed, points=DEFAULT_POINTS if points == 2001 else points)
         if plot:
             from inframarginal.phase import plot_path
 

@@ -33,7 +33,8 @@ from tqdm import tqdm
 from inframarginal import __version__
 from inframarginal.audit.printed import has_printed_results
 from inframarginal.audit.sections import TABLE1_COLUMNS, VARIANTS, g
-from inframarginal.configurations import configurations, enumerate_structures, studied_structures
+from inframarginal.configurations import configurations, studied_structures
+from inframarginal.enumeration import count_structures
 from inframarginal.model import Model
 from inframarginal.modelfile import load_model
 from inframarginal.report.context import ReportContext
@@ -69,7 +70,7 @@ def _structures_section(doc: Document, model: Model, out: Path, bar) -> None:
     structures = studied_structures(model)
     doc.h(1, "2. Configurations and structures (the lost Figure 1)")
     doc.p(f"Lemma 1 allows {len(configs)} configurations in this model (with one configuration per "
-          f"technology choice of x); they combine into {len(enumerate_structures(model))} structures whose "
+          f"technology choice of x); they combine into {count_structures(model):,} structures whose "
           f"trades close, of which the model file names {len(structures)}. Each diagram below is drawn "
           "from the enumeration: a node per kind of specialist (configuration), an arrow per traded good "
           "from the seller to the buyer, labelled with the good.")
@@ -114,6 +115,7 @@ def _diagram_sections(doc: Document, ctx: ReportContext, out: Path, bar, printed
         # phase maps are raster images: PNG only (an SVG would only wrap the same raster)
         doc.img(save_figure(t2.plot_phase(ds, x, y), out, f"phase-{x}-{y}-derived", formats=("png",)),
                 f"Derived general equilibrium over ({x}, {y}): {', '.join(found) or 'none'}")
+        doc.p(f"Over all structures of the model: {_certify_phase(model, ds, defaults)}.")
         if printed:
             pds = t2.printed_phase(model, x, y, xs, ys)
             pfound = sorted(set(map(str, np.unique(pds["general_equilibrium"].values))) - {""})
@@ -137,6 +139,8 @@ def _diagram_sections(doc: Document, ctx: ReportContext, out: Path, bar, printed
         label = ", ".join(f"{k}={v:g}" for k, v in fixed.items()) or "defaults"
         doc.img(save_figure(t2.plot_path(path), out, f"path-{first}-{i}-derived"),
                 f"Derived path in {first} ({label})")
+        if path.certification:
+            doc.p(f"Over all structures of the model: {path.certification}.")
         switches = "; ".join(f"{s.before or '(none)'} -> {s.after or '(none)'} at {first} = {s.value:.12g}"
                              for s in path.switches) or "no switch"
         rows.append([label, "derived", " -> ".join(seq), switches])
@@ -153,6 +157,19 @@ def _diagram_sections(doc: Document, ctx: ReportContext, out: Path, bar, printed
     write_csv(out / "paths.csv", ["setting", "from", "sequence", "switch_points"], rows)
     ctx.results["seen"] = seen
     return seen
+
+
+def _certify_phase(model: Model, ds, defaults: dict[str, float]) -> str:
+    """The phase diagram's listed GE certified against all structures at a few points per region."""
+    from inframarginal.search import certify_sample, sweep_sample
+
+    ge = ds["general_equilibrium"]
+    labels, codes = np.unique(ge.values.astype(str), return_inverse=True)
+    codes = codes.reshape(ge.shape)
+    picks = [i for i in sweep_sample(codes) if labels[codes[i]] != ""]
+    base = {p.name: defaults[p.name] for p in model.parameters}
+    points = [base | {d: float(ds[d].values[j]) for d, j in zip(ge.dims, i, strict=True)} for i in picks]
+    return certify_sample(model, points, [str(labels[codes[i]]) for i in picks])
 
 
 def _steps(model: Model, audit: bool, settings: ReportSettings) -> int:

@@ -144,7 +144,10 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
         d = solution.deviation
         deviation = {"passed": d.passed, "best_configuration": d.best_configuration,
                      "gain": d.gain, "checked": d.checked}
-    return finite({
+    from inframarginal.results import with_certification
+    from inframarginal.search import certify
+
+    payload = {
         "model": solution.model,
         "parameters": solution.parameters,
         "general_equilibrium": solution.general_equilibrium,
@@ -152,4 +155,6 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
         "deviation": deviation,
         "structures": structures,
         "network": network(model, solution),
-    })
+    }
+    # The GE field is the model's GE over all structures (certified); the listed one stays beside it.
+    return finite(with_certification(payload, certify(model, solution.parameters).to_dict()))

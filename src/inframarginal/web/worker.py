@@ -172,6 +172,7 @@ def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str
         "y": {"name": y["name"], "values": ys.tolist()},
         "structures": names,
         "codes": codes.tolist(),
+        "certification": ds.attrs.get("certification", ""),  # the listed GE against all structures, sampled
     }
 
 
@@ -272,6 +273,13 @@ def serve(conn: Connection, memory_budget: int, nice: int = 0) -> None:
     if nice:
         os.nice(nice)
     models = _Models()
+    # The certification's libraries (OpenBLAS, SciPy's HiGHS) allocate their buffers before any
+    # task's memory budget: under it OpenBLAS would abort the worker instead of raising MemoryError.
+    import inframarginal.search  # noqa: F401
+    from inframarginal.welfare import warm_up
+
+    warm_up()
+
     conn.send_bytes(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
         try:

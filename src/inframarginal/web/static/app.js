@@ -379,6 +379,8 @@ function drawSolution() {
   $("deviation").textContent = d === null ? "" :
     `Total cost-benefit check at the equilibrium prices: ${d.passed ? "passed" : "FAILED"} ` +
     `(${d.checked} configurations checked; best alternative ${d.best_configuration}, gain ${fmt(d.gain, 3)}).`;
+  // Certified against all structures of the model (the listed GE is kept in listed_general_equilibrium).
+  $("certification").textContent = sol.certification ? `Over all structures: ${sol.certification.summary}.` : "";
 }
 
 function nodeLayout(n, w, h) {
