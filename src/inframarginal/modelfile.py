@@ -48,8 +48,8 @@ def builtin_models() -> dict[str, str]:
 
 
 @cache
-def _load_builtin(name: str) -> Model:
-    text = resources.files("inframarginal.models").joinpath(f"{name}.toml").read_text("utf-8")
+def _load_builtin(name: str, package: str = "inframarginal.models") -> Model:
+    text = resources.files(package).joinpath(f"{name}.toml").read_text("utf-8")
     return read_model_text(text, source=f"<built-in {name}>")
 
 
@@ -76,6 +76,10 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
         raise ModelFileError(f"not valid TOML: {err}", source) from None
     except RecursionError:  # a nesting the scan above did not see
         raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
+    if "types" in spec:  # people who differ: the typed model is a Model with its types
+        from inframarginal.heterogeneous.spec import build_typed_model
+
+        return build_typed_model(spec, source=source)
     return build_model(spec, source=source)
 
 
@@ -127,6 +131,8 @@ def load_model(name_or_path: str | Path) -> Model:
     text = str(name_or_path)
     if text in _builtin_names():  # a lookup by name: user text never becomes a package path
         return _load_builtin(text)
+    if text in _typed_builtin_names():  # built-in models with types (kept apart: not every command takes them)
+        return _load_builtin(text, "inframarginal.heterogeneous.models")
     path = Path(text)
     try:
         is_file = path.is_file()
@@ -144,6 +150,11 @@ def load_model(name_or_path: str | Path) -> Model:
         return read_model_text(content, source=str(path))
     known = ", ".join(_builtin_names())
     raise UnknownModelError(f"unknown model {quote(text)}: not a built-in model ({known}) nor an existing file")
+
+
+def _typed_builtin_names() -> list[str]:
+    return sorted(e.name[:-5] for e in resources.files("inframarginal.heterogeneous.models").iterdir()
+                  if e.name.endswith(".toml"))
 
 
 def _builtin_names() -> list[str]:
