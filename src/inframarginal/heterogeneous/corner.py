@@ -239,5 +239,40 @@ def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member],
                                   utilities, log_utilities, numbers, shares, relative, worst, notes)
 
 
-__all__ = ["RESIDUAL_TOLERANCE", "SHARE_TOLERANCE", "TypedCornerEquilibrium", "log_efficiencies", "point_arrays",
+__all__ = ["RESIDUAL_TOLERANCE", "SHARE_TOLERANCE", "TypedCornerEquilibrium", "log_efficiencies", "point_arrays", "verify_primal",
            "typed_corner_equilibrium"]
+
+
+def verify_primal(model: TypedModel, ce: TypedCornerEquilibrium, values: Mapping[str, float]) -> float:
+    """Re-check ``ce`` with the independent primal solver (:func:`inframarginal.numeric.individual_optimum`).
+
+    Each configuration present is solved in its primal form at the equilibrium prices (a good
+    bought from another type at the price ``p k_own / k_source``, which is the same problem);
+    returns the largest relative error of a type's utility and of market clearing in quantities.
+    """
+    from inframarginal.numeric import individual_optimum
+
+    efficiencies = log_efficiencies(model, values)
+    sellers = ce.structure.sellers(model)
+    supply = {g: 0.0 for g in ce.prices}
+    demand = {g: 0.0 for g in ce.prices}
+    worst = 0.0
+    for person, configs in zip(model.types, ce.structure.configurations(model), strict=True):
+        for config in configs:
+            prices = dict(ce.prices)
+            ratio = {}
+            for h in config.buys:
+                own = efficiencies[person.name, person.name, h]
+                source = max(efficiencies[person.name, s, h] for s in sellers[h])
+                ratio[h] = math.exp(own - source)
+                prices[h] = ce.prices[h] * ratio[h]
+            opt = individual_optimum(person.model, config, dict(values), prices)
+            worst = max(worst, abs(opt.utility / ce.utilities[person.name] - 1.0))
+            n = ce.numbers[person.name][config.label]
+            if config.sells:
+                supply[config.sells] += n * opt.values[f"s_{config.sells}"]
+            for h in config.buys:
+                demand[h] += n * opt.values[f"d_{h}"] * ratio[h]
+    for g in ce.prices:
+        worst = max(worst, abs(supply[g] - demand[g]) / max(supply[g], demand[g], 1e-300))
+    return worst
