@@ -187,6 +187,11 @@ def register(group: click.Group) -> None:
 
         m = load_model(model)
         values = parse_settings(settings)
+        if hasattr(m, "types"):  # people who differ: one solver, Yang's definition of the GE
+            from inframarginal.heterogeneous.cli import solve_typed_command
+
+            solve_typed_command(m, values, structure, method, fmt)
+            return
         try:
             if method in ("search", "exhaustive"):
                 if structure or fmt == "latex":
