@@ -155,10 +155,10 @@ def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member],
     free = max(len(traded) - 1, 0)  # log prices of all traded goods but the numeraire (last)
     rows, rhs = [], []
     for t in range(n_types):
-        mine = [m for m in members if m.person == t]
-        for m in mine[1:]:
-            rows.append((m.b - mine[0].b)[:free])
-            rhs.append(mine[0].a - m.a)
+        own = [m for m in members if m.person == t]
+        for m in own[1:]:
+            rows.append((m.b - own[0].b)[:free])
+            rhs.append(own[0].a - m.a)
     if free == 0:
         lp0, basis = np.zeros(0), np.zeros((0, 0))
         if rhs and max(abs(r) for r in rhs) > RESIDUAL_TOLERANCE * (1 + max(abs(r) for r in rhs)):
@@ -227,7 +227,7 @@ def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member],
     prices = {g: math.exp(full[i]) for i, g in enumerate(traded)}
     utilities, log_utilities, numbers, shares, relative = {}, {}, {}, {}, {}
     for t, person in enumerate(model.types):
-        mine = [(j, m) for j, m in enumerate(members) if m.person == t]
+        mine = [(j, member) for j, member in enumerate(members) if member.person == t]
         lu = mine[0][1].a + mine[0][1].b @ full
         log_utilities[person.name] = float(lu)
         utilities[person.name] = math.exp(lu) if lu < 700 else math.inf

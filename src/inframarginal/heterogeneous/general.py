@@ -35,7 +35,11 @@ from inframarginal.heterogeneous.corner import (
     typed_corner_equilibrium,
 )
 from inframarginal.heterogeneous.spec import TypedModel
-from inframarginal.heterogeneous.structures import TypedStructure, find_typed_structure, iter_typed_structures
+from inframarginal.heterogeneous.structures import (
+    TypedStructure,
+    find_typed_structure,
+    iter_typed_structures,
+)
 from inframarginal.loglinear import ConfigurationArrays
 
 #: A switch gaining more than this (relative utility) fails the total cost-benefit check.
@@ -145,7 +149,8 @@ def deviation_check(model: TypedModel, ce: TypedCornerEquilibrium, arrays: tuple
             checked += 1
             lu = float(arr.log_utility[c])
             for g in trades:
-                lu += float(arr.utility_slope[c, goods.index(g)]) * ce.log_prices[g]
+                if g is not None:
+                    lu += float(arr.utility_slope[c, goods.index(g)]) * ce.log_prices[g]
             for h in config.buys:  # the best source of the good among its sellers
                 shift = max(efficiencies[person.name, s, h] for s in sellers[h]) - efficiencies[person.name,
                                                                                                   person.name, h]

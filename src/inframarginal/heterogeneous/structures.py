@@ -50,8 +50,9 @@ class TypedStructure:
         for person, members in zip(model.types, self.members, strict=True):
             configs = configuration_table(person.model).configurations
             for c in members:
-                if configs[c].sells:
-                    out.setdefault(configs[c].sells, set()).add(person.name)
+                sold = configs[c].sells
+                if sold is not None:
+                    out.setdefault(sold, set()).add(person.name)
         return out
 
     def configurations(self, model: TypedModel) -> tuple[tuple[Configuration, ...], ...]:
@@ -126,6 +127,7 @@ def iter_typed_structures(model: TypedModel, *, limit: int | None = DEFAULT_STRU
     names = model.type_names
     for traded in _traded_sets(model):
         options = _options(model, traded)
+        choices: list[list[tuple[int, ...]]]
         if not traded:
             choices = [[(c,) for (c,) in groups[-1]] for groups in options]
         else:
