@@ -120,6 +120,16 @@ def typed_corner_equilibrium(model: TypedModel, structure: TypedStructure, value
     arrays = point_arrays(model, values) if arrays is None else arrays
     efficiencies = log_efficiencies(model, values) if efficiencies is None else efficiencies
     masses = model.masses(values) if masses is None else masses
+    built = structure_members(model, structure, arrays, efficiencies)
+    if isinstance(built, str):
+        return TypedCornerEquilibrium(structure, False, built)
+    members, traded = built
+    return _solve(model, structure, members, traded, masses)
+
+
+def structure_members(model: TypedModel, structure: TypedStructure, arrays: tuple[ConfigurationArrays, ...],
+                      efficiencies: dict[tuple[str, str, str], float]) -> tuple[list[_Member], list[str]] | str:
+    """The configurations present, affine in the traded goods' log prices; or why there is no equilibrium."""
     goods = model.good_names
     sellers = structure.sellers(model)
     traded = [g for g in goods if g in sellers]
@@ -131,28 +141,30 @@ def typed_corner_equilibrium(model: TypedModel, structure: TypedStructure, value
         for c in chosen:
             config = table.configurations[c]
             if not arr.exists[c]:
-                return TypedCornerEquilibrium(structure, False, f"type {person.name}: {arr.reasons[c]}")
+                return f"type {person.name}: {arr.reasons[c]}"
             a, e_all, c0 = float(arr.log_utility[c]), arr.sold_slope[c].copy(), float(arr.log_sold[c])
             b_all = arr.utility_slope[c].copy()
             for h in config.buys:
                 own = efficiencies[person.name, person.name, h]
                 sources = {efficiencies[person.name, s, h] for s in sellers[h]}
                 if len(sources) > 1 and max(sources) - min(sources) > EFFICIENCY_TOLERANCE:
-                    return TypedCornerEquilibrium(
-                        structure, False, f"type {person.name} could buy {h} from {', '.join(sorted(sellers[h]))} "
-                        "at different efficiencies at one price: the source is not determined")
+                    return (f"type {person.name} could buy {h} from {', '.join(sorted(sellers[h]))} "
+                            "at different efficiencies at one price: the source is not determined")
                 shift = next(iter(sources)) - own
                 a -= b_all[goods.index(h)] * shift
                 c0 -= e_all[goods.index(h)] * shift
             members.append(_Member(t, c, config.label, traded.index(config.sells) if config.sells else -1,
                                    a, b_all[column], c0, e_all[column], arr.spend[c][column]))
-    return _solve(model, structure, members, traded, masses)
+    return members, traded
 
 
-def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member], traded: list[str],
-           masses: dict[str, float]) -> TypedCornerEquilibrium:
-    n_types = len(model.types)
-    free = max(len(traded) - 1, 0)  # log prices of all traded goods but the numeraire (last)
+def equalization(members: list[_Member], n_types: int, free: int) -> tuple[np.ndarray, np.ndarray] | str:
+    """Utility equalization within each type, linear in log prices: a solution and the free directions.
+
+    Returns ``(lp0, basis)``: every solution is ``lp0 + basis @ t``; or why there is none.
+    """
+    lp0: np.ndarray
+    basis: np.ndarray
     rows, rhs = [], []
     for t in range(n_types):
         own = [m for m in members if m.person == t]
@@ -162,20 +174,29 @@ def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member],
     if free == 0:
         lp0, basis = np.zeros(0), np.zeros((0, 0))
         if rhs and max(abs(r) for r in rhs) > RESIDUAL_TOLERANCE * (1 + max(abs(r) for r in rhs)):
-            return TypedCornerEquilibrium(structure, False, "utility cannot be equalized within each type "
-                                          "(two autarky configurations of one type differ)")
+            return "utility cannot be equalized within each type (two autarky configurations of one type differ)"
     elif rows:
         matrix, vector = np.array(rows), np.array(rhs)
         lp0, *_ = np.linalg.lstsq(matrix, vector, rcond=None)
         miss = np.abs(matrix @ lp0 - vector)
         if miss.size and miss.max() > RESIDUAL_TOLERANCE * (1 + np.abs(vector).max()):
-            return TypedCornerEquilibrium(structure, False, "utility cannot be equalized within each type "
-                                          f"(residual {miss.max():.3g} in log utility)")
+            return f"utility cannot be equalized within each type (residual {miss.max():.3g} in log utility)"
         _, sing, vt = np.linalg.svd(matrix)
         rank = int((sing > 1e-10 * max(1.0, sing.max(initial=0.0))).sum())
         basis = vt[rank:].T
     else:
         lp0, basis = np.zeros(free), np.eye(free)
+    return lp0, basis
+
+
+def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member], traded: list[str],
+           masses: dict[str, float]) -> TypedCornerEquilibrium:
+    n_types = len(model.types)
+    free = max(len(traded) - 1, 0)  # log prices of all traded goods but the numeraire (last)
+    solved = equalization(members, n_types, free)
+    if isinstance(solved, str):
+        return TypedCornerEquilibrium(structure, False, solved)
+    lp0, basis = solved
 
     def numbers_at(lp: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         full = np.append(lp, 0.0) if traded else np.zeros(0)
