@@ -44,3 +44,24 @@ def test_ricardian_phase_line_matches_the_closed_form_region():
     # beyond C, the big foreign country is split and gets no gain; below, home is split
     assert ge[-1] == "home (x/y) | foreign (y/x) (xy)" and ds["gain_foreign"].values[-1] == pytest.approx(0, abs=1e-12)
     assert ge[0] == "home (x/y) (xy) | foreign (y/x)" and ds["gain_home"].values[0] == pytest.approx(0, abs=1e-12)
+
+
+@pytest.mark.parametrize(("name", "axes"), [
+    ("cheng-sachs-yang-2000-ricardian", {"M2": np.linspace(0.3, 3.5, 7), "k": np.linspace(0.6, 1.0, 5)}),
+    ("cheng-sachs-yang-2000-ricardian", {"b": [1.0, 1.4], "M1": [0.5, 2.0], "a2x": [0.8, 1.6]}),
+    ("yang-two-country-dual", {"k0": np.linspace(0.2, 0.9, 4), "M2": [0.5, 2.0]}),
+])
+def test_batched_sweep_agrees_with_one_point_at_a_time(name, axes):
+    """The sweep's batched Newton solver and check against solve_typed at every grid point."""
+    model = load_model(name)
+    ds = model.sweep(axes)
+    names = ds.attrs["structures"]
+    for index in np.ndindex(*ds["general_equilibrium"].shape):
+        point = {n: float(ds[n].values[i]) for n, i in zip(axes, index, strict=True)}
+        sol = model.solve(point)
+        code = int(ds["general_equilibrium"].values[index])
+        assert (names[code] if code >= 0 else None) == sol.general_equilibrium, point
+        assert int(ds["equilibria"].values[index]) == len(sol.general_equilibria), point
+        for t in model.type_names:
+            expected = sol.corner(sol.general_equilibrium).utilities[t]
+            assert float(ds[f"utility_{t}"].values[index]) == pytest.approx(expected, rel=1e-9), point
