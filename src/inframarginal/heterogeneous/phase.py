@@ -73,7 +73,8 @@ def typed_sweep(model: TypedModel, axes: Mapping[str, Sequence[float] | np.ndarr
         passed = np.zeros((len(members), len(structures)), dtype=bool)
         for j, s in enumerate(structures):
             ok, lu = batched_structure(model, s, arrays, efficiencies, masses)
-            for p in np.flatnonzero(ok < 0):  # the batched solver gave up: solve this point alone
+            for q in np.flatnonzero(ok < 0):  # the batched solver gave up: solve this point alone
+                p = int(q)
                 checked = members[p][1]
                 ce = typed_corner_equilibrium(model, s, checked, arrays, efficiencies, model.masses(checked))
                 if ce.exists and deviation_check(model, ce, arrays, efficiencies).passed:
@@ -84,14 +85,14 @@ def typed_sweep(model: TypedModel, axes: Mapping[str, Sequence[float] | np.ndarr
             log_u[:, j] = lu
         autarky = autarky_log_utilities(model, arrays)
         best, counts = _pick(log_u, passed)
-        for p, (index, _) in enumerate(members):
-            count[index] = counts[p]
-            if best[p] < 0:
+        for r, (index, _) in enumerate(members):
+            count[index] = counts[r]
+            if best[r] < 0:
                 continue
-            code[index] = best[p]
+            code[index] = best[r]
             for k, t in enumerate(model.type_names):
-                utility[t][index] = math.exp(log_u[p, best[p], k])
-                gain[t][index] = math.expm1(log_u[p, best[p], k] - autarky[t])
+                utility[t][index] = math.exp(log_u[r, best[r], k])
+                gain[t][index] = math.expm1(log_u[r, best[r], k] - autarky[t])
     data: dict[str, Any] = {"general_equilibrium": (names, code), "equilibria": (names, count)}
     for t in model.type_names:
         data[f"utility_{t}"] = (names, utility[t])
@@ -113,11 +114,8 @@ def _pick(log_u: np.ndarray, passed: np.ndarray) -> tuple[np.ndarray, np.ndarray
         dominated[:, j] = dominates.sum(axis=1)
     mean = np.where(passed, safe.mean(axis=2), -np.inf)
     order = np.where(passed, dominated, np.iinfo(np.int64).max)
-    best = np.full(n_points, -1)
-    for p in range(n_points):
-        if passed[p].any():
-            candidates = np.flatnonzero(order[p] == order[p].min())
-            best[p] = candidates[np.argmax(mean[p, candidates])]
+    undominated = passed & (order == order.min(axis=1, keepdims=True))
+    best = np.where(passed.any(axis=1), np.argmax(np.where(undominated, mean, -np.inf), axis=1), -1)
     return best, passed.sum(axis=1)
 
 

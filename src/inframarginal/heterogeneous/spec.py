@@ -30,7 +30,7 @@ import sympy as sp
 
 from inframarginal.errors import ModelFileError, ParameterError, quote
 from inframarginal.expressions import parse_expression
-from inframarginal.model import Model, build_model
+from inframarginal.model import Model, _compiled_formula, build_model
 
 #: Most types a model may declare (structures multiply with each type).
 MAX_TYPES = 4
@@ -126,12 +126,13 @@ class TypedModel(Model):
 
 def _evaluate(expr: sp.Expr, values: Mapping[str, float]) -> float:
     """``expr`` at ``values`` (by symbol name); NaN where it is not a finite real number."""
+    names, function = _compiled_formula(sp.sympify(expr))
     try:
-        expr = sp.sympify(expr)
-        value = complex(sp.sympify(expr.xreplace({s: sp.Float(values[s.name]) for s in expr.free_symbols})).evalf())
-    except (TypeError, ValueError, ArithmeticError, KeyError):
+        value = function(*(values[n] for n in names))
+        value = float(value) if not isinstance(value, complex) else math.nan
+    except (ArithmeticError, ValueError, TypeError, KeyError):
         return math.nan
-    return value.real if value.imag == 0 and math.isfinite(value.real) else math.nan
+    return value if math.isfinite(value) else math.nan
 
 
 def build_typed_model(spec: Mapping[str, Any], source: str = "<python>") -> TypedModel:
