@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
+import sympy as sp
 
 from inframarginal.errors import ParameterError
 from inframarginal.heterogeneous.general import solve_typed
@@ -61,6 +62,18 @@ def latex_table(sol: Any) -> str:
         cells = " & ".join(f"{ce.utilities[t]:.6g} & {gains[t]:+.4g}" for t in types)
         lines.append(f"\\verb!{name}! & {cells} \\\\")
     lines.append("\\end{tabular}")
+    from inframarginal.heterogeneous.symbolic import typed_closed_form
+
+    for name in sol.general_equilibria:  # closed forms where SymPy finds them
+        form = typed_closed_form(sol.model, sol.corner(name).structure)
+        if form is None:
+            lines.append(f"% {name}: no closed form found (numeric values above)")
+            continue
+        lines.append(f"% closed forms of {name}")
+        for g, price in form.prices.items():
+            lines.append(f"$p_{{{g}}} = {sp.latex(price)}$\\\\")
+        for t, u in form.utilities.items():
+            lines.append(f"$u_{{\\mathrm{{{t}}}}} = {sp.latex(u)}$\\\\")
     return "\n".join(lines)
 
 
