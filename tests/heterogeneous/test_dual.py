@@ -65,3 +65,25 @@ def test_complete_specialization_across_the_border(model):
     assert ce.utilities["home"] == pytest.approx(0.9 * p / 4, rel=1e-12)
     assert ce.utilities["foreign"] == pytest.approx(0.9 / (4 * p), rel=1e-12)
     assert verify_primal(model, ce, model.check_parameters(values)) < 1e-7
+
+
+def test_each_country_trading_at_home_is_two_markets(model):
+    """Both countries divide labour at home and do not trade across the border (k0 < k1, k2).
+
+    Each country is Yang's one-country model: p = 1 within it, u1 = k1/4, u2 = k2/4; a good has
+    one market per country (its own price level).  A person who switches and trades across the
+    border gets k0/4 (selling and buying in the other country's markets, at its prices), so the
+    structure is a general equilibrium iff k0 <= k1 and k0 <= k2, and k1, k2 >= 4**(1-a)."""
+    both = "home (x/y) (y/x) | foreign (x/y) (y/x)"
+    sol = model.solve(k1=0.8, k2=0.6, k0=0.4, a=1.5)
+    ce = sol.corner(both)
+    assert ce.exists and set(ce.prices) == {"x@home", "y@home", "x@foreign", "y@foreign"}
+    assert ce.prices["x@home"] == pytest.approx(ce.prices["y@home"], rel=1e-12)
+    assert ce.utilities["home"] == pytest.approx(0.2, rel=1e-12)
+    assert ce.utilities["foreign"] == pytest.approx(0.15, rel=1e-12)
+    assert both in sol.general_equilibria and sol.pareto_rank[both] == 0
+    assert verify_primal(model, ce, model.check_parameters({"k1": 0.8, "k2": 0.6, "k0": 0.4})) < 1e-7
+    # across the border better than at home abroad (k0 > k2): foreign buyers buy from home sellers,
+    # foreign sellers have no buyers, and the structure is not a corner equilibrium
+    worse = model.solve(k1=0.8, k2=0.6, k0=0.7, a=1.5).corner(both)
+    assert not worse.exists and "no income" in worse.reason

@@ -8,7 +8,7 @@ efficiency ``k'`` instead of the buyer's own ``k``; since a person's problem dep
 bought good's price only through ``p / k``, this shifts ``a`` by ``-b_h log(k'/k)`` (and the
 quantity sold likewise), exactly.
 
-Unknowns: the log prices of the traded goods (the last traded good is the numeraire), each
+Unknowns: the log prices of the markets (the last market is the numeraire), each
 type's utility and the number of people in each configuration present.  Conditions:
 
 * utility equalization within each type (linear in log prices);
@@ -21,9 +21,8 @@ found from market clearing by a small nonlinear least-squares problem over that 
 direction only.  A structure is a corner equilibrium when every condition holds to 1e-9 and
 every configuration present has a positive number of people.
 
-Where a buyer could get a good from its own type and from another type at different
-efficiencies at one price, the source is not determined; such a structure is reported as not
-a corner equilibrium, with that reason.
+Markets are :mod:`.markets`': one per good, or one per group of seller types where buyers
+reach the types at different efficiencies; the unknown log prices are the markets'.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from inframarginal.enumeration import configuration_table
+from inframarginal.heterogeneous.markets import Markets, structure_markets
 from inframarginal.heterogeneous.spec import TypedModel, _evaluate
 from inframarginal.heterogeneous.structures import TypedStructure
 from inframarginal.loglinear import ConfigurationArrays, configuration_arrays
@@ -45,8 +45,6 @@ from inframarginal.loglinear import ConfigurationArrays, configuration_arrays
 RESIDUAL_TOLERANCE = 1e-9
 #: A share of a type's people at or below this counts as zero.
 SHARE_TOLERANCE = 1e-9
-#: Efficiencies of two sources closer than this (relative) are the same.
-EFFICIENCY_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,7 @@ class TypedCornerEquilibrium:
     relative_numbers: dict[str, dict[str, float]] = field(default_factory=dict)
     residual: float = math.nan
     notes: tuple[str, ...] = ()
+    markets: Markets | None = None
 
     @property
     def name(self) -> str:
@@ -123,17 +122,18 @@ def typed_corner_equilibrium(model: TypedModel, structure: TypedStructure, value
     built = structure_members(model, structure, arrays, efficiencies)
     if isinstance(built, str):
         return TypedCornerEquilibrium(structure, False, built)
-    members, traded = built
-    return _solve(model, structure, members, traded, masses)
+    members, markets = built
+    return _solve(model, structure, members, markets, masses)
 
 
 def structure_members(model: TypedModel, structure: TypedStructure, arrays: tuple[ConfigurationArrays, ...],
-                      efficiencies: dict[tuple[str, str, str], float]) -> tuple[list[_Member], list[str]] | str:
-    """The configurations present, affine in the traded goods' log prices; or why there is no equilibrium."""
+                      efficiencies: dict[tuple[str, str, str], float]) -> tuple[list[_Member], Markets] | str:
+    """The configurations present, affine in the markets' log prices; or why there is no equilibrium."""
+    markets = structure_markets(model, structure, efficiencies)
+    if isinstance(markets, str):
+        return markets
     goods = model.good_names
-    sellers = structure.sellers(model)
-    traded = [g for g in goods if g in sellers]
-    column = [goods.index(g) for g in traded]
+    n_markets = len(markets.keys)
     members: list[_Member] = []
     for t, (person, chosen) in enumerate(zip(model.types, structure.members, strict=True)):
         table = configuration_table(person.model)
@@ -142,20 +142,27 @@ def structure_members(model: TypedModel, structure: TypedStructure, arrays: tupl
             config = table.configurations[c]
             if not arr.exists[c]:
                 return f"type {person.name}: {arr.reasons[c]}"
-            a, e_all, c0 = float(arr.log_utility[c]), arr.sold_slope[c].copy(), float(arr.log_sold[c])
-            b_all = arr.utility_slope[c].copy()
+            a, c0 = float(arr.log_utility[c]), float(arr.log_sold[c])
+            b, e, spend = np.zeros(n_markets), np.zeros(n_markets), np.zeros(n_markets)
+            sold = -1
+            if config.sells is not None:
+                sale = markets.sale(person.name, config.sells)
+                assert sale is not None
+                sold = sale
+                b[sold] += arr.utility_slope[c, goods.index(config.sells)]
+                e[sold] += arr.sold_slope[c, goods.index(config.sells)]
             for h in config.buys:
-                own = efficiencies[person.name, person.name, h]
-                sources = {efficiencies[person.name, s, h] for s in sellers[h]}
-                if len(sources) > 1 and max(sources) - min(sources) > EFFICIENCY_TOLERANCE:
-                    return (f"type {person.name} could buy {h} from {', '.join(sorted(sellers[h]))} "
-                            "at different efficiencies at one price: the source is not determined")
-                shift = next(iter(sources)) - own
-                a -= b_all[goods.index(h)] * shift
-                c0 -= e_all[goods.index(h)] * shift
-            members.append(_Member(t, c, config.label, traded.index(config.sells) if config.sells else -1,
-                                   a, b_all[column], c0, e_all[column], arr.spend[c][column]))
-    return members, traded
+                market = markets.purchase(person.name, h)
+                shift = markets.log_efficiency(efficiencies, person.name, market) - efficiencies[
+                    person.name, person.name, h]
+                slope_u, slope_s = arr.utility_slope[c, goods.index(h)], arr.sold_slope[c, goods.index(h)]
+                a -= slope_u * shift  # a good bought at p with efficiency k' is the own problem at p k / k'
+                c0 -= slope_s * shift
+                b[market] += slope_u
+                e[market] += slope_s
+                spend[market] += arr.spend[c, goods.index(h)]
+            members.append(_Member(t, c, config.label, sold, a, b, c0, e, spend))
+    return members, markets
 
 
 def equalization(members: list[_Member], n_types: int, free: int) -> tuple[np.ndarray, np.ndarray] | str:
@@ -189,8 +196,20 @@ def equalization(members: list[_Member], n_types: int, free: int) -> tuple[np.nd
     return lp0, basis
 
 
-def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member], traded: list[str],
+def level_by_group(lp: np.ndarray, markets: Markets) -> np.ndarray:
+    """Log prices with each trading group's last market at 0 (separate groups' levels are a convention)."""
+    if len(set(markets.group)) <= 1:
+        return lp
+    out = lp.copy()
+    for group in set(markets.group):
+        members = [i for i, g in enumerate(markets.group) if g == group]
+        out[..., members] -= lp[..., members[-1:]]
+    return out
+
+
+def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member], markets: Markets,
            masses: dict[str, float]) -> TypedCornerEquilibrium:
+    traded = list(markets.keys)
     n_types = len(model.types)
     free = max(len(traded) - 1, 0)  # log prices of all traded goods but the numeraire (last)
     solved = equalization(members, n_types, free)
@@ -244,7 +263,7 @@ def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member],
             f"{theta[low]:.3g} <= 0", residual=worst)
     notes = () if rank == len(members) else (
         "numbers of people are not unique (a continuum of corner equilibria; the smallest is shown)",)
-    full = np.append(lp, 0.0) if traded else np.zeros(0)
+    full = level_by_group(np.append(lp, 0.0) if traded else np.zeros(0), markets)
     prices = {g: math.exp(full[i]) for i, g in enumerate(traded)}
     utilities, log_utilities, numbers, shares, relative = {}, {}, {}, {}, {}
     for t, person in enumerate(model.types):
@@ -257,7 +276,7 @@ def _solve(model: TypedModel, structure: TypedStructure, members: list[_Member],
         first = theta[mine[0][0]]
         relative[person.name] = {m.label: float(theta[j] / first) for j, m in mine}
     return TypedCornerEquilibrium(structure, True, "", prices, {g: float(full[i]) for i, g in enumerate(traded)},
-                                  utilities, log_utilities, numbers, shares, relative, worst, notes)
+                                  utilities, log_utilities, numbers, shares, relative, worst, notes, markets)
 
 
 __all__ = ["RESIDUAL_TOLERANCE", "SHARE_TOLERANCE", "TypedCornerEquilibrium", "log_efficiencies", "point_arrays", "verify_primal",
@@ -273,27 +292,34 @@ def verify_primal(model: TypedModel, ce: TypedCornerEquilibrium, values: Mapping
     """
     from inframarginal.numeric import individual_optimum
 
+    assert ce.markets is not None
+    markets = ce.markets
     efficiencies = log_efficiencies(model, values)
-    sellers = ce.structure.sellers(model)
-    supply = {g: 0.0 for g in ce.prices}
-    demand = {g: 0.0 for g in ce.prices}
+    supply = dict.fromkeys(markets.keys, 0.0)
+    demand = dict.fromkeys(markets.keys, 0.0)
     worst = 0.0
     for person, configs in zip(model.types, ce.structure.configurations(model), strict=True):
         for config in configs:
-            prices = dict(ce.prices)
-            ratio = {}
+            prices, ratio, where = {}, {}, {}
+            sold = -1
+            if config.sells is not None:
+                sale = markets.sale(person.name, config.sells)
+                assert sale is not None
+                sold = sale
+                prices[config.sells] = ce.prices[markets.keys[sold]]
             for h in config.buys:
-                own = efficiencies[person.name, person.name, h]
-                source = max(efficiencies[person.name, s, h] for s in sellers[h])
-                ratio[h] = math.exp(own - source)
-                prices[h] = ce.prices[h] * ratio[h]
+                market = markets.purchase(person.name, h)
+                where[h] = markets.keys[market]
+                ratio[h] = math.exp(efficiencies[person.name, person.name, h]
+                                    - markets.log_efficiency(efficiencies, person.name, market))
+                prices[h] = ce.prices[where[h]] * ratio[h]
             opt = individual_optimum(person.model, config, dict(values), prices)
             worst = max(worst, abs(opt.utility / ce.utilities[person.name] - 1.0))
             n = ce.numbers[person.name][config.label]
-            if config.sells:
-                supply[config.sells] += n * opt.values[f"s_{config.sells}"]
+            if config.sells is not None:
+                supply[markets.keys[sold]] += n * opt.values[f"s_{config.sells}"]
             for h in config.buys:
-                demand[h] += n * opt.values[f"d_{h}"] * ratio[h]
-    for g in ce.prices:
-        worst = max(worst, abs(supply[g] - demand[g]) / max(supply[g], demand[g], 1e-300))
+                demand[where[h]] += n * opt.values[f"d_{h}"] * ratio[h]
+    for key in markets.keys:
+        worst = max(worst, abs(supply[key] - demand[key]) / max(supply[key], demand[key], 1e-300))
     return worst

@@ -34,6 +34,7 @@ from inframarginal.heterogeneous.corner import (
     point_arrays,
     typed_corner_equilibrium,
 )
+from inframarginal.heterogeneous.markets import Markets
 from inframarginal.heterogeneous.spec import TypedModel
 from inframarginal.heterogeneous.structures import (
     TypedStructure,
@@ -133,33 +134,68 @@ def _deviation_dict(d: TypedDeviation) -> dict[str, Any]:
 def deviation_check(model: TypedModel, ce: TypedCornerEquilibrium, arrays: tuple[ConfigurationArrays, ...],
                     efficiencies: dict[tuple[str, str, str], float]) -> TypedDeviation:
     """Total cost-benefit check at ``ce``'s prices over every configuration of every type."""
-    sellers = ce.structure.sellers(model)
-    goods = model.good_names
-    best: dict[str, str] = {}
-    gain: dict[str, float] = {}
-    checked = 0
-    for t, person in enumerate(model.types):
-        table = configuration_table(person.model)
-        arr = arrays[t]
-        top, top_label = -math.inf, ""
-        for c, config in enumerate(table.configurations):
-            trades = {config.sells, *config.buys} - {None}
-            if not trades <= set(ce.prices) or not arr.exists[c]:
-                continue
-            checked += 1
-            lu = float(arr.log_utility[c])
-            for g in trades:
-                if g is not None:
-                    lu += float(arr.utility_slope[c, goods.index(g)]) * ce.log_prices[g]
-            for h in config.buys:  # the best source of the good among its sellers
-                shift = max(efficiencies[person.name, s, h] for s in sellers[h]) - efficiencies[person.name,
-                                                                                                  person.name, h]
-                lu -= float(arr.utility_slope[c, goods.index(h)]) * shift
-            if lu > top:
-                top, top_label = lu, config.label
-        best[person.name] = top_label
+    assert ce.markets is not None
+    lp = np.array([[ce.log_prices[k] for k in ce.markets.keys]])
+    best, which, checked = best_alternatives(model, ce.markets, arrays, efficiencies, lp)
+    gain, labels = {}, {}
+    for k, person in enumerate(model.types):
+        top = float(best[0, k])
+        labels[person.name] = configuration_table(person.model).configurations[int(which[0, k])].label
         gain[person.name] = math.expm1(top - ce.log_utilities[person.name]) if top > -math.inf else -1.0
-    return TypedDeviation(all(g <= GAIN_TOLERANCE for g in gain.values()), best, gain, checked)
+    return TypedDeviation(all(g <= GAIN_TOLERANCE for g in gain.values()), labels, gain, checked)
+
+
+def best_alternatives(model: TypedModel, markets: Markets, arrays: tuple[ConfigurationArrays, ...],
+                      efficiencies: dict[tuple[str, str, str], float], lp: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per point (rows of the markets' log prices ``lp``) and type, the best log utility of any configuration.
+
+    A person who switches trades within one trading group: sells where its type sells the good
+    (else at the group's best price for it) and buys each good in the market that gives it the
+    most per unit of money.  Returns the best log utilities, the configurations' indices and
+    how many (configuration, group) pairs were compared.
+    """
+    goods = model.good_names
+    points = lp.shape[0]
+    best = np.full((points, len(model.types)), -np.inf)
+    which = np.zeros((points, len(model.types)), dtype=np.int64)
+    groups = sorted(set(markets.group)) or [0]
+    checked = 0
+    for k, person in enumerate(model.types):
+        table = configuration_table(person.model)
+        arr = arrays[k]
+        for c, config in enumerate(table.configurations):
+            if not arr.exists[c]:
+                continue
+            for group in groups:
+                lu = np.full(points, float(arr.log_utility[c]))
+                feasible = True
+                if config.sells is not None:
+                    sale = markets.sale(person.name, config.sells)
+                    options = [sale] if sale is not None and markets.group[sale] == group else (
+                        markets.of_good(config.sells, group))
+                    if not options:
+                        feasible = False
+                    else:
+                        lu = lu + arr.utility_slope[c, goods.index(config.sells)] * lp[:, options].max(axis=1)
+                for h in config.buys if feasible else ():
+                    options = markets.of_good(h, group)
+                    if not options:
+                        feasible = False
+                        break
+                    own = efficiencies[person.name, person.name, h]
+                    shifts = np.array([markets.log_efficiency(efficiencies, person.name, m) - own for m in options])
+                    effective = (lp[:, options] - shifts[None, :]).min(axis=1)  # cheapest per unit received
+                    lu = lu + arr.utility_slope[c, goods.index(h)] * effective
+                if not feasible:
+                    continue
+                checked += 1
+                better = lu > best[:, k]
+                best[better, k] = lu[better]
+                which[better, k] = c
+                if config.is_autarky:
+                    break  # no prices: one group is enough
+    return best, which, checked
 
 
 def autarky_log_utilities(model: TypedModel, arrays: tuple[ConfigurationArrays, ...]) -> dict[str, float]:

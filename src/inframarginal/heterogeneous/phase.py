@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from inframarginal.enumeration import check_budget, configuration_table
+from inframarginal.enumeration import check_budget
 from inframarginal.heterogeneous.corner import (
     equalization,
     log_efficiencies,
@@ -25,6 +25,7 @@ from inframarginal.heterogeneous.corner import (
 from inframarginal.heterogeneous.general import (
     GAIN_TOLERANCE,
     autarky_log_utilities,
+    best_alternatives,
     deviation_check,
 )
 from inframarginal.heterogeneous.spec import TypedModel
@@ -135,7 +136,8 @@ def batched_structure(model: TypedModel, structure: TypedStructure, arrays: tupl
     built = structure_members(model, structure, arrays, efficiencies)
     if isinstance(built, str):
         return status, log_u
-    members, traded = built
+    members, markets = built
+    traded = list(markets.keys)
     free = max(len(traded) - 1, 0)
     solved = equalization(members, n_types, free)
     if isinstance(solved, str):
@@ -203,37 +205,10 @@ def batched_structure(model: TypedModel, structure: TypedStructure, arrays: tupl
     for k in range(n_types):
         m = members[first[k]]
         log_u[:, k] = m.a + lp @ m.b
-    best_gain = _best_alternatives(model, structure, arrays, efficiencies, traded, lp) - log_u
+    best_gain = best_alternatives(model, markets, arrays, efficiencies, lp)[0] - log_u
     passes = exists & (np.expm1(best_gain) <= GAIN_TOLERANCE).all(axis=1)
     status[converged] = passes[converged].astype(np.int64)
     return status, log_u
-
-
-def _best_alternatives(model: TypedModel, structure: TypedStructure, arrays: tuple[ConfigurationArrays, ...],
-                       efficiencies: dict[tuple[str, str, str], float], traded: list[str],
-                       lp: np.ndarray) -> np.ndarray:
-    """Per point and type, the best log utility over the type's configurations at the log prices ``lp``."""
-    goods = model.good_names
-    sellers = structure.sellers(model)
-    out = np.full((lp.shape[0], len(model.types)), -np.inf)
-    for k, person in enumerate(model.types):
-        table = configuration_table(person.model)
-        arr = arrays[k]
-        rows, consts = [], []
-        for c, config in enumerate(table.configurations):
-            trades = {config.sells, *config.buys} - {None}
-            if not trades <= set(traded) or not arr.exists[c]:
-                continue
-            a = float(arr.log_utility[c])
-            for h in config.buys:
-                shift = max(efficiencies[person.name, s, h] for s in sellers[h]) - efficiencies[person.name,
-                                                                                                  person.name, h]
-                a -= float(arr.utility_slope[c, goods.index(h)]) * shift
-            consts.append(a)
-            rows.append([arr.utility_slope[c, goods.index(g)] for g in traded])
-        if consts:
-            out[:, k] = (np.array(consts)[None, :] + lp @ np.array(rows).T).max(axis=1)
-    return out
 
 
 __all__ = ["MAX_POINTS", "batched_structure", "typed_sweep"]
