@@ -125,3 +125,12 @@ def test_solve_json_per_type_fields():
     assert set(ge["utilities"]) == {"home", "foreign"} and set(ge["gain_over_autarky"]) == {"home", "foreign"}
     assert ge["deviation"]["passed"] is True
     assert data["masses"] == {"home": 1.0, "foreign": 1.4}
+
+
+@pytest.mark.parametrize("args", [["show"], ["sweep", "--axis", "k1=0.5:1:3"], ["path", "--vary", "k1=0.5:1"],
+                                  ["report", "--out", "unused"], ["claims"]])
+def test_commands_without_types_say_so(args):
+    command, *rest = args
+    result = CliRunner().invoke(main, [command, "yang-two-country-dual", *rest])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: model yang-two-country-dual has types (home, foreign)")

@@ -110,9 +110,11 @@ def register(group: click.Group) -> None:
             studied_structures,
         )
         from inframarginal.enumeration import count_structures
+        from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
+        require_untyped(m, "show")
         if count_only or count_structures(m) > DEFAULT_STRUCTURE_LIMIT:
             _show_counts(m, fmt, listed=not count_only)
             return

@@ -125,6 +125,7 @@ def register(group: click.Group) -> None:
         $INFRAMARGINAL_SWEEP_MEMORY); to Zarr, at most 10^11 points; at most 1,000,000 chunks.
         """
         from inframarginal.backends import check_backend
+        from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
         from inframarginal.sweep import (
             CHUNK_POINTS,
@@ -139,6 +140,7 @@ def register(group: click.Group) -> None:
 
         started = time.perf_counter()
         m = load_model(model)
+        require_untyped(m, "sweep")
         parsed: dict = {}
         for text in axes:
             name, values = parse_axis(text)
@@ -221,6 +223,7 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal path li-ke-2020 --vary K=0.05:1 --set t=0
         """
+        from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
         from inframarginal.path import structure_path
         from inframarginal.sweep import parse_range
@@ -228,6 +231,7 @@ def register(group: click.Group) -> None:
         if points < 3:
             raise SweepError(f"--points {points}: need at least 3")
         m = load_model(model)
+        require_untyped(m, "path")
         name, lo, hi = parse_range(vary)
         fixed = parse_settings(settings)
         if name in fixed:

@@ -124,6 +124,14 @@ class TypedModel(Model):
                 f"{', '.join(self.good_names)})")
 
 
+def require_untyped(model: Model, command: str) -> None:
+    """A one-line error where ``command`` is given a model with types, which it does not handle yet."""
+    if isinstance(model, TypedModel):
+        raise ParameterError(
+            f"model {model.name} has types ({', '.join(model.type_names)}); `inframarginal {command}` does not "
+            "handle types yet: use `inframarginal solve` (table, json, latex) or, in Python, model.sweep(...)")
+
+
 def _evaluate(expr: sp.Expr, values: Mapping[str, float]) -> float:
     """``expr`` at ``values`` (by symbol name); NaN where it is not a finite real number."""
     names, function = _compiled_formula(sp.sympify(expr))
@@ -279,4 +287,4 @@ def _merged_spec(common: Mapping[str, Any], entry: Mapping[str, Any], name: str,
     return out
 
 
-__all__ = ["MAX_TYPES", "TYPE_KEYS", "PersonType", "TypedModel", "build_typed_model"]
+__all__ = ["MAX_TYPES", "TYPE_KEYS", "PersonType", "TypedModel", "build_typed_model", "require_untyped"]
