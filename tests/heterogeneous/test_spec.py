@@ -134,3 +134,27 @@ def test_commands_without_types_say_so(args):
     result = CliRunner().invoke(main, [command, "yang-two-country-dual", *rest])
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: model yang-two-country-dual has types (home, foreign)")
+
+
+def test_one_type_seed_model_matches_the_engine():
+    """li-ke-2020 with one type: every named structure's corner equilibrium equals the engine's."""
+    import tomllib
+    from importlib import resources
+
+    from inframarginal.heterogeneous.spec import build_typed_model
+
+    spec = tomllib.loads(resources.files("inframarginal.models").joinpath("li-ke-2020.toml").read_text("utf-8"))
+    spec["types"] = {"all": {"mass": "1"}}
+    typed = build_typed_model(spec)
+    point = {"K": 0.9, "t": 0.1, "F": 0.05, "b": 0.05, "alpha": 0.6}
+    engine = load_model("li-ke-2020").solve(point, method="symbolic")
+    corners = {frozenset(ce.structure.labels[0]): ce for ce in typed.solve(point).corner_equilibria}
+    compared = 0
+    for name, ce in engine.structures.items():
+        mine = corners.get(frozenset(ce.configurations))
+        if mine is None or not ce.exists:
+            continue
+        assert mine.exists, (name, mine.reason)
+        assert mine.utilities["all"] == pytest.approx(ce.per_capita_real_income, rel=1e-9), name
+        compared += 1
+    assert compared >= 3
