@@ -158,3 +158,15 @@ def test_one_type_seed_model_matches_the_engine():
         assert mine.utilities["all"] == pytest.approx(ce.per_capita_real_income, rel=1e-9), name
         compared += 1
     assert compared >= 3
+
+
+def test_too_many_structures_is_a_one_line_error(tmp_path):
+    text = COMMON.replace("[goods.y]", "[goods.z]\ntrading_efficiency = \"k\"\n[goods.y]").replace(
+        "weights = { x = 1, y = 1 }", "weights = { x = 1, y = 1, z = 1 }") + "[[technologies.z]]\noutput = \"l**a\"\n"
+    text += "".join(f"[types.t{i}]\nmass = 'M1'\n" for i in range(4))
+    path = tmp_path / "big.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["solve", str(path), "--max-structures", "1000"])
+    assert result.exit_code == 2
+    assert "structures with types" in result.output and "1,000" in result.output
+    assert result.output.count("\n") == 1

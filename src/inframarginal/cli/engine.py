@@ -192,7 +192,8 @@ def register(group: click.Group) -> None:
         if hasattr(m, "types"):  # people who differ: one solver, Yang's definition of the GE
             from inframarginal.heterogeneous.cli import solve_typed_command
 
-            solve_typed_command(m, values, structure, method, fmt)
+            solve_typed_command(m, values, structure, method, fmt,
+                                None if max_structures == DEFAULT_SEARCH_LIMIT else max_structures)
             return
         try:
             if method in ("search", "exhaustive"):

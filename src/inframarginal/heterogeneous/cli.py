@@ -36,12 +36,15 @@ def _clean(value: Any) -> Any:
 
 
 def solve_typed_command(model: TypedModel, values: Mapping[str, float], structure: str | None, method: str,
-                        fmt: str) -> None:
-    """Solve ``model`` at ``values`` and print the corner and general equilibria."""
+                        fmt: str, limit: int | None = None) -> None:
+    """Solve ``model`` at ``values`` and print the corner and general equilibria.
+
+    ``limit`` bounds the structures examined (``None``: the default of 100,000).
+    """
     if method not in ("symbolic", "numeric"):
         raise ParameterError(f"--method {method} is not available for a model with types "
                              "(its structures are all solved: use the default)")
-    sol = solve_typed(model, values, only=structure)
+    sol = solve_typed(model, values, only=structure, limit=limit)
     if fmt == "json":
         click.echo(json.dumps(_clean(sol.to_dict()), indent=2, allow_nan=False))
     elif fmt == "latex":

@@ -25,6 +25,7 @@ from functools import cache
 from inframarginal.budget import DEFAULT_STRUCTURE_LIMIT
 from inframarginal.configurations import Configuration
 from inframarginal.enumeration import check_budget, configuration_table
+from inframarginal.errors import ParameterError
 from inframarginal.heterogeneous.spec import TypedModel
 
 
@@ -148,8 +149,6 @@ def find_typed_structure(model: TypedModel, name: str) -> TypedStructure:
     for structure in iter_typed_structures(model):
         if structure.name == wanted:
             return structure
-    from inframarginal.errors import ParameterError
-
     raise ParameterError(f"--structure {name[:80]!r} is not a structure of {model.name} (written like "
                          f"'{next(iter_typed_structures(model)).name}', types in the order "
                          f"{', '.join(model.type_names)})")

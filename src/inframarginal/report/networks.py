@@ -16,6 +16,7 @@ from matplotlib.patches import FancyArrowPatch
 
 from inframarginal.configurations import Structure, trades
 from inframarginal.heterogeneous.corner import TypedCornerEquilibrium
+from inframarginal.heterogeneous.payload import TYPE_COLOURS
 from inframarginal.heterogeneous.spec import TypedModel
 from inframarginal.phase import STRUCTURE_COLOURS, figure_of, structure_colour
 
@@ -69,10 +70,6 @@ def plot_networks(structures: list[Structure], columns: int = 4) -> Figure:
     for ax in axes.ravel()[len(structures):]:
         ax.axis("off")
     return fig
-
-
-#: Node colours of the types of a model with types, in the model's order.
-TYPE_COLOURS = ("#2c5aa0", "#c0392b", "#1e8449", "#8e44ad")
 
 
 def plot_typed_network(model: TypedModel, ce: TypedCornerEquilibrium, ax: Axes | None = None) -> Figure:
