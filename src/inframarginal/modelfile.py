@@ -152,6 +152,11 @@ def load_model(name_or_path: str | Path) -> Model:
     raise UnknownModelError(f"unknown model {quote(text)}: not a built-in model ({known}) nor an existing file")
 
 
+def typed_builtin_models() -> dict[str, str]:
+    """Names and titles of the built-in models with types (``inframarginal.heterogeneous.models``)."""
+    return {name: _load_builtin(name, "inframarginal.heterogeneous.models").title for name in _typed_builtin_names()}
+
+
 def _typed_builtin_names() -> list[str]:
     return sorted(e.name[:-5] for e in resources.files("inframarginal.heterogeneous.models").iterdir()
                   if e.name.endswith(".toml"))

@@ -93,6 +93,11 @@ def register(group: click.Group) -> None:
         else:
             for name, title in models.items():
                 click.echo(f"{name:<28} {title}")
+            from inframarginal.modelfile import typed_builtin_models
+
+            click.echo("\nwith types (people who differ; inframarginal solve):")
+            for name, title in typed_builtin_models().items():
+                click.echo(f"{name:<32} {title}")
 
     @group.command("show")
     @click.argument("model")
