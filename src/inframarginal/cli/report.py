@@ -59,7 +59,7 @@ def register(group: click.Group) -> None:
         from inframarginal.report.settings import ReportSettings
 
         m = load_model(model)
-        require_untyped(m, "report")
+        require_untyped(m, "claims")
         claims = paper_claims(m)
         if not claims:
             raise InframarginalError(f"no claims are transcribed for model {m.name!r} "
