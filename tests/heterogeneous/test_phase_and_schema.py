@@ -65,3 +65,16 @@ def test_batched_sweep_agrees_with_one_point_at_a_time(name, axes):
         for t in model.type_names:
             expected = sol.corner(sol.general_equilibrium).utilities[t]
             assert float(ds[f"utility_{t}"].values[index]) == pytest.approx(expected, rel=1e-9), point
+
+
+def test_phase_diagram_figure():
+    from inframarginal.heterogeneous.phase import plot_typed_phase
+
+    model = load_model("cheng-sachs-yang-2000-ricardian")
+    ds = model.sweep({"k": np.linspace(0.5, 1.0, 6), "M2": np.linspace(0.3, 3.5, 8)})
+    fig = plot_typed_phase(ds)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    shown = {ds.attrs["structures"][int(c)] for c in np.unique(ds["general_equilibrium"].values) if c >= 0}
+    assert set(legend) == shown and len(shown) >= 3
+    with pytest.raises(ValueError, match="two axes"):
+        plot_typed_phase(model.sweep({"M2": [1.0, 2.0]}))

@@ -211,4 +211,40 @@ def batched_structure(model: TypedModel, structure: TypedStructure, arrays: tupl
     return status, log_u
 
 
-__all__ = ["MAX_POINTS", "batched_structure", "typed_sweep"]
+def plot_typed_phase(ds: Any, ax: Any = None) -> Any:
+    """Draw a two-parameter phase diagram of :func:`typed_sweep`: one colour per general equilibrium.
+
+    Returns the Matplotlib figure (no pyplot: the backend is the user's).
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from inframarginal.phase import figure_of
+
+    code = ds["general_equilibrium"]
+    if code.ndim != 2:
+        raise ParameterError(f"a phase diagram needs two axes; this sweep has {code.ndim}")
+    y, x = code.dims
+    if ax is None:
+        fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = figure_of(ax)
+    names = list(ds.attrs["structures"])
+    present = sorted({int(c) for c in np.unique(code.values)})
+    palette = ["#d9d9d9", "#2c5aa0", "#c0392b", "#1e8449", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d", "#f1c40f"]
+    index = {c: i for i, c in enumerate(present)}
+    image = np.vectorize(index.get)(code.values)
+    colours = [palette[0] if c < 0 else palette[1 + i % (len(palette) - 1)] for i, c in enumerate(present)]
+    ax.pcolormesh(ds[x].values, ds[y].values, image, cmap=ListedColormap(colours), shading="nearest",
+                  vmin=-0.5, vmax=len(present) - 0.5)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend(handles=[Patch(color=colours[i], label="none" if c < 0 else names[c]) for i, c in enumerate(present)],
+              fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=1, frameon=False)
+    ax.set_title(f"{ds.attrs['model']}: general equilibrium (Yang; Pareto-undominated first)", fontsize=9)
+    return fig
+
+
+__all__ = ["MAX_POINTS", "batched_structure", "plot_typed_phase", "typed_sweep"]
