@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from inframarginal.enumeration import check_budget
+from inframarginal.errors import ParameterError
 from inframarginal.heterogeneous.corner import (
     equalization,
     log_efficiencies,
