@@ -78,3 +78,27 @@ def test_phase_diagram_figure():
     assert set(legend) == shown and len(shown) >= 3
     with pytest.raises(ValueError, match="two axes"):
         plot_typed_phase(model.sweep({"M2": [1.0, 2.0]}))
+
+
+def test_cli_sweep_with_types_writes_netcdf_and_plot(tmp_path):
+    """Complete specialization's band on the k = 1 line is 1 <= M2 <= 2 (M1 a1y/(k a2y) .. k M1 a1x/a2x)."""
+    from click.testing import CliRunner
+
+    from inframarginal.cli import main
+
+    xr = pytest.importorskip("xarray")
+    out, plot = tmp_path / "r.nc", tmp_path / "r.png"
+    result = CliRunner().invoke(main, ["sweep", "cheng-sachs-yang-2000-ricardian", "--axis", "M2=0.5:2.5:9",
+                                       "--axis", "k=0.9:1:2", "--out", str(out), "--plot", str(plot),
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["points"] == 18 and plot.stat().st_size > 0
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        names = json.loads(ds.attrs["structures"])
+        line = ds["general_equilibrium"].sel(k=1.0).values
+        complete = [names[c] == "home (x/y) | foreign (y/x)" for c in line]
+        assert complete == [1.0 <= m <= 2.0 for m in ds["M2"].values]
+    bad = CliRunner().invoke(main, ["sweep", "cheng-sachs-yang-2000-ricardian", "--axis", "M2=0.5:2.5:3",
+                                    "--out", str(tmp_path / "r.zarr")])
+    assert bad.exit_code == 2 and "NetCDF" in bad.output

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
+import numpy as np
 import sympy as sp
 
 from inframarginal.errors import ParameterError
@@ -80,4 +81,43 @@ def latex_table(sol: Any) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["latex_table", "solve_typed_command"]
+def sweep_typed_command(model: TypedModel, axes: list[tuple[str, Any]], fixed: Mapping[str, float],
+                        out: str | None, plot: str | None, fmt: str) -> None:
+    """The phase diagram of a model with types: a summary, a NetCDF file and a figure.
+
+    The file holds :func:`inframarginal.heterogeneous.phase.typed_sweep`'s Dataset; its
+    ``structures`` attribute is a JSON list (index = ``general_equilibrium`` code).
+    """
+    from inframarginal.heterogeneous.phase import plot_typed_phase, typed_sweep
+
+    if out is not None and not out.endswith(".nc"):
+        raise ParameterError(f"--out {out[:80]!r}: a sweep with types is written as NetCDF (FILE.nc)")
+    if plot is not None and not plot.endswith((".png", ".pdf", ".svg")):
+        raise ParameterError(f"--plot {plot[:80]!r}: expected FILE.png, FILE.pdf or FILE.svg")
+    if plot is not None and len(axes) != 2:
+        raise ParameterError(f"--plot needs two --axis for a model with types ({len(axes)} given)")
+    names = [n for n, _ in axes]
+    if len(set(names)) != len(names):
+        raise ParameterError("an --axis is given twice")
+    ds = typed_sweep(model, dict(axes), fixed)
+    structures = list(ds.attrs["structures"])
+    codes, counts = np.unique(ds["general_equilibrium"].values, return_counts=True)
+    found = {("none" if c < 0 else structures[int(c)]): int(n) for c, n in zip(codes, counts, strict=True)}
+    if out is not None:
+        ds.attrs["structures"] = json.dumps(structures)
+        ds.to_netcdf(out, engine="h5netcdf")
+    if plot is not None:
+        ds.attrs["structures"] = structures
+        plot_typed_phase(ds).savefig(plot)
+    summary = {"model": model.name, "points": int(ds["general_equilibrium"].size),
+               "general_equilibria": found, "out": out, "plot": plot}
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"{model.name}: {summary['points']:,} points; general equilibrium (Yang, Pareto-undominated "
+                   "first) by points:")
+        for name, n in sorted(found.items(), key=lambda item: -item[1]):
+            click.echo(f"  {n:>9,}  {name}")
+
+
+__all__ = ["latex_table", "solve_typed_command", "sweep_typed_command"]
