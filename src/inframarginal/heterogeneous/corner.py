@@ -12,7 +12,7 @@ Unknowns: the log prices of the markets (the last market is the numeraire), each
 type's utility and the number of people in each configuration present.  Conditions:
 
 * utility equalization within each type (linear in log prices);
-* market clearing of every traded good, in value terms, and each type's mass (linear in the
+* market clearing of every market, in value terms, and each type's mass (linear in the
   numbers of people once prices are known).
 
 The equalization conditions are solved first (least squares, checked exactly); prices they
@@ -21,8 +21,8 @@ found from market clearing by a small nonlinear least-squares problem over that 
 direction only.  A structure is a corner equilibrium when every condition holds to 1e-9 and
 every configuration present has a positive number of people.
 
-Markets are :mod:`.markets`': one per good, or one per group of seller types where buyers
-reach the types at different efficiencies; the unknown log prices are the markets'.
+Markets come from :mod:`.markets`: one per good, or one per group of seller types where buyers
+reach the types at different efficiencies; the unknowns are the markets' log prices.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ SHARE_TOLERANCE = 1e-9
 class TypedCornerEquilibrium:
     """A structure's corner equilibrium with types.
 
-    ``prices`` are relative to the numeraire (the last traded good, price 1);
+    ``prices`` are by market (a good's name, or ``x@home`` where it has several), relative to
+    the numeraire (the last market, price 1; each separate trading group's last market);
     ``utilities`` each type's utility (its per-capita real income); ``numbers`` the people
     of each type in each configuration, ``shares`` the same as fractions of the type's mass
     and ``relative_numbers`` relative to the type's first configuration.
