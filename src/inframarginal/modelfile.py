@@ -49,8 +49,8 @@ def builtin_models() -> dict[str, str]:
 
 
 @cache
-def _load_builtin(name: str) -> Model:
-    text = resources.files("inframarginal.models").joinpath(f"{name}.toml").read_text("utf-8")
+def _load_builtin(name: str, package: str = "inframarginal.models") -> Model:
+    text = resources.files(package).joinpath(f"{name}.toml").read_text("utf-8")
     return read_model_text(text, source=f"<built-in {name}>")
 
 
@@ -78,7 +78,12 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
     except RecursionError:  # a nesting the scan above did not see
         raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
     declared = _declared_symmetry(spec.pop("symmetry", None), source)
-    model = build_model(spec, source=source)
+    if "types" in spec:  # people who differ: the typed model is a Model with its types
+        from inframarginal.heterogeneous.spec import build_typed_model
+
+        model = build_typed_model(spec, source=source)
+    else:
+        model = build_model(spec, source=source)
     if declared:
         from inframarginal.symmetry import SymmetryError, check_declared_symmetry
 
@@ -155,6 +160,8 @@ def load_model(name_or_path: str | Path) -> Model:
     text = str(name_or_path)
     if text in _builtin_names():  # a lookup by name: user text never becomes a package path
         return _load_builtin(text)
+    if text in _typed_builtin_names():  # built-in models with types (kept apart: not every command takes them)
+        return _load_builtin(text, "inframarginal.heterogeneous.models")
     path = Path(text)
     try:
         is_file = path.is_file()
@@ -172,6 +179,16 @@ def load_model(name_or_path: str | Path) -> Model:
         return read_model_text(content, source=str(path))
     known = ", ".join(_builtin_names())
     raise UnknownModelError(f"unknown model {quote(text)}: not a built-in model ({known}) nor an existing file")
+
+
+def typed_builtin_models() -> dict[str, str]:
+    """Names and titles of the built-in models with types (``inframarginal.heterogeneous.models``)."""
+    return {name: _load_builtin(name, "inframarginal.heterogeneous.models").title for name in _typed_builtin_names()}
+
+
+def _typed_builtin_names() -> list[str]:
+    return sorted(e.name[:-5] for e in resources.files("inframarginal.heterogeneous.models").iterdir()
+                  if e.name.endswith(".toml"))
 
 
 def _builtin_names() -> list[str]:

@@ -94,6 +94,11 @@ def register(group: click.Group) -> None:
         else:
             for name, title in models.items():
                 click.echo(f"{name:<28} {title}")
+            from inframarginal.modelfile import typed_builtin_models
+
+            click.echo("\nwith types (people who differ; inframarginal solve):")
+            for name, title in typed_builtin_models().items():
+                click.echo(f"{name:<32} {title}")
 
     @group.command("show")
     @click.argument("model")
@@ -111,9 +116,11 @@ def register(group: click.Group) -> None:
             studied_structures,
         )
         from inframarginal.enumeration import count_structures
+        from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
+        require_untyped(m, "show")
         if count_only or count_structures(m) > DEFAULT_STRUCTURE_LIMIT:
             _show_counts(m, fmt, listed=not count_only)
             return
@@ -205,6 +212,12 @@ def register(group: click.Group) -> None:
 
         m = load_model(model)
         values = parse_settings(settings)
+        if hasattr(m, "types"):  # people who differ: one solver, Yang's definition of the GE
+            from inframarginal.heterogeneous.cli import solve_typed_command
+
+            solve_typed_command(m, values, structure, method, fmt,
+                                None if max_structures == DEFAULT_SEARCH_LIMIT else max_structures)
+            return
         try:
             if method in ("search", "orbits", "exhaustive"):
                 if structure or fmt == "latex":

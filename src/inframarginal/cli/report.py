@@ -32,9 +32,12 @@ def register(group: click.Group) -> None:
             for path in write_beach_report(out_dir):
                 click.echo(f"wrote {path}")
             return
+        from inframarginal.heterogeneous.spec import require_untyped
+        from inframarginal.modelfile import load_model
         from inframarginal.report import write_report
         from inframarginal.report.settings import ReportSettings
 
+        require_untyped(load_model(model), "report")
         settings = ReportSettings.small() if size == "small" else ReportSettings()
         path = write_report(model, out_dir, progress=not quiet, settings=settings)
         click.echo(f"wrote {path} (and report.md, figures/, tables as CSV and LaTeX)")
@@ -51,10 +54,12 @@ def register(group: click.Group) -> None:
         evidence and the details of each check (counterexample points and values).
         """
         from inframarginal.audit.claims import evaluate_claims, paper_claims
+        from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
         from inframarginal.report.settings import ReportSettings
 
         m = load_model(model)
+        require_untyped(m, "claims")
         claims = paper_claims(m)
         if not claims:
             raise InframarginalError(f"no claims are transcribed for model {m.name!r} "

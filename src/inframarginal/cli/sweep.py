@@ -139,6 +139,11 @@ def register(group: click.Group) -> None:
 
         started = time.perf_counter()
         m = load_model(model)
+        if hasattr(m, "types"):  # people who differ: the phase diagram by Yang's definition
+            from inframarginal.heterogeneous.cli import sweep_typed_command
+
+            sweep_typed_command(m, [parse_axis(a) for a in axes], parse_settings(settings), out, plot, fmt)
+            return
         parsed: dict = {}
         for text in axes:
             name, values = parse_axis(text)
@@ -221,6 +226,7 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal path li-ke-2020 --vary K=0.05:1 --set t=0
         """
+        from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
         from inframarginal.path import structure_path
         from inframarginal.sweep import parse_range
@@ -228,6 +234,7 @@ def register(group: click.Group) -> None:
         if points < 3:
             raise SweepError(f"--points {points}: need at least 3")
         m = load_model(model)
+        require_untyped(m, "path")
         name, lo, hi = parse_range(vary)
         fixed = parse_settings(settings)
         if name in fixed:

@@ -103,6 +103,9 @@ class _Models:
             self._built.move_to_end(key)
             return self._built[key]
         model = read_model_text(ref["text"], source=ref.get("source") or "uploaded.toml")
+        from inframarginal.heterogeneous.spec import require_untyped
+
+        require_untyped(model, "serve")  # the explorer does not show types yet: a 4xx, not a 500
         self._built[key] = model
         while len(self._built) > KEPT_MODELS:
             self._built.popitem(last=False)

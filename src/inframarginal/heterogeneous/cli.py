@@ -1,0 +1,123 @@
+"""What ``inframarginal solve`` prints for a model with types (table, JSON, LaTeX).
+
+Kept here so that the command line's module gains one hook only; it imports engine modules
+and click, never the rest of ``cli/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import click
+import numpy as np
+import sympy as sp
+
+from inframarginal.errors import ParameterError
+from inframarginal.heterogeneous.general import solve_typed
+from inframarginal.heterogeneous.spec import TypedModel
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, float):
+        return _number(value)
+    return value
+
+
+def solve_typed_command(model: TypedModel, values: Mapping[str, float], structure: str | None, method: str,
+                        fmt: str, limit: int | None = None) -> None:
+    """Solve ``model`` at ``values`` and print the corner and general equilibria.
+
+    ``limit`` bounds the structures examined (``None``: the default of 100,000).
+    """
+    if method not in ("symbolic", "numeric"):
+        raise ParameterError(f"--method {method} is not available for a model with types "
+                             "(its structures are all solved: use the default)")
+    sol = solve_typed(model, values, only=structure, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(_clean(sol.to_dict()), indent=2, allow_nan=False))
+    elif fmt == "latex":
+        click.echo(latex_table(sol))
+    else:
+        click.echo(repr(sol))
+
+
+def latex_table(sol: Any) -> str:
+    """Each general equilibrium's utilities, gains over autarky and prices, as a LaTeX tabular."""
+    types = list(sol.model.type_names)
+    lines = [f"% general equilibria of {sol.model.name} (Yang's definition), numbers to 6 digits",
+             "\\begin{tabular}{l" + "rr" * len(types) + "}", "structure & "
+             + " & ".join(f"$u_{{\\mathrm{{{t}}}}}$ & gain$_{{\\mathrm{{{t}}}}}$" for t in types) + " \\\\"]
+    for name in sol.general_equilibria:
+        ce = sol.corner(name)
+        gains = sol.gains(name)
+        cells = " & ".join(f"{ce.utilities[t]:.6g} & {gains[t]:+.4g}" for t in types)
+        lines.append(f"\\verb!{name}! & {cells} \\\\")
+    lines.append("\\end{tabular}")
+    from inframarginal.heterogeneous.symbolic import typed_closed_form
+
+    for name in sol.general_equilibria:  # closed forms where SymPy finds them
+        form = typed_closed_form(sol.model, sol.corner(name).structure)
+        if form is None:
+            lines.append(f"% {name}: no closed form found (numeric values above)")
+            continue
+        lines.append(f"% closed forms of {name}")
+        for g, price in form.prices.items():
+            lines.append(f"$p_{{{g}}} = {sp.latex(price)}$\\\\")
+        for t, u in form.utilities.items():
+            lines.append(f"$u_{{\\mathrm{{{t}}}}} = {sp.latex(u)}$\\\\")
+    return "\n".join(lines)
+
+
+def sweep_typed_command(model: TypedModel, axes: list[tuple[str, Any]], fixed: Mapping[str, float],
+                        out: str | None, plot: str | None, fmt: str) -> None:
+    """The phase diagram of a model with types: a summary, a NetCDF file and a figure.
+
+    The file holds :func:`inframarginal.heterogeneous.phase.typed_sweep`'s Dataset; its
+    ``structures`` attribute is a JSON list (index = ``general_equilibrium`` code).
+    """
+    from inframarginal.heterogeneous.phase import plot_typed_phase, typed_sweep
+
+    if out is not None and not out.endswith(".nc"):
+        raise ParameterError(f"--out {out[:80]!r}: a sweep with types is written as NetCDF (FILE.nc)")
+    if plot is not None and not plot.endswith((".png", ".pdf", ".svg")):
+        raise ParameterError(f"--plot {plot[:80]!r}: expected FILE.png, FILE.pdf or FILE.svg")
+    if plot is not None and len(axes) != 2:
+        raise ParameterError(f"--plot needs two --axis for a model with types ({len(axes)} given)")
+    names = [n for n, _ in axes]
+    if len(set(names)) != len(names):
+        raise ParameterError("an --axis is given twice")
+    ds = typed_sweep(model, dict(axes), fixed)
+    structures = list(ds.attrs["structures"])
+    codes, counts = np.unique(ds["general_equilibrium"].values, return_counts=True)
+    found = {("none" if c < 0 else structures[int(c)]): int(n) for c, n in zip(codes, counts, strict=True)}
+    if out is not None:
+        ds.attrs["structures"] = json.dumps(structures)
+        ds.to_netcdf(out, engine="h5netcdf")
+    if plot is not None:
+        ds.attrs["structures"] = structures
+        plot_typed_phase(ds).savefig(plot)
+    summary = {"model": model.name, "points": int(ds["general_equilibrium"].size),
+               "general_equilibria": found, "out": out, "plot": plot}
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"{model.name}: {summary['points']:,} points; general equilibrium (Yang, Pareto-undominated "
+                   "first) by points:")
+        for name, n in sorted(found.items(), key=lambda item: -item[1]):
+            click.echo(f"  {n:>9,}  {name}")
+
+
+__all__ = ["latex_table", "solve_typed_command", "sweep_typed_command"]
