@@ -114,13 +114,18 @@ def load_certificate(name_or_path: str | Path, parameters: Mapping[str, float]) 
     if digest is None:
         return None
     stored = disk_cache.read_entry(digest, "certificate", _point_key(parameters))
-    return stored if isinstance(stored, dict) and isinstance(stored.get("summary"), str) else None
+    try:  # stored as pairs: the entry's JSON sorts keys, the output keeps to_dict's order
+        certification = {str(key): value for key, value in stored}
+    except (TypeError, ValueError):
+        return None
+    return certification if isinstance(certification.get("summary"), str) else None
 
 
 def store_certificate(model: Model, parameters: Mapping[str, float], certification: Mapping[str, Any]) -> None:
     """Keep a certification for the warm solves of the same point (:func:`load_certificate`)."""
     if enabled():
-        disk_cache.write_entry(model.content_hash, "certificate", _point_key(parameters), dict(certification))
+        disk_cache.write_entry(model.content_hash, "certificate", _point_key(parameters),
+                              [[key, value] for key, value in certification.items()])
 
 
 # ---------------------------------------------------------------------------------------
