@@ -10,6 +10,7 @@ printed algebra implies.  Both are compared with the printed Table 2 ordering.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,14 @@ def _admissible_range(model: Model, name: str, lo: float, hi: float) -> tuple[fl
     d = model.parameter(name).domain
     lo = max(lo, d.lower + (0 if d.lower_closed else 1e-3))
     hi = min(hi, d.upper - (0 if d.upper_closed else 1e-3))
+    # an unbounded domain (yang-2001-roundabout's a > 1): a span around the default, as wide
+    # as the default is large, so that the axis is finite and the default stays inside
+    default = model.parameter(name).default
+    span = max(1.0, abs(default))
+    if not math.isfinite(hi):
+        hi = default + span
+    if not math.isfinite(lo):
+        lo = default - span
     return lo, hi
 
 
