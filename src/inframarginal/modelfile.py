@@ -18,10 +18,12 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inframarginal.errors import ModelFileError, UnknownModelError, quote
-from inframarginal.model import Model, build_model
+
+if TYPE_CHECKING:
+    from inframarginal.model import Model
 
 #: Largest model file, in bytes (and largest model text, in characters).
 MAX_FILE_BYTES = 1_000_000
@@ -39,13 +41,13 @@ _BARE_PART = re.compile(r"[ \t]*[A-Za-z0-9_-]*[ \t]*\Z")
 
 
 def builtin_models() -> dict[str, str]:
-    """Names of the built-in models and their titles."""
-    out = {}
-    for entry in sorted(resources.files("inframarginal.models").iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".toml"):
-            model = _load_builtin(entry.name[:-5])
-            out[model.name] = model.title
-    return out
+    """Names of the built-in models and their titles (read from the files: no model is built)."""
+    return {name: _builtin_title(name, "inframarginal.models") for name in _builtin_names()}
+
+
+def _builtin_title(name: str, package: str) -> str:
+    section = tomllib.loads(resources.files(package).joinpath(f"{name}.toml").read_text("utf-8"))["model"]
+    return str(section.get("title", name))
 
 
 @cache
@@ -83,6 +85,8 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
 
         model = build_typed_model(spec, source=source)
     else:
+        from inframarginal.model import build_model  # SymPy: not needed to list the models
+
         model = build_model(spec, source=source)
     if declared:
         from inframarginal.symmetry import SymmetryError, check_declared_symmetry
@@ -183,7 +187,7 @@ def load_model(name_or_path: str | Path) -> Model:
 
 def typed_builtin_models() -> dict[str, str]:
     """Names and titles of the built-in models with types (``inframarginal.heterogeneous.models``)."""
-    return {name: _load_builtin(name, "inframarginal.heterogeneous.models").title for name in _typed_builtin_names()}
+    return {name: _builtin_title(name, "inframarginal.heterogeneous.models") for name in _typed_builtin_names()}
 
 
 def _typed_builtin_names() -> list[str]:

@@ -12,10 +12,31 @@ by switching configuration at the equilibrium prices), ranked by Pareto dominanc
 This subpackage imports only engine modules (model, loglinear, enumeration, budget, errors).
 """
 
-from inframarginal.heterogeneous.corner import TypedCornerEquilibrium, typed_corner_equilibrium
-from inframarginal.heterogeneous.general import TypedSolution, solve_typed
-from inframarginal.heterogeneous.spec import PersonType, TypedModel, build_typed_model
-from inframarginal.heterogeneous.structures import TypedStructure, iter_typed_structures
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inframarginal.heterogeneous.corner import TypedCornerEquilibrium, typed_corner_equilibrium
+    from inframarginal.heterogeneous.general import TypedSolution, solve_typed
+    from inframarginal.heterogeneous.spec import PersonType, TypedModel, build_typed_model
+    from inframarginal.heterogeneous.structures import TypedStructure, iter_typed_structures
+
+# Loaded on first use, so that listing the built-in models (``models/`` here) imports no solver.
+_HOMES = {
+    "TypedCornerEquilibrium": "corner", "typed_corner_equilibrium": "corner",
+    "TypedSolution": "general", "solve_typed": "general",
+    "PersonType": "spec", "TypedModel": "spec", "build_typed_model": "spec",
+    "TypedStructure": "structures", "iter_typed_structures": "structures",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "PersonType", "TypedCornerEquilibrium", "TypedModel", "TypedSolution", "TypedStructure",
