@@ -20,8 +20,8 @@ from typing import Any
 
 import sympy as sp
 
-from inframarginal import __version__
 from inframarginal.model import Model
+from inframarginal.version import __version__
 
 _FORMAT = "inframarginal-cache"
 _LAYOUT = "v1"

@@ -35,8 +35,8 @@ from functools import cache
 import numpy as np
 
 from inframarginal.budget import DEFAULT_STRUCTURE_LIMIT
-from inframarginal.configurations import Configuration, Structure, configurations
 from inframarginal.errors import InframarginalError
+from inframarginal.lemma1 import Configuration, Structure, configurations, named_structures
 from inframarginal.model import Model
 
 #: Rows per block handed to the batched solver (memory stays ~ rows x goods x 8 bytes).
@@ -138,8 +138,6 @@ def autarky_indices(model: Model) -> np.ndarray:
 @cache
 def _names(model: Model) -> dict[frozenset[str], str]:
     """The model's names of structures, keyed by the set of their configuration labels."""
-    from inframarginal.configurations import named_structures
-
     return {frozenset(s.labels): s.name for s in named_structures(model)}
 
 

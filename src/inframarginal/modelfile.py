@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from inframarginal.errors import ModelFileError, UnknownModelError, quote
+from inframarginal.lemma1 import check_named_structures
 from inframarginal.model import Model, build_model
 
 #: Largest model file, in bytes (and largest model text, in characters).
@@ -76,7 +77,9 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
         raise ModelFileError(f"not valid TOML: {err}", source) from None
     except RecursionError:  # a nesting the scan above did not see
         raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
-    return build_model(spec, source=source)
+    model = build_model(spec, source=source)
+    check_named_structures(model)  # every bad structure label fails at load time
+    return model
 
 
 def nesting_depth(text: str) -> tuple[int, int, int]:

@@ -87,7 +87,7 @@ def _file_bytes(model: Model) -> bytes | None:
 
 def provenance(model: Model) -> dict[str, str]:
     """Attributes that say which model and which version produced a file."""
-    from inframarginal import __version__
+    from inframarginal.version import __version__
 
     digest, of = model_sha256(model)
     return {

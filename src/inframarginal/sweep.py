@@ -62,7 +62,6 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from inframarginal import __version__
 from inframarginal.backends import (
     BoundKernel,
     bound_kernel,
@@ -72,6 +71,7 @@ from inframarginal.backends import (
 from inframarginal.errors import ParameterError, SweepError
 from inframarginal.model import Model
 from inframarginal.provenance import describe, provenance
+from inframarginal.version import __version__
 
 #: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
 CHUNK_POINTS = 1_000_000
@@ -866,9 +866,10 @@ def open_sweep(path: str | os.PathLike, decode: bool = True) -> xr.Dataset:
     """
     text = os.fspath(path)
     if text.rstrip("/").endswith(".zarr"):
-        from inframarginal.zarr_store import open_zarr_sweep
+        from inframarginal.zarr_layout import open_zarr_dataset
 
-        return open_zarr_sweep(text, decode=decode)
+        ds = open_zarr_dataset(text)
+        return decode_general_equilibrium(ds) if decode else ds
     with xr.open_dataset(text, engine="h5netcdf") as ds:
         ds = ds.load()
     return decode_general_equilibrium(ds) if decode else ds

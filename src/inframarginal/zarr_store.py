@@ -26,7 +26,6 @@ import math
 import os
 import shutil
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,12 +55,24 @@ from inframarginal.sweep import (
     sweep_attrs,
     to_dataset,
 )
+from inframarginal.zarr_layout import (  # the store's layout, shared with inframarginal.sweep.open_sweep
+    DONE_DIR,
+    SPEC_FILE,
+    open_zarr_dataset,
+)
+from inframarginal.zarr_layout import (
+    done_chunks as _done,
+)
+from inframarginal.zarr_layout import (
+    quiet as _quiet,
+)
+from inframarginal.zarr_layout import (
+    read_spec as _read_spec,
+)
 
-SPEC_FILE = ".inframarginal-sweep.json"
 #: Zarr format 2: fixed-width strings (the structure and good coordinates) have a stable
 #: encoding there.  The general equilibrium and numeraire are integer codes.
 ZARR_FORMAT = 2
-DONE_DIR = ".inframarginal-done"
 #: Suffix of the lock file next to a store while a run writes it.
 LOCK_SUFFIX = ".lock"
 #: Seconds to wait for an existing Dask scheduler before giving up.
@@ -84,13 +95,6 @@ class ZarrSweep:
         return dict(self.__dict__)
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Silence Zarr's notes about our marker files inside the store."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module=r"zarr\..*")
-        warnings.filterwarnings("ignore", message=".*not recognized as a component of a Zarr hierarchy.*")
-        yield
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -121,14 +125,6 @@ def _template(grid: Grid, chunks: tuple[int, ...], backend: str, variables: tupl
 
 def _spec(grid: Grid, chunks: tuple[int, ...], variables: tuple[str, ...]) -> dict[str, Any]:
     return {**grid.spec(), "chunks": list(chunks), "variables": list(variables)}
-
-
-def _read_spec(path: str) -> dict[str, Any] | None:
-    try:
-        with open(os.path.join(path, SPEC_FILE)) as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
 
 
 def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str, variables: tuple[str, ...]) -> None:
@@ -203,19 +199,6 @@ def store_lock(path: str):
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(lock)
-
-
-def _done(path: str) -> dict[int, dict[str, int]]:
-    out = {}
-    folder = os.path.join(path, DONE_DIR)
-    for name in os.listdir(folder):
-        if name.endswith(".json"):
-            try:
-                with open(os.path.join(folder, name)) as fh:
-                    out[int(name[:-5])] = json.load(fh)
-            except (OSError, ValueError):
-                continue  # a marker cut off mid-write: the chunk is simply computed again
-    return out
 
 
 def _mark_done(path: str, index: int, counts: dict[str, int]) -> None:
@@ -437,26 +420,11 @@ def _complete(path: str) -> None:
         pass
 
 
-def zarr_progress(path: str) -> tuple[int, int]:
-    """Chunks finished and chunks in all of a sweep's Zarr store."""
-    spec = _read_spec(path)
-    if spec is None:
-        raise SweepError(f"{path} is not a sweep written by inframarginal")
-    shape = [a[1]["count"] if isinstance(a[1], dict) else len(a[1]) for a in spec["axes"]]
-    total = math.prod(math.ceil(n / c) for n, c in zip(shape, spec["chunks"], strict=True))
-    return len(_done(path)), total
-
-
 def open_zarr_sweep(path: str, allow_incomplete: bool = False, decode: bool = True) -> xr.Dataset:
     """Open a sweep's Zarr store (lazily, with Dask); refuse an unfinished one unless allowed.
 
     With ``decode`` the general equilibrium and numeraire are names (decoded lazily,
     chunk by chunk), as in :func:`inframarginal.sweep.sweep`; otherwise integer codes.
     """
-    done, total = zarr_progress(path)
-    if done < total and not allow_incomplete:
-        raise SweepError(f"{path} is unfinished ({done} of {total} chunks); rerun the same sweep command "
-                         "to finish it")
-    with _quiet():
-        ds = xr.open_zarr(path, consolidated=None)
+    ds = open_zarr_dataset(path, allow_incomplete)
     return decode_general_equilibrium(ds) if decode else ds

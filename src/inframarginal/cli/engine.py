@@ -202,8 +202,10 @@ def register(group: click.Group) -> None:
             if fmt == "latex":
                 _latex(m, values, structure)
                 return
-            sol = m.solve(values, method=method, structures="all" if all_structures else "studied",
-                          structure=structure)
+            from inframarginal.equilibrium import solve
+
+            sol = solve(m, values, method=method, structures="all" if all_structures else "studied",
+                        structure=structure)
         except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
             raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
         if fmt == "json":

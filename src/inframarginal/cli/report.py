@@ -32,8 +32,8 @@ def register(group: click.Group) -> None:
             for path in write_beach_report(out_dir):
                 click.echo(f"wrote {path}")
             return
-        from inframarginal.report import write_report
         from inframarginal.report.settings import ReportSettings
+        from inframarginal.reporting import write_report
 
         settings = ReportSettings.small() if size == "small" else ReportSettings()
         path = write_report(model, out_dir, progress=not quiet, settings=settings)
