@@ -23,6 +23,7 @@ Blackwell, ch. 4 (infra-marginal analysis: compare the corner equilibria).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +33,7 @@ import sympy as sp
 
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import Structure, studied_structures
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError
 from inframarginal.model import Model
 from inframarginal.symbolic import structure_closed_form
@@ -366,22 +368,10 @@ def bound_kernel(model: Model, axes: tuple[str, ...], fixed: Mapping[str, float]
 
 def general_equilibrium_code(incomes: Sequence[np.ndarray | None], exists: Sequence[np.ndarray | None],
                              out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the structure with the highest income among those that exist (the first on
-    ties, as the general solver; -1 where none exists) and that income (-inf where none).
-
-    ``incomes`` and ``exists`` hold one array per structure (``None``: left out); ``out``:
-    buffers (code, best) to fill instead of new arrays.
-    """
-    shape = np.broadcast_shapes(*(np.shape(i) for i in incomes if i is not None))
-    code, best = out if out is not None else (np.empty(shape, dtype=np.int16), np.empty(shape))
-    code.fill(-1)
-    best.fill(-np.inf)
-    for s, (income, ok) in enumerate(zip(incomes, exists, strict=True)):
-        if income is not None:
-            better = ok & (income > best)
-            np.copyto(best, income, where=better)
-            np.copyto(code, s, where=better)
-    return code, best
+    """Deprecated alias of :func:`inframarginal.equilibrium.general_equilibrium_at` (the one home of the rule)."""
+    warnings.warn("inframarginal.backends.general_equilibrium_code is deprecated: use "
+                  "inframarginal.equilibrium.general_equilibrium_at", DeprecationWarning, stacklevel=2)
+    return general_equilibrium_at(incomes, exists, out)
 
 
 # -- JAX ---------------------------------------------------------------------------------------

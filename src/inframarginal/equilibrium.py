@@ -20,9 +20,11 @@ Blackwell, ch. 4.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from inframarginal.compiled import compile_configuration, compile_structure, evaluate
 from inframarginal.configurations import (
@@ -470,14 +472,60 @@ def solve(model: Model, values: Mapping[str, float] | None = None, *, structures
 
         candidates = (find_structure(model, structure),)
     results = {s.name: corner_equilibrium(model, s, checked, method) for s in candidates}
-    existing = {n: ce for n, ce in results.items() if ce.exists and math.isfinite(_log_income(ce))}
-    if structure is not None or not existing:
+    names = list(results)
+    index, _ = general_equilibrium_at([np.float64(_log_income(results[n])) for n in names],
+                                      [results[n].exists for n in names])
+    if structure is not None or index < 0:
         return Solution(model.name, checked, results, None, None, None)
-    name = max(existing, key=lambda n: _log_income(existing[n]))
-    ge = existing[name]
+    name = names[int(index)]
+    ge = results[name]
     deviation = deviation_check(model, ge, checked)
     return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation,
                     _deviation_notes(name, deviation, structures == "all"))
+
+
+def general_equilibrium_at(incomes: Sequence[Any], exists: Sequence[Any],
+                           out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The general equilibrium at many points: the rule of step 3, vectorised.
+
+    At each point, the index of the structure with the highest per-capita real income among
+    those whose corner equilibrium exists there with a finite income, and that income.  Ties
+    go to the first structure (as :func:`solve`); where none exists the index is -1 and the
+    income -inf.  This is the one home of the rule: :func:`solve`, sweeps, paths, the report,
+    the audit and the explorer all choose through it.
+
+    Parameters
+    ----------
+    incomes : sequence of array_like or None
+        One entry per structure: its incomes (or log incomes: the choice is the same) on
+        broadcastable arrays of points; ``None`` leaves the structure out.
+    exists : sequence of array_like or None
+        Whether each structure's corner equilibrium exists at each point (NaN incomes never win).
+    out : (ndarray, ndarray), optional
+        Buffers (index, income) to fill instead of new arrays (int16 and float64 by default).
+
+    Returns
+    -------
+    index, income : ndarray, ndarray
+
+    Examples
+    --------
+    >>> index, best = general_equilibrium_at([np.array([1.0, 3.0, 2.0]), np.array([2.0, 3.0, 5.0])],
+    ...                                      [np.array([True, True, True]), np.array([True, True, False])])
+    >>> index.tolist(), best.tolist()
+    ([1, 0, 0], [2.0, 3.0, 2.0])
+    """
+    shape = np.broadcast_shapes(*(np.shape(i) for i in incomes if i is not None))
+    index, best = out if out is not None else (np.empty(shape, dtype=np.int16), np.empty(shape))
+    index.fill(-1)
+    best.fill(-np.inf)
+    for s, (income, ok) in enumerate(zip(incomes, exists, strict=True)):
+        if income is not None:
+            # strictly higher: the first structure keeps a tie; +inf is no income (NaN never compares)
+            better = ok & (income > best) & (income < np.inf)
+            np.copyto(best, income, where=better)
+            np.copyto(index, s, where=better)
+    return index, best
 
 
 def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[str, ...]:

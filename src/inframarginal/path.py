@@ -28,8 +28,8 @@ import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.configurations import find_structure
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.model import Model
 from inframarginal.sweep import Grid, SweepError, make_grid
 
@@ -158,7 +158,7 @@ class _Evaluator:
         return log_income, exists
 
     def code(self, x: np.ndarray) -> np.ndarray:
-        return general_equilibrium_code(*self.at(x))[0]
+        return general_equilibrium_at(*self.at(x))[0]
 
     def code1(self, x: float) -> int:
         return int(self.code(np.array([x]))[0])

@@ -66,8 +66,8 @@ from inframarginal.backends import (
     BoundKernel,
     bound_kernel,
     check_backend,
-    general_equilibrium_code,
 )
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import ParameterError, SweepError
 from inframarginal.model import Model
 from inframarginal.provenance import describe, provenance
@@ -543,7 +543,7 @@ def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[
     """
     code, best = out["general_equilibrium"][block], out["equilibrium_income"][block]
     if codes is None:
-        general_equilibrium_code(logs, flags, out=(code, best))
+        general_equilibrium_at(logs, flags, out=(code, best))
     else:
         code[...] = codes
         best.fill(-np.inf)

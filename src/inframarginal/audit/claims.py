@@ -33,10 +33,10 @@ import sympy as sp
 
 from inframarginal.audit.printed import compiled_function, data_name, has_printed_results
 from inframarginal.audit.table1 import derived_forms, log_atoms
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import find_structure, studied_structures
 from inframarginal.disk_cache import read_entry, write_entry
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
@@ -316,7 +316,7 @@ class ClaimEvaluator:
     def general_equilibrium(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         results = [evaluate_structure(self.model, s, dict(values)) for s in self.structures]
         with np.errstate(invalid="ignore"):
-            code, _ = general_equilibrium_code([r["per_capita_real_income"] for r in results],
+            code, _ = general_equilibrium_at([r["per_capita_real_income"] for r in results],
                                                [r["exists"] & np.isfinite(r["per_capita_real_income"]) for r in results])
         return code.astype(int)
 

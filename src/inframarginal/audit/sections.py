@@ -253,8 +253,8 @@ def all_structures_section(doc: Document, ctx: ReportContext) -> None:
     doc.p(f"The model allows {n} structures (inframarginal.configurations.enumerate_structures), of which the "
           f"paper names {len(ctx.names)}. Each is solved with inframarginal.equilibrium.corner_equilibrium "
           "(numeric method) at the points below; the general equilibrium is the structure with the highest "
-          "per-capita real income among those whose corner equilibrium exists (inframarginal.backends."
-          "general_equilibrium_code). Unlisted structures are named by their configurations.")
+          "per-capita real income among those whose corner equilibrium exists (inframarginal.equilibrium."
+          "general_equilibrium_at). Unlisted structures are named by their configurations.")
     rows = []
     for r in results:
         best, listed = r.best, r.best_listed

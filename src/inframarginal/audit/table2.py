@@ -17,9 +17,9 @@ import xarray as xr
 from scipy.optimize import brentq
 
 from inframarginal.audit.printed import evaluate_printed, load_printed
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import compile_structure, evaluate_structure
 from inframarginal.configurations import studied_structures
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.model import Model
 from inframarginal.path import StructurePath, structure_path
 from inframarginal.phase import plot_path, plot_phase
@@ -61,7 +61,7 @@ def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
 
     The structures' compiled closed forms (compiled once per model,
     :func:`inframarginal.compiled.evaluate_structure`) on the grid, and the shared rule
-    :func:`inframarginal.backends.general_equilibrium_code`: the same answer as
+    :func:`inframarginal.equilibrium.general_equilibrium_at`: the same answer as
     :func:`inframarginal.sweep.sweep` (up to near-ties decided in floating point: the sweep compares
     log incomes) without compiling a kernel for every pair of axes.
     Structures without a closed form fall back to the sweep.
@@ -74,7 +74,7 @@ def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
     values[x], values[y] = X, Y
     results = [evaluate_structure(model, s, values) for s in structures]
     with np.errstate(invalid="ignore"):
-        code, best = general_equilibrium_code(
+        code, best = general_equilibrium_at(
             [r["per_capita_real_income"] for r in results],
             [r["exists"] & np.isfinite(r["per_capita_real_income"]) for r in results])
     names = np.array([s.name for s in structures] + [""], dtype=object)
@@ -97,7 +97,7 @@ def printed_general_equilibrium(model: Model, values: dict[str, np.ndarray], nam
     shape = np.broadcast_shapes(*(np.shape(v) for v in incomes.values()))
     arrays = [np.broadcast_to(incomes[n], shape) if n in incomes else None for n in names]
     with np.errstate(invalid="ignore"):
-        code, _ = general_equilibrium_code(arrays, [None if a is None else np.isfinite(a) for a in arrays])
+        code, _ = general_equilibrium_at(arrays, [None if a is None else np.isfinite(a) for a in arrays])
     return np.array(list(names) + [""], dtype=object)[code].astype(str)
 
 
