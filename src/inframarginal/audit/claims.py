@@ -41,11 +41,11 @@ from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
+from inframarginal.sampling import UNBOUNDED_CAP, sample_points
 
 #: Expressions larger than this (SymPy operation count) go straight to sampling.
 MAX_PROOF_OPS = 150
 #: Upper end of the sampled interval for parameters whose domain is unbounded.
-UNBOUNDED_CAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -183,18 +183,6 @@ def _structures_in(model: Model, text: str) -> list[str]:
             if s in {x.name for x in studied_structures(model)} and s not in found:
                 found.append(s)
     return found
-
-
-def sample_points(model: Model, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Uniform random points over the model's domains (unbounded ones capped at 2)."""
-    rng = np.random.default_rng(seed)
-    out = {}
-    for p in model.parameters:
-        lo, hi = p.domain.lower, p.domain.upper
-        if not math.isfinite(hi):
-            hi = max(UNBOUNDED_CAP, lo + UNBOUNDED_CAP)
-        out[p.name] = lo + (hi - lo) * rng.uniform(1e-6, 1 - 1e-6, n)
-    return out
 
 
 def _box_description(model: Model) -> str:

@@ -17,6 +17,7 @@ from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS
+from inframarginal.sampling import sample_points
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,7 @@ def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: in
 
 
 def _sample_box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: int, seed: int) -> DomainBox:
-    rng = np.random.default_rng(seed)
-    values = {name: lo + (hi - lo) * rng.uniform(1e-6, 1 - 1e-6, n) for name, (lo, hi) in bounds.items()}
+    values = sample_points(model, n, seed, bounds=bounds)
     structures = studied_structures(model)
     names = [s.name for s in structures]
     results = [evaluate_structure(model, s, values) for s in structures]
