@@ -155,12 +155,12 @@ def _prepare_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str,
     found = _read_spec(path)
     if found is None:
         raise SweepError(f"{path} exists and is not a sweep written by inframarginal; remove it or choose "
-                         "another --out")
+                         "another path")
     found.pop("complete", None)
     if found != _spec(grid, chunks, variables):
-        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters, --chunk or "
-                         "--variables differ); "
-                         "rerun with the same arguments to resume it, or remove it / choose another --out")
+        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters, points per chunk "
+                         "or variables differ); "
+                         "rerun with the same arguments to resume it, or remove it / choose another path")
 
 
 @contextlib.contextmanager
@@ -251,8 +251,8 @@ def connect(scheduler: str, timeout: float = CONNECT_TIMEOUT):
         return Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as err:
         raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
-                         f"({type(err).__name__}); start one with `dask scheduler` or use --workers N "
-                         "for a local cluster") from None
+                         f"({type(err).__name__}); start one with `dask scheduler` or use a local cluster "
+                         "of workers") from None
 
 
 def local_cluster(workers: int, threads: int = 1, processes: bool = True):
@@ -260,7 +260,7 @@ def local_cluster(workers: int, threads: int = 1, processes: bool = True):
     from distributed import Client, LocalCluster
 
     if workers < 1:
-        raise SweepError(f"--workers {workers}: need at least 1 worker")
+        raise SweepError("need at least 1 worker", field="workers", value=workers)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
                            host="127.0.0.1", dashboard_address=None)
     return cluster, Client(cluster)
@@ -269,7 +269,8 @@ def local_cluster(workers: int, threads: int = 1, processes: bool = True):
 def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None, path: str,
                   *, backend: str = "numpy", chunk_points: int = CHUNK_POINTS, workers: int | None = None,
                   scheduler: str | None = None, client=None, progress: bool = False,
-                  max_chunks: int | None = None, variables: str | tuple[str, ...] | None = "all") -> ZarrSweep:
+                  max_chunks: int | None = None, variables: str | tuple[str, ...] | None = "all",
+                  grid: Grid | None = None) -> ZarrSweep:
     """Sweep chunk by chunk into a Zarr store, resuming an interrupted run of the same sweep.
 
     Parameters
@@ -294,6 +295,10 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
         ``"all"`` (default), ``"core"`` or groups, as for :func:`inframarginal.sweep.parse_variables`.
         The general equilibrium and numeraire are stored as integer codes with CF
         ``flag_values``/``flag_meanings``; :func:`open_zarr_sweep` gives names.
+    grid : Grid, optional
+        The sweep's grid, made and checked by the caller (:func:`inframarginal.sweep.make_grid`
+        and :func:`~inframarginal.sweep.check_grid_size`); it is not checked again, and
+        ``axes`` and ``fixed`` are then ignored.
 
     Returns
     -------
@@ -309,11 +314,12 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
     backend = check_backend(backend)
     chosen = parse_variables(variables)
     if workers is not None and scheduler is not None:
-        raise SweepError("give either --workers N or --scheduler ADDRESS, not both")
+        raise SweepError("give either a number of workers or a scheduler's address, not both")
     if chunk_points < 1:
-        raise SweepError(f"--chunk {chunk_points}: need at least 1 point per chunk")
-    grid = make_grid(model, axes, fixed)
-    check_grid_size(grid, chunk_points, in_memory=False)
+        raise SweepError("need at least 1 point per chunk", field="chunk_points", value=chunk_points)
+    if grid is None:  # a grid made and checked by the caller is not checked again
+        grid = make_grid(model, axes, fixed)
+        check_grid_size(grid, chunk_points, in_memory=False)
     chunks = chunk_shape(grid.shape, chunk_points)
     regions = list(chunk_slices(grid.shape, chunks))
     own = None
