@@ -22,6 +22,7 @@ from inframarginal.display import model_html
 from inframarginal.equilibrium import Solution
 from inframarginal.equilibrium import solve as _solve
 from inframarginal.lemma1 import Configuration, Structure, check_named_structures, configurations
+from inframarginal.memo import model_store
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -73,6 +74,7 @@ class AnalysedModel(_spec.Model):
 
 @lru_cache(maxsize=64)  # bounded: a built-in model is wrapped once, uploads come and go
 def _wrap(model: _spec.Model) -> AnalysedModel:
+    model_store(model)  # created first, so that both objects share one cache (inframarginal.memo)
     wrapped = object.__new__(AnalysedModel)
     wrapped.__dict__.update(model.__dict__)  # the same fields (frozen: no __setattr__)
     return wrapped

@@ -26,7 +26,6 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -35,6 +34,7 @@ from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import Structure, studied_structures
 from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.symbolic import structure_closed_form
 
@@ -148,7 +148,7 @@ class StructureKernel:
     forms: dict[bool, tuple] = None  # type: ignore[assignment]
 
 
-@cache
+@model_cache
 def _prepared_forms(model: Model, structure: Structure) -> dict[bool, tuple] | None:
     """A structure's closed forms with derived parameters substituted, split and plain.
 
@@ -329,7 +329,7 @@ def _agrees(model: Model, kernel_incomes, kernel_exists, structure: Structure, p
     return bool(np.allclose(logs, kernel_incomes[exists], rtol=1e-10, atol=1e-12))
 
 
-@cache
+@model_cache
 def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
     """The compiled kernel of ``model``'s studied structures over the ``axes``."""
     symbols = _symbols(model, axes)
@@ -382,17 +382,17 @@ JAX_CHECK_POINTS = 2000
 JAX_TIE = 1e-4
 
 
-_JAX_FUNCTIONS: dict[tuple[int, tuple[bool, ...], bool], Callable] = {}
-
-
 def _jax_function(kernel: GridKernel, split: tuple[bool, ...], incomes: bool = False):
     """A jitted JAX function: axis arrays and constants -> index of the general equilibrium
     (-1: none) and, with ``incomes``, each closed-form structure's log income (NaN where its
     corner equilibrium does not exist), stacked."""
-    key = (id(kernel), split, incomes)  # kernels live in grid_kernel's cache: their ids are stable
-    if key not in _JAX_FUNCTIONS:
-        _JAX_FUNCTIONS[key] = _make_jax_function(kernel, split, incomes)
-    return _JAX_FUNCTIONS[key]
+    # Kept on the kernel (itself cached on its model): freed with the model, never confused
+    # with another kernel that reuses a freed one's id.
+    functions = kernel.__dict__.setdefault("_jax_functions", {})
+    key = (split, incomes)
+    if key not in functions:
+        functions[key] = _make_jax_function(kernel, split, incomes)
+    return functions[key]
 
 
 def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...], with_incomes: bool):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
 
 from inframarginal.configurations import Configuration, Structure
 from inframarginal.individual import labour_of, log_price_symbol
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.primal import parameter_function
 from inframarginal.symbolic import (
@@ -74,14 +74,14 @@ def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConf
     )
 
 
-@cache
+@model_cache
 def compile_configuration(model: Model, config: Configuration) -> CompiledConfiguration | None:
     """Compiled closed form of one configuration (``None`` if it has none)."""
     form = cached_configuration_closed_form(model, config)
     return None if form is None else _compile_config(model, form)
 
 
-@cache
+@model_cache
 def compile_structure(model: Model, structure: Structure) -> CompiledStructure | None:
     """Compiled closed-form corner equilibrium of a structure (``None`` if it has none)."""
     form = structure_closed_form(model, structure)

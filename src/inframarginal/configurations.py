@@ -23,8 +23,6 @@ Blackwell, ch. 4.
 
 from __future__ import annotations
 
-from functools import cache
-
 from inframarginal.enumeration import DEFAULT_STRUCTURE_LIMIT, count_structures, iter_structures
 from inframarginal.errors import ModelFileError
 from inframarginal.lemma1 import (  # re-exported: the names of step 1 stay importable from here
@@ -35,6 +33,7 @@ from inframarginal.lemma1 import (  # re-exported: the names of step 1 stay impo
     resolve_configuration,
     resolve_structure,
 )
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 __all__ = [
@@ -44,7 +43,7 @@ __all__ = [
 ]
 
 
-@cache
+@model_cache
 def enumerate_structures(model: Model, limit: int | None = None) -> tuple[Structure, ...]:
     """Every structure of the model: autarky configurations alone, and every set of
     trading configurations with one seller per traded good whose trades close.

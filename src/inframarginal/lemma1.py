@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import cache
 
 from inframarginal.errors import ModelFileError
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 
@@ -108,7 +108,7 @@ def _label(model: Model, sells, produces, buys, technology) -> str:
     return text + (f"[{','.join(tags)}]" if tags else "")
 
 
-@cache
+@model_cache
 def configurations(model: Model) -> tuple[Configuration, ...]:
     """Every configuration Lemma 1 allows, in a stable order.
 
@@ -216,7 +216,7 @@ def resolve_structure(model: Model, labels: tuple[str, ...] | list[str], name: s
     return Structure(name or " ".join(c.label for c in configs), configs)
 
 
-@cache
+@model_cache
 def named_structures(model: Model) -> tuple[Structure, ...]:
     """The structures the model file names, resolved and checked."""
     return tuple(

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -46,6 +45,7 @@ from inframarginal.configurations import Configuration, Structure, structure_def
 from inframarginal.enumeration import configuration_table
 from inframarginal.errors import InframarginalError
 from inframarginal.individual import log_price_symbol, programme
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 #: Dual weights at or below this are not positive (the optimum is unbounded or degenerate).
@@ -73,7 +73,7 @@ class _Compiled:
     meanings: tuple[str, ...]
 
 
-@cache
+@model_cache
 def _compiled(model: Model, config: Configuration) -> _Compiled:
     prog = programme(model, config)
     if prog is None:
@@ -112,7 +112,7 @@ def _compiled(model: Model, config: Configuration) -> _Compiled:
     )
 
 
-@cache
+@model_cache
 def _model_functions(model: Model) -> tuple[dict[sp.Expr, int], object]:
     """Every distinct parameter formula of every configuration's GP, as one compiled function.
 

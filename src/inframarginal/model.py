@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -96,7 +96,7 @@ class Domain:
         )
 
 
-@cache
+@lru_cache(maxsize=4096)  # keyed by the formula: bounded, shared by equal formulas of any model
 def _compiled_formula(formula: sp.Expr) -> tuple[tuple[str, ...], Any]:
     """A derived parameter's formula as a fast function of the names it uses (sorted)."""
     symbols = sorted(formula.free_symbols, key=lambda s: s.name)
@@ -237,6 +237,11 @@ class Model:
         if not isinstance(other, Model):
             return NotImplemented
         return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self) if f.compare)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled without its caches (inframarginal.memo) and its hash (string hashes differ
+        # between processes): both are rebuilt where the copy is used.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_memo", "_hash")}
 
     def __hash__(self) -> int:
         # Models key many caches; hashing every SymPy expression on each lookup is slow.

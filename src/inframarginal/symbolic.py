@@ -22,7 +22,6 @@ Duffin, R. J., Peterson, E. L. and Zener, C. (1967). *Geometric Programming*. Wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import sympy as sp
 
@@ -31,6 +30,7 @@ from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, ti
 from inframarginal.configurations import Configuration, Structure, traded_goods
 from inframarginal.errors import BudgetExceeded
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.serialization import (
     UnsupportedExpression,
@@ -306,7 +306,7 @@ def _tidy(expr: sp.Expr, simplify=sp.factor) -> sp.Expr:
 # -- caching -------------------------------------------------------------------------------
 
 
-@cache
+@model_cache
 def cached_configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
     """The closed form of ``config``'s optimum, from memory, disk or SymPy (see :func:`structure_closed_form`)."""
     payload = disk_cache.read_entry(model, "configuration-closed-form", config.label)
@@ -326,7 +326,7 @@ def cached_configuration_closed_form(model: Model, config: Configuration) -> Con
     return form
 
 
-@cache
+@model_cache
 def structure_closed_form(model: Model, structure: Structure) -> StructureClosedForm | None:
     """The closed-form corner equilibrium of ``structure``, from memory, disk or SymPy.
 

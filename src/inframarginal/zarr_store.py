@@ -211,6 +211,8 @@ def _mark_done(path: str, index: int, counts: dict[str, int]) -> None:
 
 # -- one chunk -------------------------------------------------------------------------------
 
+#: Models a worker process keeps rebuilt from their specifications (one sweep uses one).
+KEPT_MODELS = 4
 _MODELS: dict[str, Model] = {}
 
 
@@ -220,6 +222,8 @@ def _model_from(spec: Mapping[str, Any], source: str) -> Model:
 
     key = json.dumps(spec, sort_keys=True, default=str)
     if key not in _MODELS:
+        while len(_MODELS) >= KEPT_MODELS:  # bounded: the oldest model goes, with its caches
+            _MODELS.pop(next(iter(_MODELS)))
         _MODELS[key] = build_model(spec, source)
     return _MODELS[key]
 

@@ -24,7 +24,6 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -39,6 +38,7 @@ from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
 from inframarginal.sampling import UNBOUNDED_CAP, sample_points
@@ -163,7 +163,7 @@ def _key(quantity: str) -> str:
     return "u" if quantity == "per-capita real income" else quantity.replace("/", "_")
 
 
-@cache
+@model_cache
 def quantity_names(model: Model) -> dict[str, sp.Expr]:
     """Names usable in a claim's quantity: parameters and ``<quantity>_<structure>``."""
     names: dict[str, sp.Expr] = {p.name: p.symbol for p in model.parameters}
