@@ -34,6 +34,7 @@ from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import Structure, studied_structures
 from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError
+from inframarginal.expressions import to_function
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.symbolic import structure_closed_form
@@ -347,15 +348,15 @@ def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
                 income_parts, conditions, log_prices, shares = k.forms[variant]
                 layout.append((len(outputs), len(income_parts), len(conditions)))
                 outputs.extend([*income_parts, *conditions])
-                detail[-1] = sp.lambdify(args, [*log_prices, *shares], modules="numpy", cse=True)
-        cores[variant] = sp.lambdify(args, outputs, modules="numpy", cse=True) if outputs else None
+                detail[-1] = to_function(args, [*log_prices, *shares], modules="numpy", cse=True)
+        cores[variant] = to_function(args, outputs, modules="numpy", cse=True) if outputs else None
         expressions[variant] = tuple(outputs)
         layouts[variant] = tuple(layout)
         details[variant] = tuple(detail)
     fixed_symbols = [model.parameter(n).symbol for n in fixed_names]
     # Constants are evaluated in complex arithmetic so that a logarithm of a negative number
     # (a structure that cannot exist at these fixed values) gives NaN instead of an exception.
-    constant_function = sp.lambdify(fixed_symbols, [e for _, e in constants], modules=[{"log": np.emath.log,
+    constant_function = to_function(fixed_symbols, [e for _, e in constants], modules=[{"log": np.emath.log,
                                     "sqrt": np.emath.sqrt}, "numpy"], cse=True)
     return GridKernel(model, tuple(axes), fixed_names, tuple(kernels), constant_function, len(constants),
                       cores, layouts, details, expressions, tuple(args))
@@ -399,7 +400,7 @@ def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...], with_incomes
     import jax
     import jax.numpy as jnp
 
-    functions = {v: sp.lambdify(kernel.arguments, list(kernel.expressions[v]), modules="jax")
+    functions = {v: to_function(kernel.arguments, list(kernel.expressions[v]), modules="jax")
                  for v in set(split) if kernel.expressions[v]}
 
     def run(*args):
@@ -468,7 +469,7 @@ def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.nd
     for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
         if inc is not None:
             table[s] = np.where(ok, inc, -np.inf)
-    reference, _ = general_equilibrium_code(incomes, flags)
+    reference, _ = general_equilibrium_at(incomes, flags)
     got = code[index]
     wrong = np.nonzero(reference != got)[0]
     for j in wrong:

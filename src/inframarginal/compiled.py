@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from inframarginal.configurations import Configuration, Structure
+from inframarginal.expressions import to_function
 from inframarginal.individual import labour_of, log_price_symbol
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
@@ -33,7 +34,7 @@ def _lambdify(model: Model, expr: sp.Expr, extra: tuple[sp.Symbol, ...] = ()) ->
         return parameter_function(model, sp.sympify(expr))
     expr = sp.sympify(expr).xreplace(model.derived_substitution())
     args = [p.symbol for p in model.parameters] + list(extra)
-    return sp.lambdify(args, expr, modules="numpy")
+    return to_function(args, expr, modules="numpy")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ import sympy as sp
 from inframarginal.configurations import Configuration, Structure, structure_defect
 from inframarginal.enumeration import configuration_table
 from inframarginal.errors import InframarginalError
+from inframarginal.expressions import to_function
 from inframarginal.individual import log_price_symbol, programme
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
@@ -126,7 +127,7 @@ def _model_functions(model: Model) -> tuple[dict[sp.Expr, int], object]:
                      cc.labour_left):
             unique.setdefault(expr, len(unique))
     symbols = [model.symbols[name] for name in _parameter_names(model)]
-    function = sp.lambdify(symbols, list(unique), modules="math")
+    function = to_function(symbols, list(unique), modules="math")
     return unique, function
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import sympy as sp
 
 from inframarginal.errors import ExpressionError, ModelFileError, ParameterError, quote
-from inframarginal.expressions import free_names, parse_constraint, parse_expression
+from inframarginal.expressions import free_names, parse_constraint, parse_expression, to_function
 
 #: The symbol of a person's own labour in a technology's output formula.
 LABOUR = sp.Symbol("l", positive=True)
@@ -100,7 +100,7 @@ class Domain:
 def _compiled_formula(formula: sp.Expr) -> tuple[tuple[str, ...], Any]:
     """A derived parameter's formula as a fast function of the names it uses (sorted)."""
     symbols = sorted(formula.free_symbols, key=lambda s: s.name)
-    return tuple(s.name for s in symbols), sp.lambdify(symbols, formula, modules="math")
+    return tuple(s.name for s in symbols), to_function(symbols, formula, modules="math")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from inframarginal.configurations import Configuration
+from inframarginal.expressions import to_function
 from inframarginal.individual import technology_output, uses
 from inframarginal.memo import model_cache
 from inframarginal.model import LABOUR, Model
@@ -151,7 +152,7 @@ def primal_programme(model: Model, config: Configuration) -> PrimalProgramme:
 @model_cache
 def parameter_function(model: Model, expr: sp.Expr):
     """``expr`` (which may use derived parameters) as a function of the base parameters."""
-    return sp.lambdify([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()),
+    return to_function([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()),
                        modules="numpy")
 
 
@@ -165,9 +166,9 @@ def technology_functions(model: Model, config: Configuration, good: str):
     params = [p.symbol for p in model.parameters]
     gradient = [sp.diff(expr, a) for a in args]
     hessian = [[sp.diff(d, b) for b in args] for d in gradient]
-    return (sp.lambdify([args, params], expr, "numpy"),
-            sp.lambdify([args, params], gradient, "numpy"),
-            sp.lambdify([args, params], hessian, "numpy"))
+    return (to_function([args, params], expr, "numpy"),
+            to_function([args, params], gradient, "numpy"),
+            to_function([args, params], hessian, "numpy"))
 
 
 def _column(value, n: int) -> np.ndarray:
