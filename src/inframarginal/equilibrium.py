@@ -38,6 +38,7 @@ from inframarginal.configurations import (
 from inframarginal.errors import InframarginalError
 from inframarginal.model import Model
 from inframarginal.numeric import individual_optimum, numeric_corner_equilibrium
+from inframarginal.symbolic import ConditionKind
 from inframarginal.symbolic import numeraire as numeraire_of
 
 
@@ -358,12 +359,13 @@ def _reason(text: str, value: float) -> str:
     if math.isnan(value):
         return (f"its condition '{text}' cannot be evaluated in floating point at this point "
                 "(parameters too close to a bound of their domain)")
-    if text.startswith("labour endowment"):
+    kind = ConditionKind.of(text)
+    if kind is ConditionKind.LABOUR:
         return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
-    if text.startswith("dual weight"):
+    if kind is ConditionKind.DUAL_WEIGHT:
         return (f"no optimum for the individual: utility rises without bound ({text} is {value:.6g} <= 0; "
                 "typically a bought input under non-decreasing returns)")
-    if text.startswith("share of people"):
+    if kind is ConditionKind.SHARE:
         return f"the structure collapses: the {text} would be {value:.6g} <= 0"
     return f"condition '{text}' fails ({value:.6g})"
 
@@ -414,7 +416,7 @@ def configuration_log_utility(model: Model, config: Configuration, values: Mappi
     for function, text in cc.conditions:
         value = evaluate(function, model, dict(values))
         if not value > 0:
-            return math.inf if text.startswith("dual weight") else -math.inf
+            return math.inf if ConditionKind.of(text) is ConditionKind.DUAL_WEIGHT else -math.inf
     lps = [math.log(prices[g]) for g in cc.price_goods]
     return evaluate(cc.log_utility, model, dict(values), *lps)
 

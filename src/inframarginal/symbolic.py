@@ -21,6 +21,7 @@ Duffin, R. J., Peterson, E. L. and Zener, C. (1967). *Geometric Programming*. Wi
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import sympy as sp
@@ -37,6 +38,26 @@ from inframarginal.serialization import (
     expression_from_json,
     expression_to_json,
 )
+
+
+class ConditionKind(enum.Enum):
+    """What a condition for a corner equilibrium to exist says; its text (the value, then
+    the details) names the configuration.  Conditions are ``(expression, text)`` pairs,
+    the expression positive where the condition holds; :meth:`of` reads a text's kind."""
+
+    LABOUR = "labour endowment covers"
+    """A configuration's fixed costs fit in the labour endowment."""
+    DUAL_WEIGHT = "dual weight"
+    """A weight of the individual's dual programme is positive (otherwise utility is unbounded)."""
+    SHARE = "share of people"
+    """A configuration's share of the population is positive."""
+    OTHER = ""
+    """Any other condition."""
+
+    @classmethod
+    def of(cls, text: str) -> ConditionKind:
+        """The kind of the condition whose text is ``text`` (texts read back from the disk cache too)."""
+        return next((k for k in (cls.LABOUR, cls.DUAL_WEIGHT, cls.SHARE) if text.startswith(k.value)), cls.OTHER)
 
 
 @dataclass(frozen=True)
@@ -119,10 +140,11 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
     log_values = tuple((v.name, logs[j]) for j, v in enumerate(prog.variables))
 
     conditions = [(model.endowment - prog.fixed_costs,
-                   f"labour endowment covers the fixed costs of {config.label}")]
+                   f"{ConditionKind.LABOUR.value} the fixed costs of {config.label}")]
     for i, t in enumerate(prog.terms[1:], start=1):
         if not (delta[i].is_number and delta[i] > 0):
-            conditions.append((delta[i], f"dual weight of '{t.meaning}' ({t.constraint}) in {config.label}"))
+            conditions.append((delta[i], f"{ConditionKind.DUAL_WEIGHT.value} of '{t.meaning}' ({t.constraint}) in "
+                                         f"{config.label}"))
     point = default_point(model)
     return ConfigurationClosedForm(
         config,
@@ -246,7 +268,7 @@ def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm
     shares = _shares(model, structure, forms, price_subs, num)
     for c, share in zip(structure.configurations, shares, strict=True):
         if len(structure.configurations) > 1:
-            conditions.append((share, f"share of people in {c.label}"))
+            conditions.append((share, f"{ConditionKind.SHARE.value} in {c.label}"))
     ordered = tuple((g, log_prices[g]) for g in model.good_names if g in log_prices)
     return StructureClosedForm(structure, num, ordered, log_income, tuple(shares), tuple(forms), tuple(conditions))
 
