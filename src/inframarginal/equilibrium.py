@@ -20,6 +20,7 @@ Blackwell, ch. 4.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,10 +62,11 @@ class Plan:
 class CornerEquilibrium:
     """The corner equilibrium of one structure at one parameter point.
 
-    ``prices`` are relative to the ``numeraire`` (whose price is 1); ``numbers`` are
-    the shares of the population in each configuration; ``relative_numbers`` the
-    ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
-    When ``exists`` is False, ``reason`` says why and the numbers are absent.
+    ``prices`` are relative to the ``numeraire`` (whose price is 1); ``shares`` are
+    the shares of the population in each configuration (``numbers`` before 0.2, still
+    read with a DeprecationWarning; the JSON key stays ``numbers``); ``relative_numbers``
+    the ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
+    When ``exists`` is False, ``reason`` says why and the shares are absent.
     ``log_income`` is the log of the per-capita real income, kept because the income
     itself can lie outside floating-point range (``notes`` then say so, and the
     general equilibrium is chosen on the logs).
@@ -76,7 +78,7 @@ class CornerEquilibrium:
     reason: str
     numeraire: str | None = None
     prices: dict[str, float] = field(default_factory=dict)
-    numbers: dict[str, float] = field(default_factory=dict)
+    shares: dict[str, float] = field(default_factory=dict)
     relative_numbers: dict[str, float] = field(default_factory=dict)
     per_capita_real_income: float | None = None
     plans: tuple[Plan, ...] = ()
@@ -84,6 +86,13 @@ class CornerEquilibrium:
     method: str = "symbolic"
     log_income: float | None = None
     notes: tuple[str, ...] = ()
+
+    @property
+    def numbers(self) -> dict[str, float]:
+        """Deprecated name of :attr:`shares`."""
+        warnings.warn("CornerEquilibrium.numbers is deprecated: use .shares (the population shares)",
+                      DeprecationWarning, stacklevel=2)
+        return self.shares
 
     def __repr__(self) -> str:
         head = f"CornerEquilibrium({self.structure}: {' '.join(self.configurations)}"
@@ -115,7 +124,7 @@ class CornerEquilibrium:
             "configurations": list(self.configurations),
             "numeraire": self.numeraire,
             "prices": self.prices,
-            "numbers": self.numbers,
+            "numbers": self.shares,
             "relative_numbers": self.relative_numbers,
             "per_capita_real_income": self.per_capita_real_income,
             "plans": {p.configuration: {k: v for k, v in p.__dict__.items() if k != "configuration"} for p in self.plans},
