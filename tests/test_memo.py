@@ -53,3 +53,12 @@ def test_cache_clear_empties_the_function_on_every_live_model():
     assert square(a, 3) == square(a, 3) == 9 and calls == [3]
     square.cache_clear()
     assert square(a, 3) == 9 and calls == [3, 3]
+
+
+def test_the_old_name_of_population_shares_still_reads_with_a_warning():
+    import pytest
+
+    ce = solve(_fresh_model(), {"k": 0.9}).structures["D"]
+    with pytest.warns(DeprecationWarning, match="shares"):
+        assert ce.numbers == ce.shares
+    assert sum(ce.shares.values()) == pytest.approx(1.0)  # (x/y) and (y/x) share the population
