@@ -34,8 +34,8 @@ def register(group: click.Group) -> None:
             return
         from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
-        from inframarginal.report import write_report
         from inframarginal.report.settings import ReportSettings
+        from inframarginal.reporting import write_report
 
         require_untyped(load_model(model), "report")
         settings = ReportSettings.small() if size == "small" else ReportSettings()

@@ -1,0 +1,30 @@
+"""Central rules have one home each: a second copy of one fails here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "inframarginal"
+
+
+def _calls(name: str) -> set[str]:
+    """Modules (paths relative to the package) that call an attribute or function ``name``."""
+    out = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                if (isinstance(f, ast.Attribute) and f.attr == name) or (isinstance(f, ast.Name) and f.id == name):
+                    out.add(str(path.relative_to(SRC)))
+    return out
+
+
+def test_formulas_become_functions_in_one_place():
+    assert _calls("lambdify") == {"expressions.py"}
+
+
+def test_the_general_equilibrium_rule_is_called_not_copied():
+    # general_equilibrium_at is the rule; the deprecated alias in backends only forwards to it.
+    assert _calls("general_equilibrium_code") == set()
+    assert {"equilibrium.py", "sweep.py", "path.py", "report/equilibria.py"} <= _calls("general_equilibrium_at")
