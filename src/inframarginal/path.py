@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ from scipy import optimize
 
 from inframarginal.configurations import find_structure
 from inframarginal.equilibrium import general_equilibrium_at
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.sweep import Grid, SweepError, make_grid
 
@@ -365,7 +365,7 @@ def _with_closed_form(model: Model, grid: Grid, ev: _Evaluator, sw: Switch) -> S
     return sw
 
 
-@cache  # independent of the other parameters' values: solved once per model, parameter and pair
+@model_cache  # independent of the other parameters' values: solved once per model, parameter and pair
 def _income_thresholds(model: Model, name: str, before: str, after: str) -> list[sp.Expr]:
     """Solutions of ``log u_before = log u_after`` for the parameter ``name`` that SymPy finds.
 
