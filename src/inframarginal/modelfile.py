@@ -111,6 +111,8 @@ def _declared_symmetry(section: Any, source: str) -> list[tuple[str, ...]]:
     if not isinstance(section, dict) or set(section) - {"interchangeable"}:
         raise ModelFileError("expected a table with the one key 'interchangeable'", source, "symmetry")
     value = section.get("interchangeable", [])
+    if not isinstance(value, list):
+        raise ModelFileError(f"{str(value)[:80]} is not a list of good names (or a list of such lists)", source, key)
     groups = value if value and all(isinstance(v, list) for v in value) else [value]
     out = []
     for group in groups:
