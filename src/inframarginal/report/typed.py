@@ -32,12 +32,12 @@ from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
 SPAN = 4.0
 
 
-def _finite(value: Any) -> Any:
+def finite_json(value: Any) -> Any:
     """JSON without NaN or infinities (``null`` instead), as ``solve --format json`` writes."""
     if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
+        return {str(k): finite_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite_json(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -169,10 +169,10 @@ def write_typed_report(model: TypedModel, out_dir: str | Path,
     _equilibria_section(doc, model, sol, out)
     phase = _phase_section(doc, model, out, settings)
     results = {**sol.to_dict(), "phase_diagram": phase}
-    (out / "results.json").write_text(json.dumps(_finite(results), indent=2, allow_nan=False), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(finite_json(results), indent=2, allow_nan=False), encoding="utf-8")
     (out / "report.md").write_text(to_markdown(doc), encoding="utf-8")
     (out / "report.html").write_text(to_html(doc), encoding="utf-8")
     return out / "report.html"
 
 
-__all__ = ["SPAN", "axis_range", "phase_axes", "write_typed_report"]
+__all__ = ["SPAN", "axis_range", "finite_json", "phase_axes", "write_typed_report"]
