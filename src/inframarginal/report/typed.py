@@ -22,11 +22,17 @@ from inframarginal.errors import InframarginalError
 from inframarginal.heterogeneous.general import TypedSolution, solve_typed
 from inframarginal.heterogeneous.phase import plot_typed_phase, typed_sweep
 from inframarginal.heterogeneous.spec import TypedModel
+from inframarginal.heterogeneous.structures import iter_typed_structures
 from inframarginal.model import Parameter
 from inframarginal.report.figures import save_figure
 from inframarginal.report.networks import plot_typed_network
 from inframarginal.report.render import Cell, Document, to_html, to_markdown
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
+
+#: Most structure-points of the phase diagram (every grid point solves every structure): a
+#: 200 x 200 grid of the Ricardian model's 33 structures fits; a model with thousands of
+#: structures gets a coarser grid, said in the report.
+PHASE_WORK = 1_500_000
 
 #: How far an axis of the phase diagram reaches around the default of an unbounded parameter.
 SPAN = 4.0
@@ -126,16 +132,19 @@ def _equilibria_section(doc: Document, model: TypedModel, sol: TypedSolution, ou
 def _phase_section(doc: Document, model: TypedModel, out: Path, settings: ReportSettings) -> dict[str, Any]:
     x, y = phase_axes(model)
     (x0, x1), (y0, y1) = axis_range(model.parameter(x)), axis_range(model.parameter(y))
-    n = settings.grid
+    structures = sum(1 for _ in iter_typed_structures(model))
+    n = min(settings.grid, max(4, math.isqrt(PHASE_WORK // max(structures, 1))))
     ds = typed_sweep(model, {y: np.linspace(y0, y1, n), x: np.linspace(x0, x1, n)})
     doc.h(1, f"Phase diagram over {x} and {y}")
     doc.p(f"The general equilibrium (Pareto-undominated, highest mean log utility where several pass) on a "
           f"{n} x {n} grid, {x} in [{x0:g}, {x1:g}] and {y} in [{y0:g}, {y1:g}], the other parameters at "
-          "their defaults.")
+          "their defaults."
+          + (f" The grid is coarser than the report's {settings.grid} points per axis: the model has "
+             f"{structures:,} structures, each solved at every point." if n < settings.grid else ""))
     doc.img(save_figure(plot_typed_phase(ds), out, "phase"), f"general equilibrium over {x} and {y}")
-    structures = list(ds.attrs["structures"])
+    names = list(ds.attrs["structures"])
     codes, counts = np.unique(ds["general_equilibrium"].values, return_counts=True)
-    found = {("none" if c < 0 else structures[int(c)]): int(k) for c, k in zip(codes, counts, strict=True)}
+    found = {("none" if c < 0 else names[int(c)]): int(k) for c, k in zip(codes, counts, strict=True)}
     rows: list[list[Cell]] = [[s, f"{k:,}"] for s, k in sorted(found.items(), key=lambda item: -item[1])]
     doc.table(["general equilibrium", "grid points"], rows)
     return {"x": x, "y": y, "x_range": [x0, x1], "y_range": [y0, y1], "grid": n, "general_equilibria": found}
@@ -175,4 +184,4 @@ def write_typed_report(model: TypedModel, out_dir: str | Path,
     return out / "report.html"
 
 
-__all__ = ["SPAN", "axis_range", "finite_json", "phase_axes", "write_typed_report"]
+__all__ = ["PHASE_WORK", "SPAN", "axis_range", "finite_json", "phase_axes", "write_typed_report"]
