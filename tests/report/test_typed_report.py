@@ -116,3 +116,15 @@ def test_phase_axes_need_two_types_with_parameters():
     spec["types"]["foreign"] = {"mass": "1"}
     with pytest.raises(InframarginalError, match="two types with a parameter of their own"):
         phase_axes(build_typed_model(spec))
+
+
+def test_a_model_with_too_many_structures_gets_no_phase_diagram_but_a_command(tmp_path, monkeypatch):
+    import inframarginal.report.typed as typed
+
+    monkeypatch.setattr(typed, "PHASE_STRUCTURES", 10)  # the Ricardian model has 33 structures
+    typed.write_typed_report(load_model(NAME), tmp_path, ReportSettings(grid=4))
+    phase = json.loads((tmp_path / "results.json").read_text("utf-8"))["phase_diagram"]
+    assert phase["grid"] == 0 and "33 structures" in phase["not_drawn"]
+    assert f"inframarginal sweep {NAME} --axis M1=0.25:4:20 --axis M2=0.25:4:20" in phase["not_drawn"]
+    assert not (tmp_path / "figures" / "phase.png").exists()
+    assert (tmp_path / "figures" / "network-1.png").exists()

@@ -30,9 +30,14 @@ from inframarginal.report.render import Cell, Document, to_html, to_markdown
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
 
 #: Most structure-points of the phase diagram (every grid point solves every structure): a
-#: 200 x 200 grid of the Ricardian model's 33 structures fits; a model with thousands of
-#: structures gets a coarser grid, said in the report.
+#: 200 x 200 grid of the Ricardian model's 33 structures fits; a model with more structures
+#: gets a coarser grid, said in the report.
 PHASE_WORK = 1_500_000
+
+#: Most structures for the report's phase diagram: each costs a batched Newton solve whatever
+#: the grid (li-ke-2020-two-locations, 4,657 structures, ran over 3 CPU minutes on a 17 x 17
+#: grid), so a larger model's report says how to draw it instead of running unbounded.
+PHASE_STRUCTURES = 500
 
 #: How far an axis of the phase diagram reaches around the default of an unbounded parameter.
 SPAN = 4.0
@@ -133,9 +138,15 @@ def _phase_section(doc: Document, model: TypedModel, out: Path, settings: Report
     x, y = phase_axes(model)
     (x0, x1), (y0, y1) = axis_range(model.parameter(x)), axis_range(model.parameter(y))
     structures = sum(1 for _ in iter_typed_structures(model))
+    doc.h(1, f"Phase diagram over {x} and {y}")
+    if structures > PHASE_STRUCTURES:
+        reason = (f"not drawn: the model has {structures:,} structures (the report draws up to "
+                  f"{PHASE_STRUCTURES:,}); draw it with: inframarginal sweep {model.name} --axis "
+                  f"{x}={x0:g}:{x1:g}:20 --axis {y}={y0:g}:{y1:g}:20 --plot phase.png")
+        doc.p(reason[0].upper() + reason[1:] + ".")
+        return {"x": x, "y": y, "x_range": [x0, x1], "y_range": [y0, y1], "grid": 0, "not_drawn": reason}
     n = min(settings.grid, max(4, math.isqrt(PHASE_WORK // max(structures, 1))))
     ds = typed_sweep(model, {y: np.linspace(y0, y1, n), x: np.linspace(x0, x1, n)})
-    doc.h(1, f"Phase diagram over {x} and {y}")
     doc.p(f"The general equilibrium (Pareto-undominated, highest mean log utility where several pass) on a "
           f"{n} x {n} grid, {x} in [{x0:g}, {x1:g}] and {y} in [{y0:g}, {y1:g}], the other parameters at "
           "their defaults."
@@ -184,4 +195,4 @@ def write_typed_report(model: TypedModel, out_dir: str | Path,
     return out / "report.html"
 
 
-__all__ = ["PHASE_WORK", "SPAN", "axis_range", "finite_json", "phase_axes", "write_typed_report"]
+__all__ = ["PHASE_STRUCTURES", "PHASE_WORK", "SPAN", "axis_range", "finite_json", "phase_axes", "write_typed_report"]
