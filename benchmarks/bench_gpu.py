@@ -30,9 +30,9 @@ def main() -> None:
     import inframarginal as im
     from inframarginal.backends import (
         _jax_function,
-        general_equilibrium_code,
         jax_general_equilibrium,
     )
+    from inframarginal.equilibrium import general_equilibrium_at
     from inframarginal.sweep import make_grid
 
     device = jax.devices()[0]
@@ -62,7 +62,7 @@ def main() -> None:
     # baseline in the same run: the NumPy engine (float64, one core) on the first rows
     rows = max(1, 2_000_000 // side)
     started = time.perf_counter()
-    reference, _ = general_equilibrium_code(*bound.log_incomes(values[0][:rows, None], values[1][None, :]))
+    reference, _ = general_equilibrium_at(*bound.log_incomes(values[0][:rows, None], values[1][None, :]))
     numpy_rate = rows * side / (time.perf_counter() - started)
     agree = float(np.mean(reference == code[:rows]))
 
@@ -85,7 +85,7 @@ def main() -> None:
         dense_times.append(time.perf_counter() - started)
     dense_rate = side * side / min(dense_times)
     check = slice(0, 200_000)
-    dense_reference, _ = general_equilibrium_code(*dense.log_incomes(*[a[check].astype(np.float64) for a in sample]))
+    dense_reference, _ = general_equilibrium_at(*dense.log_incomes(*[a[check].astype(np.float64) for a in sample]))
     dense_agree = float(np.mean(dense_reference == np.asarray(dense_code)[check]))
     label = f"{device.device_kind} ({device.platform})" if on_gpu else "JAX on the CPU (no GPU here: not the GPU figure)"
     print(f"JAX float32 general equilibrium, seed model, {side}x{side} = {side * side:.3g} points on {label}: "

@@ -42,8 +42,10 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import inframarginal as im  # noqa: E402
-from inframarginal.backends import general_equilibrium_code  # noqa: E402
-from inframarginal.equilibrium import corner_equilibrium  # noqa: E402
+from inframarginal.equilibrium import (
+    corner_equilibrium,  # noqa: E402
+    general_equilibrium_at,  # noqa: E402
+)
 from inframarginal.sweep import make_grid, sweep, write_netcdf  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -111,7 +113,7 @@ def bench_engine(model) -> None:
         for r0 in range(0, n, rows):
             r1 = min(n, r0 + rows)
             mesh = _mesh([values[0][r0:r1], values[1]])
-            general_equilibrium_code(*kernel.log_incomes(*mesh), out=(code[: r1 - r0], best[: r1 - r0]))
+            general_equilibrium_at(*kernel.log_incomes(*mesh), out=(code[: r1 - r0], best[: r1 - r0]))
         engine_times.append(time.perf_counter() - started)
     engine = n * n / min(engine_times)
     # the engine alone picks the same structures as the full sweep (last block)

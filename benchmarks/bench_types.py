@@ -26,7 +26,7 @@ def cpu(function, repeat: int = 3) -> float:
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    from inframarginal.modelfile import load_model
+    from inframarginal import load_model
 
     two_locations = load_model("li-ke-2020-two-locations")
     seed = load_model("li-ke-2020")

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from inframarginal import disk_cache
+from inframarginal import disk_cache, load_model
 from inframarginal.bundle import (
     _key,
     _parse,
@@ -22,7 +22,6 @@ from inframarginal.bundle import (
 )
 from inframarginal.equilibrium import solve
 from inframarginal.errors import ParameterError
-from inframarginal.modelfile import load_model
 from inframarginal.numeric_tree import (
     UnsupportedFunction,
     check_tree,

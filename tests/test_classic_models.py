@@ -162,7 +162,7 @@ def assert_matches(ce, expected, rel, where):
     for key, value in expected.get("relative_numbers", {}).items():
         assert ce.relative_numbers[key] == pytest.approx(value, rel=rel), (where, key)
     for label, share in expected.get("numbers", {}).items():
-        assert ce.numbers[label] == pytest.approx(share, rel=rel), (where, label)
+        assert ce.shares[label] == pytest.approx(share, rel=rel), (where, label)
 
 
 @pytest.mark.parametrize("name, i", PARAMS)

@@ -6,6 +6,8 @@ import pytest
 from inframarginal import compiled_cache, disk_cache
 from inframarginal.bundle import build_bundle
 from inframarginal.compiled import (
+    CompiledConfiguration,
+    CompiledStructure,
     _compile_config,
     _compile_structure,
     compile_configuration,
@@ -52,7 +54,7 @@ def test_cached_structures_and_configurations_compute_the_same_floats(private_ca
     for structure in studied_structures(model):
         fresh = _compile_structure(model, structure)
         compiled_cache.store_structure(model, structure, fresh)
-        cached = compiled_cache.load_structure(model, structure)
+        cached = compiled_cache.load_structure(model, structure, CompiledStructure)
         assert isinstance(cached.log_income, Program) and cached.numeraire == fresh.numeraire
         pairs = [(fresh.log_income, cached.log_income), *zip(fresh.shares, cached.shares, strict=True),
                  *zip(fresh.log_prices.values(), cached.log_prices.values(), strict=True),
@@ -69,7 +71,7 @@ def test_cached_structures_and_configurations_compute_the_same_floats(private_ca
         form = cached_configuration_closed_form(model, config)
         fresh = _compile_config(model, form)
         compiled_cache.store_configuration(model, config, fresh)
-        cached = compiled_cache.load_configuration(model, config)
+        cached = compiled_cache.load_configuration(model, config, CompiledConfiguration)
         lps = [np.float64(0.3)] * len(fresh.price_goods)
         with np.errstate(all="ignore"):
             for args in points:
@@ -96,5 +98,5 @@ def test_a_malformed_entry_is_recompiled(private_cache):
     payload = disk_cache.read_entry(model, "compiled-structure", key)
     payload["log_income"]["outputs"] = [["call", "os.system", ["i", "0"]]]
     disk_cache.write_entry(model, "compiled-structure", key, payload)
-    assert compiled_cache.load_structure(model, structure) is compiled_cache.MISSING
+    assert compiled_cache.load_structure(model, structure, CompiledStructure) is compiled_cache.MISSING
     assert compile_structure(model, structure) is not None

@@ -75,11 +75,11 @@ def solution_violations(sol, method: str) -> list[str]:
             out.append(f"total cost-benefit check fails: {sol.deviation.best_configuration} gains "
                        f"{sol.deviation.gain:.3g} at {sol.general_equilibrium}'s prices")
     for name, ce in existing.items():
-        values = [ce.per_capita_real_income, *ce.prices.values(), *ce.numbers.values(),
+        values = [ce.per_capita_real_income, *ce.prices.values(), *ce.shares.values(),
                   *ce.relative_numbers.values()]
         if not all(math.isfinite(v) and v > 0 for v in values) and not ce.notes:
             out.append(f"{name}: a price, number or income is not finite and positive: {values}")
-        total = math.fsum(ce.numbers.values())
+        total = math.fsum(ce.shares.values())
         if abs(total - 1.0) > SHARES:
             out.append(f"{name}: shares sum to {total!r}")
         for key, r in ce.residuals.items():
@@ -97,7 +97,7 @@ def agreement_violations(sym, num) -> list[str]:
             continue
         pairs = [("income", a.per_capita_real_income, b.per_capita_real_income)]
         pairs += [(f"p_{g}", a.prices[g], b.prices.get(g, math.nan)) for g in a.prices]
-        pairs += [(f"share {c}", a.numbers[c], b.numbers.get(c, math.nan)) for c in a.numbers]
+        pairs += [(f"share {c}", a.shares[c], b.shares.get(c, math.nan)) for c in a.shares]
         for what, x, y in pairs:
             if not math.isclose(x, y, rel_tol=AGREEMENT, abs_tol=0.0):
                 out.append(f"{name}: {what} symbolic {x!r} numeric {y!r}")

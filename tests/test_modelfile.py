@@ -5,8 +5,8 @@ from importlib import resources
 import pytest
 
 import inframarginal as im
+from inframarginal.api import read_model_text  # the facade: models with .solve()
 from inframarginal.errors import ModelFileError, ParameterError, UnknownModelError
-from inframarginal.modelfile import read_model_text
 
 SEED = resources.files("inframarginal.models").joinpath("li-ke-2020.toml").read_text("utf-8")
 

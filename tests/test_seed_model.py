@@ -129,8 +129,8 @@ def test_symbolic_and_numeric_paths_agree_at_50_random_points(name):
             assert num.per_capita_real_income == pytest.approx(sym.per_capita_real_income, rel=1e-9)
             for g, p in sym.prices.items():
                 assert num.prices[g] == pytest.approx(p, rel=1e-9)
-            for label, share in sym.numbers.items():
-                assert num.numbers[label] == pytest.approx(share, rel=1e-9)
+            for label, share in sym.shares.items():
+                assert num.shares[label] == pytest.approx(share, rel=1e-9)
     assert compared >= 50
 
 

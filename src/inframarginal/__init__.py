@@ -15,9 +15,10 @@ import sys
 import types
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from inframarginal.version import __version__ as __version__
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time, see __getattr__
+    from inframarginal.api import build_model, load_model
     from inframarginal.configurations import (
         Configuration,
         Structure,
@@ -33,8 +34,8 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, see __geta
     )
     from inframarginal.equilibrium import solve as general_equilibrium
     from inframarginal.errors import InframarginalError
-    from inframarginal.model import Model, build_model
-    from inframarginal.modelfile import builtin_models, load_model
+    from inframarginal.model import Model
+    from inframarginal.modelfile import builtin_models
 
 # Public names are imported on first use (PEP 562), so that ``inframarginal --help`` and
 # other light commands do not pay for SymPy and SciPy.
@@ -52,9 +53,9 @@ _PUBLIC = {
     "elasticities": "inframarginal.elasticities",
     "InframarginalError": "inframarginal.errors",
     "Model": "inframarginal.model",
-    "build_model": "inframarginal.model",
+    "build_model": "inframarginal.api",
     "builtin_models": "inframarginal.modelfile",
-    "load_model": "inframarginal.modelfile",
+    "load_model": "inframarginal.api",
 }
 
 __all__ = [

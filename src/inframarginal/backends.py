@@ -23,16 +23,19 @@ Blackwell, ch. 4 (infra-marginal analysis: compare the corner equilibria).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
 
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import Structure, studied_structures
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError
+from inframarginal.expressions import to_function
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.symbolic import structure_closed_form
 
@@ -146,7 +149,7 @@ class StructureKernel:
     forms: dict[bool, tuple] = None  # type: ignore[assignment]
 
 
-@cache
+@model_cache
 def _prepared_forms(model: Model, structure: Structure) -> dict[bool, tuple] | None:
     """A structure's closed forms with derived parameters substituted, split and plain.
 
@@ -327,13 +330,13 @@ def _agrees(model: Model, kernel_incomes, kernel_exists, structure: Structure, p
     return bool(np.allclose(logs, kernel_incomes[exists], rtol=1e-10, atol=1e-12))
 
 
-@cache
+@model_cache
 def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
     """The compiled kernel of ``model``'s studied structures over the ``axes`` (cached on disk:
     :mod:`inframarginal.kernel_cache`)."""
     from inframarginal.kernel_cache import load_kernel, store_kernel
 
-    kernel = load_kernel(model, tuple(axes))
+    kernel = load_kernel(model, tuple(axes), GridKernel, StructureKernel)
     if kernel is None:
         kernel = _build_grid_kernel(model, tuple(axes))
         store_kernel(kernel)
@@ -356,15 +359,15 @@ def _build_grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
                 income_parts, conditions, log_prices, shares = k.forms[variant]
                 layout.append((len(outputs), len(income_parts), len(conditions)))
                 outputs.extend([*income_parts, *conditions])
-                detail[-1] = sp.lambdify(args, [*log_prices, *shares], modules="numpy", cse=True)
-        cores[variant] = sp.lambdify(args, outputs, modules="numpy", cse=True) if outputs else None
+                detail[-1] = to_function(args, [*log_prices, *shares], modules="numpy", cse=True)
+        cores[variant] = to_function(args, outputs, modules="numpy", cse=True) if outputs else None
         expressions[variant] = tuple(outputs)
         layouts[variant] = tuple(layout)
         details[variant] = tuple(detail)
     fixed_symbols = [model.parameter(n).symbol for n in fixed_names]
     # Constants are evaluated in complex arithmetic so that a logarithm of a negative number
     # (a structure that cannot exist at these fixed values) gives NaN instead of an exception.
-    constant_function = sp.lambdify(fixed_symbols, [e for _, e in constants], modules=[{"log": np.emath.log,
+    constant_function = to_function(fixed_symbols, [e for _, e in constants], modules=[{"log": np.emath.log,
                                     "sqrt": np.emath.sqrt}, "numpy"], cse=True)
     return GridKernel(model, tuple(axes), fixed_names, tuple(kernels), constant_function, len(constants),
                       cores, layouts, details, expressions, tuple(args))
@@ -377,22 +380,10 @@ def bound_kernel(model: Model, axes: tuple[str, ...], fixed: Mapping[str, float]
 
 def general_equilibrium_code(incomes: Sequence[np.ndarray | None], exists: Sequence[np.ndarray | None],
                              out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the structure with the highest income among those that exist (the first on
-    ties, as the general solver; -1 where none exists) and that income (-inf where none).
-
-    ``incomes`` and ``exists`` hold one array per structure (``None``: left out); ``out``:
-    buffers (code, best) to fill instead of new arrays.
-    """
-    shape = np.broadcast_shapes(*(np.shape(i) for i in incomes if i is not None))
-    code, best = out if out is not None else (np.empty(shape, dtype=np.int16), np.empty(shape))
-    code.fill(-1)
-    best.fill(-np.inf)
-    for s, (income, ok) in enumerate(zip(incomes, exists, strict=True)):
-        if income is not None:
-            better = ok & (income > best)
-            np.copyto(best, income, where=better)
-            np.copyto(code, s, where=better)
-    return code, best
+    """Deprecated alias of :func:`inframarginal.equilibrium.general_equilibrium_at` (the one home of the rule)."""
+    warnings.warn("inframarginal.backends.general_equilibrium_code is deprecated: use "
+                  "inframarginal.equilibrium.general_equilibrium_at", DeprecationWarning, stacklevel=2)
+    return general_equilibrium_at(incomes, exists, out)
 
 
 # -- JAX ---------------------------------------------------------------------------------------
@@ -403,24 +394,24 @@ JAX_CHECK_POINTS = 2000
 JAX_TIE = 1e-4
 
 
-_JAX_FUNCTIONS: dict[tuple[int, tuple[bool, ...], bool], Callable] = {}
-
-
 def _jax_function(kernel: GridKernel, split: tuple[bool, ...], incomes: bool = False):
     """A jitted JAX function: axis arrays and constants -> index of the general equilibrium
     (-1: none) and, with ``incomes``, each closed-form structure's log income (NaN where its
     corner equilibrium does not exist), stacked."""
-    key = (id(kernel), split, incomes)  # kernels live in grid_kernel's cache: their ids are stable
-    if key not in _JAX_FUNCTIONS:
-        _JAX_FUNCTIONS[key] = _make_jax_function(kernel, split, incomes)
-    return _JAX_FUNCTIONS[key]
+    # Kept on the kernel (itself cached on its model): freed with the model, never confused
+    # with another kernel that reuses a freed one's id.
+    functions = kernel.__dict__.setdefault("_jax_functions", {})
+    key = (split, incomes)
+    if key not in functions:
+        functions[key] = _make_jax_function(kernel, split, incomes)
+    return functions[key]
 
 
 def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...], with_incomes: bool):
     import jax
     import jax.numpy as jnp
 
-    functions = {v: sp.lambdify(kernel.arguments, list(kernel.expressions[v]), modules="jax")
+    functions = {v: to_function(kernel.arguments, list(kernel.expressions[v]), modules="jax")
                  for v in set(split) if kernel.expressions[v]}
 
     def run(*args):
@@ -489,7 +480,7 @@ def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.nd
     for s, (inc, ok) in enumerate(zip(incomes, flags, strict=True)):
         if inc is not None:
             table[s] = np.where(ok, inc, -np.inf)
-    reference, _ = general_equilibrium_code(incomes, flags)
+    reference, _ = general_equilibrium_at(incomes, flags)
     got = code[index]
     wrong = np.nonzero(reference != got)[0]
     for j in wrong:

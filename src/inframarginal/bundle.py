@@ -114,6 +114,8 @@ def load_certificate(name_or_path: str | Path, parameters: Mapping[str, float]) 
     if digest is None:
         return None
     stored = disk_cache.read_entry(digest, "certificate", _point_key(parameters))
+    if not isinstance(stored, list):
+        return None
     try:  # stored as pairs: the entry's JSON sorts keys, the output keeps to_dict's order
         certification = {str(key): value for key, value in stored}
     except (TypeError, ValueError):

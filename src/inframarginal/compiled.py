@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
 
 from inframarginal.configurations import Configuration, Structure
+from inframarginal.expressions import to_function
 from inframarginal.individual import labour_of, log_price_symbol
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.primal import parameter_function
 from inframarginal.symbolic import (
@@ -33,7 +34,7 @@ def _lambdify(model: Model, expr: sp.Expr, extra: tuple[sp.Symbol, ...] = ()) ->
         return parameter_function(model, sp.sympify(expr))
     expr = sp.sympify(expr).xreplace(model.derived_substitution())
     args = [p.symbol for p in model.parameters] + list(extra)
-    return sp.lambdify(args, expr, modules="numpy")
+    return to_function(args, expr, modules="numpy")
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,13 @@ def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConf
     )
 
 
-@cache
+@model_cache
 def compile_configuration(model: Model, config: Configuration) -> CompiledConfiguration | None:
     """Compiled closed form of one configuration (``None`` if it has none); cached on disk
     (:mod:`inframarginal.compiled_cache`)."""
     from inframarginal import compiled_cache
 
-    cached = compiled_cache.load_configuration(model, config)
+    cached = compiled_cache.load_configuration(model, config, CompiledConfiguration)
     if not isinstance(cached, compiled_cache._Missing):
         return cached
     form = cached_configuration_closed_form(model, config)
@@ -89,13 +90,13 @@ def compile_configuration(model: Model, config: Configuration) -> CompiledConfig
     return compiled
 
 
-@cache
+@model_cache
 def compile_structure(model: Model, structure: Structure) -> CompiledStructure | None:
     """Compiled closed-form corner equilibrium of a structure (``None`` if it has none); cached
     on disk (:mod:`inframarginal.compiled_cache`)."""
     from inframarginal import compiled_cache
 
-    cached = compiled_cache.load_structure(model, structure)
+    cached = compiled_cache.load_structure(model, structure, CompiledStructure)
     if not isinstance(cached, compiled_cache._Missing):
         return cached
     compiled = _compile_structure(model, structure)

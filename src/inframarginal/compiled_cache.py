@@ -47,17 +47,18 @@ def _pairs(pairs: Any) -> list[tuple[Any, Any]]:
     return [(a, b) for a, b in pairs]
 
 
-def load_structure(model: Model, structure: Structure) -> CompiledStructure | None | _Missing:
-    """The cached compiled structure, ``None`` where it has no closed form, or :data:`MISSING`."""
-    from inframarginal.compiled import CompiledStructure
-
+def load_structure(model: Model, structure: Structure,
+                   make: type[CompiledStructure]) -> CompiledStructure | None | _Missing:
+    """The cached compiled structure, ``None`` where it has no closed form, or :data:`MISSING`;
+    ``make`` is :class:`~inframarginal.compiled.CompiledStructure` (passed in: this module sits
+    below :mod:`inframarginal.compiled`, which calls it)."""
     data = _read(model, "compiled-structure", " ".join(structure.labels))
     if data is None:
         return MISSING
     try:
         if data.get("closed_form") is False:
             return None
-        return CompiledStructure(
+        return make(
             structure, None if data["numeraire"] is None else str(data["numeraire"]), Program(data["log_income"]),
             {str(g): Program(f) for g, f in _pairs(data["log_prices"])},
             tuple(Program(f) for f in data["shares"]),
@@ -80,17 +81,17 @@ def store_structure(model: Model, structure: Structure, compiled: CompiledStruct
     _write(model, "compiled-structure", " ".join(structure.labels), payload)
 
 
-def load_configuration(model: Model, config: Configuration) -> CompiledConfiguration | None | _Missing:
-    """The cached compiled configuration, ``None`` where it has no closed form, or :data:`MISSING`."""
-    from inframarginal.compiled import CompiledConfiguration
-
+def load_configuration(model: Model, config: Configuration,
+                       make: type[CompiledConfiguration]) -> CompiledConfiguration | None | _Missing:
+    """The cached compiled configuration, ``None`` where it has no closed form, or :data:`MISSING`;
+    ``make`` is :class:`~inframarginal.compiled.CompiledConfiguration`."""
     data = _read(model, "compiled-configuration", config.label)
     if data is None:
         return MISSING
     try:
         if data.get("closed_form") is False:
             return None
-        return CompiledConfiguration(
+        return make(
             config, tuple(map(str, data["price_goods"])), Program(data["log_utility"]),
             {str(n): Program(f) for n, f in _pairs(data["log_values"])},
             {str(g): Program(f) for g, f in _pairs(data["fixed_costs"])},

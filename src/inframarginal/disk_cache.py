@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inframarginal import __version__
+from inframarginal.version import __version__
 
 if TYPE_CHECKING:  # not imported at run time: the warm command line reads entries without SymPy
     from inframarginal.model import Model

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from inframarginal.lemma1 import Configuration
     from inframarginal.location.dynamics import Trajectory
     from inframarginal.location.equilibria import Equilibrium, EquilibriumSet
     from inframarginal.model import Model
@@ -81,11 +82,12 @@ def enable_notebook_figures() -> bool:
 # -- the model ---------------------------------------------------------------------------
 
 
-def model_html(model: Model) -> str:
-    """Parameters (default, domain, description), goods, technologies and step-1 counts."""
-    from inframarginal.configurations import configurations
+def model_html(model: Model, configs: Sequence[Configuration]) -> str:
+    """Parameters (default, domain, description), goods, technologies and step-1 counts.
 
-    configs = configurations(model)
+    ``configs`` are the model's configurations (step 1), passed in so that this module
+    needs nothing above the model specification.
+    """
     sellers: dict[str, int] = {}
     for c in configs:
         key = c.sells or "autarky"

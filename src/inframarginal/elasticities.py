@@ -48,7 +48,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -57,6 +56,8 @@ import sympy as sp
 from inframarginal.budget import checkpoint, symbolic_seconds, time_limit
 from inframarginal.configurations import Structure, find_structure, studied_structures
 from inframarginal.errors import BudgetExceeded, InframarginalError
+from inframarginal.expressions import to_function
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 #: Per-entry method names.
@@ -327,7 +328,7 @@ def _entry(quantity: str, parameter: str, theta: float, slope: float, formula: s
 # -- closed forms --------------------------------------------------------------------------
 
 
-@cache
+@model_cache
 def closed_form_log_slopes(model: Model, structure: Structure) -> dict[str, dict[str, sp.Expr]] | None:
     """``d log f / d theta`` of the structure's closed forms, by quantity and base parameter.
 
@@ -364,7 +365,7 @@ def _log_slopes(model: Model, structure: Structure, form: Any) -> dict[str, dict
     return out
 
 
-@cache
+@model_cache
 def _compiled_slopes(model: Model, structure: Structure) -> tuple[tuple[tuple[str, str], ...], Any] | None:
     """One NumPy function giving every closed-form slope (common subexpressions shared)."""
     slopes = closed_form_log_slopes(model, structure)
@@ -372,7 +373,7 @@ def _compiled_slopes(model: Model, structure: Structure) -> tuple[tuple[tuple[st
         return None
     keys = tuple((q, name) for q, row in slopes.items() for name in row)
     exprs = [slopes[q][name] for q, name in keys]
-    function = sp.lambdify([p.symbol for p in model.parameters], exprs, modules="numpy", cse=True)
+    function = to_function([p.symbol for p in model.parameters], exprs, "numpy", cse=True)
     return keys, function
 
 

@@ -30,13 +30,13 @@ import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 from inframarginal.budget import DEFAULT_STRUCTURE_LIMIT
-from inframarginal.configurations import Configuration, Structure, configurations
 from inframarginal.errors import InframarginalError
+from inframarginal.lemma1 import Configuration, Structure, configurations, named_structures
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 #: Rows per block handed to the batched solver (memory stays ~ rows x goods x 8 bytes).
@@ -65,7 +65,7 @@ class ConfigurationTable:
         return np.flatnonzero(self.sells == good)
 
 
-@cache
+@model_cache
 def configuration_table(model: Model) -> ConfigurationTable:
     """Bitmask view of :func:`inframarginal.configurations.configurations`."""
     configs = configurations(model)
@@ -135,11 +135,9 @@ def autarky_indices(model: Model) -> np.ndarray:
     return np.flatnonzero(configuration_table(model).sells < 0)
 
 
-@cache
+@model_cache
 def _names(model: Model) -> dict[frozenset[str], str]:
     """The model's names of structures, keyed by the set of their configuration labels."""
-    from inframarginal.configurations import named_structures
-
     return {frozenset(s.labels): s.name for s in named_structures(model)}
 
 

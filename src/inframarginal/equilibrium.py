@@ -50,11 +50,13 @@ from inframarginal.results import (  # noqa: F401  (re-exported: the result type
     assemble_deviation,
     closed_form_corner,
     closed_form_log_utility,
+    general_equilibrium_at,
+    general_equilibrium_of,
 )
 from inframarginal.symbolic import numeraire as numeraire_of
 
 __all__ = ["RESIDUAL_NOTE", "CornerEquilibrium", "Deviation", "Plan", "Solution", "configuration_log_utility",
-           "configuration_utility", "corner_equilibrium", "deviation_check", "solve"]
+           "configuration_utility", "corner_equilibrium", "deviation_check", "general_equilibrium_at", "solve"]
 
 
 def corner_equilibrium(model: Model, structure: Structure, values: Mapping[str, float],
@@ -167,11 +169,10 @@ def solve(model: Model, values: Mapping[str, float] | None = None, *, structures
 
         candidates = (find_structure(model, structure),)
     results = {s.name: corner_equilibrium(model, s, checked, method) for s in candidates}
-    existing = {n: ce for n, ce in results.items() if ce.exists and math.isfinite(_log_income(ce))}
-    if structure is not None or not existing:
+    name = general_equilibrium_of(results)
+    if structure is not None or name is None:
         return Solution(model.name, checked, results, None, None, None)
-    name = max(existing, key=lambda n: _log_income(existing[n]))
-    ge = existing[name]
+    ge = results[name]
     deviation = deviation_check(model, ge, checked)
     return Solution(model.name, checked, results, name, ge.per_capita_real_income, deviation,
                     _deviation_notes(name, deviation, structures == "all"))

@@ -31,7 +31,18 @@ def one_line(message: str, limit: int = MAX_MESSAGE) -> str:
 
 
 class InframarginalError(ValueError):
-    """Base class of every user-facing error of the package."""
+    """Base class of every user-facing error of the package.
+
+    An error about one argument may name it in neutral words: ``field`` (the argument's
+    name in Python, e.g. ``chunk_points``) and ``value`` (what was given); its message is
+    then ``"{field} {value}: {detail}"``.  The command line prints the flag that sets
+    the field instead (``--chunk 1: ...``, see :func:`inframarginal.cli.flags.in_flags`), so
+    the engine never speaks the command line's language.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None, value: object = None):
+        self.field, self.value, self.detail = field, value, message
+        super().__init__(f"{field} {value}: {message}" if field is not None else message)
 
 
 class ModelFileError(InframarginalError):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -266,3 +267,22 @@ def _short(number: sp.Expr) -> str:
 def free_names(expr: sp.Expr) -> set[str]:
     """Names of the free symbols of ``expr``."""
     return {s.name for s in expr.free_symbols}
+
+
+def to_function(arguments: Sequence[Any], expression: Any, modules: Any = "numpy", *,
+                cse: bool = False) -> Callable[..., Any]:
+    """A SymPy expression (or a list of them) as a Python function of ``arguments``.
+
+    The one place where the package turns formulas into functions (SymPy's ``lambdify``,
+    with NumPy by default, ``"math"`` for scalars or ``"jax"``).  The expressions come from
+    :func:`parse_expression` or from derivations on them, never from user text: nothing the
+    user writes is evaluated as code.
+
+    Examples
+    --------
+    >>> k = sp.Symbol("k")
+    >>> to_function([k], 2 * k + 1, "math")(3.0)
+    7.0
+    """
+    function: Callable[..., Any] = sp.lambdify(arguments, expression, modules=modules, cse=cse)
+    return function

@@ -24,11 +24,11 @@ geometric programming. *Optimization and Engineering* 8, 67-127.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import sympy as sp
 
 from inframarginal.configurations import Configuration
+from inframarginal.memo import model_cache
 from inframarginal.model import LABOUR, Model
 
 
@@ -100,7 +100,7 @@ def _technology(model: Model, config: Configuration, good: str):
     return next(t for t in model.technologies_of(good) if t.name == name)
 
 
-@cache
+@model_cache
 def programme(model: Model, config: Configuration) -> Programme | None:
     """Build the GP of ``config``; ``None`` if a technology in use is not of power form."""
     techs = {g: _technology(model, config, g) for g in config.produces}

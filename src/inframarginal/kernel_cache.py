@@ -22,7 +22,7 @@ from inframarginal.numeric_tree import Program, UnsupportedFunction, encode_prog
 if TYPE_CHECKING:
     import sympy as sp
 
-    from inframarginal.backends import GridKernel
+    from inframarginal.backends import GridKernel, StructureKernel
     from inframarginal.model import Model
 
 _KIND = "grid-kernel"
@@ -63,15 +63,18 @@ def store_kernel(kernel: GridKernel) -> bool:
     return True
 
 
-def load_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel | None:
-    """The cached kernel of ``model`` over ``axes``, or ``None``."""
+def load_kernel(model: Model, axes: tuple[str, ...], make: type[GridKernel],
+                make_structure: type[StructureKernel]) -> GridKernel | None:
+    """The cached kernel of ``model`` over ``axes``, or ``None``; ``make`` and ``make_structure``
+    are :class:`~inframarginal.backends.GridKernel` and ``StructureKernel`` (passed in: this
+    module sits below :mod:`inframarginal.backends`, which calls it)."""
     if not disk_cache.numeric_cache_enabled():
         return None
     payload = disk_cache.read_entry(model, _KIND, _key(axes))
     if payload is None:
         return None
     try:
-        return _kernel(model, axes, payload)
+        return _kernel(model, axes, payload, make, make_structure)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
 
@@ -80,8 +83,8 @@ def _name(variant: bool) -> str:
     return "split" if variant else "plain"
 
 
-def _kernel(model: Model, axes: tuple[str, ...], data: Any) -> GridKernel:
-    from inframarginal.backends import GridKernel, StructureKernel
+def _kernel(model: Model, axes: tuple[str, ...], data: Any, make: type[GridKernel],
+            make_structure: type[StructureKernel]) -> GridKernel:
     from inframarginal.configurations import studied_structures
     from inframarginal.serialization import expression_from_json
 
@@ -93,8 +96,8 @@ def _kernel(model: Model, axes: tuple[str, ...], data: Any) -> GridKernel:
     if list(fixed_names) != data["fixed_names"]:
         raise ValueError("the fixed parameters changed")
     structures = tuple(
-        StructureKernel(s, True, e["numeraire"], tuple(map(str, e["log_prices"])), tuple(map(int, e["shares"])), {})
-        if e["closed"] else StructureKernel(s, closed=False)
+        make_structure(s, True, e["numeraire"], tuple(map(str, e["log_prices"])), tuple(map(int, e["shares"])), {})
+        if e["closed"] else make_structure(s, closed=False)
         for s, e in zip(studied, entries, strict=True))
     cores, layouts, details, expressions = {}, {}, {}, {}
     for variant in (True, False):
@@ -105,7 +108,7 @@ def _kernel(model: Model, axes: tuple[str, ...], data: Any) -> GridKernel:
         expressions[variant] = part["expressions"]
     arguments = tuple(expression_from_json(a) for a in data["arguments"])
     n_constants = int(data["n_constants"])
-    return GridKernel(model, tuple(axes), fixed_names, structures, Program(data["constant_function"]), n_constants,
+    return make(model, tuple(axes), fixed_names, structures, Program(data["constant_function"]), n_constants,
                       cores, layouts, details, _Expressions(expressions), arguments)  # type: ignore[arg-type]
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -45,7 +44,9 @@ import sympy as sp
 from inframarginal.configurations import Configuration, Structure, structure_defect
 from inframarginal.enumeration import configuration_table
 from inframarginal.errors import InframarginalError
+from inframarginal.expressions import to_function
 from inframarginal.individual import log_price_symbol, programme
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 #: Dual weights at or below this are not positive (the optimum is unbounded or degenerate).
@@ -73,7 +74,7 @@ class _Compiled:
     meanings: tuple[str, ...]
 
 
-@cache
+@model_cache
 def _compiled(model: Model, config: Configuration) -> _Compiled:
     prog = programme(model, config)
     if prog is None:
@@ -112,7 +113,7 @@ def _compiled(model: Model, config: Configuration) -> _Compiled:
     )
 
 
-@cache
+@model_cache
 def _model_functions(model: Model) -> tuple[dict[sp.Expr, int], object]:
     """Every distinct parameter formula of every configuration's GP, as one compiled function.
 
@@ -126,7 +127,7 @@ def _model_functions(model: Model) -> tuple[dict[sp.Expr, int], object]:
                      cc.labour_left):
             unique.setdefault(expr, len(unique))
     symbols = [model.symbols[name] for name in _parameter_names(model)]
-    function = sp.lambdify(symbols, list(unique), modules="math")
+    function = to_function(symbols, list(unique), modules="math")
     return unique, function
 
 

@@ -19,13 +19,13 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
 
 from inframarginal.errors import ExpressionError, ModelFileError, ParameterError, quote
-from inframarginal.expressions import free_names, parse_constraint, parse_expression
+from inframarginal.expressions import free_names, parse_constraint, parse_expression, to_function
 
 #: The symbol of a person's own labour in a technology's output formula.
 LABOUR = sp.Symbol("l", positive=True)
@@ -96,11 +96,11 @@ class Domain:
         )
 
 
-@cache
+@lru_cache(maxsize=4096)  # keyed by the formula: bounded, shared by equal formulas of any model
 def _compiled_formula(formula: sp.Expr) -> tuple[tuple[str, ...], Any]:
     """A derived parameter's formula as a fast function of the names it uses (sorted)."""
     symbols = sorted(formula.free_symbols, key=lambda s: s.name)
-    return tuple(s.name for s in symbols), sp.lambdify(symbols, formula, modules="math")
+    return tuple(s.name for s in symbols), to_function(symbols, formula, modules="math")
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ class NamedStructure:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Model:
     """A model of the Yang class: consumer-producers, Cobb-Douglas utility, Lemma 1.
 
@@ -230,6 +230,18 @@ class Model:
     source: str = "<python>"
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     constraints: tuple[Constraint, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        # Any Model equals one with the same specification, whatever its class (the facade
+        # inframarginal.api.AnalysedModel adds methods only), so caches keyed by models agree.
+        if not isinstance(other, Model):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self) if f.compare)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled without its caches (inframarginal.memo) and its hash (string hashes differ
+        # between processes): both are rebuilt where the copy is used.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_memo", "_hash")}
 
     def __hash__(self) -> int:
         # Models key many caches; hashing every SymPy expression on each lookup is slow.
@@ -331,41 +343,6 @@ class Model:
                 raise ParameterError(problem)
         return out
 
-    # -- the three steps, as methods --------------------------------------------------
-    def configurations(self):
-        """Every configuration Lemma 1 allows (step 1)."""
-        from inframarginal.configurations import configurations
-
-        return configurations(self)
-
-    def structures(self, which: str = "studied"):
-        """The named structures (``"studied"``), or every enumerated one (``"all"``)."""
-        from inframarginal.configurations import enumerate_structures, studied_structures
-
-        return studied_structures(self) if which == "studied" else enumerate_structures(self)
-
-    def solve(self, values: Mapping[str, float] | None = None, /, *, method: str = "symbolic",
-              structures: str = "studied", structure: str | None = None, **params: float):
-        """Corner equilibria and the general equilibrium at a parameter point (steps 2 and 3).
-
-        Examples
-        --------
-        >>> from inframarginal import load_model
-        >>> sol = load_model("li-ke-2020").solve(K=1.0, t=0.0, F=0.05, b=0.05)
-        >>> sol.general_equilibrium
-        'PC'
-        """
-        from inframarginal.equilibrium import solve
-
-        return solve(self, {**(values or {}), **params}, method=method, structures=structures,
-                     structure=structure)
-
-    def sweep(self, axes, fixed: Mapping[str, float] | None = None, **kw):
-        """General equilibrium over a grid of parameters (see :func:`inframarginal.sweep.sweep`)."""
-        from inframarginal.sweep import sweep
-
-        return sweep(self, axes, fixed, **kw)
-
     # -- presentation ------------------------------------------------------------
     def __repr__(self) -> str:
         return (
@@ -373,11 +350,6 @@ class Model:
             f"{', '.join(self.good_names)}, {len(self.technologies)} technologies)"
         )
 
-    def _repr_html_(self) -> str:
-        """Jupyter's display: parameters with domains and descriptions, goods, technologies."""
-        from inframarginal.display import model_html
-
-        return model_html(self)
 
 
 def _evaluate_derived(d: Derived, values: Mapping[str, float]) -> float:
@@ -417,6 +389,13 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
     ModelFileError
         Naming ``source``, the key and what was expected; its ``errors`` holds every
         mistake found (its message starts with the first).
+
+    Notes
+    -----
+    The configuration labels of named structures need Lemma 1, a layer above the
+    specification: :func:`inframarginal.build_model` and :func:`inframarginal.load_model`
+    resolve them at once (:func:`inframarginal.lemma1.check_named_structures`); here they are
+    resolved on first use.
     """
     problems: list[ModelFileError] = []
 
@@ -737,18 +716,6 @@ def build_model(spec: Mapping[str, Any], source: str = "<python>") -> Model:
         technologies=tuple(technologies), endowment=endowment,
         named_structures=tuple(structures), source=source, spec=spec, constraints=tuple(constraints),
     )
-    # Resolve the named structures now, each on its own, so every bad label fails at load time.
-    from inframarginal.configurations import named_structures, resolve_structure
-
-    try:
-        named_structures(model)
-    except ModelFileError as first:  # find every bad one (resolving them all again only on failure)
-        for nm in structures:
-            try:
-                resolve_structure(model, nm.configurations, nm.name)
-            except ModelFileError as err:
-                problems.append(err)
-        raise ModelFileError.combine(problems or [first]) from None
     return model
 
 

@@ -80,6 +80,7 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
     except RecursionError:  # a nesting the scan above did not see
         raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
     declared = _declared_symmetry(spec.pop("symmetry", None), source)
+    model: Model
     if "types" in spec:  # people who differ: the typed model is a Model with its types
         from inframarginal.heterogeneous.spec import build_typed_model
 
@@ -88,6 +89,9 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
         from inframarginal.model import build_model  # SymPy: not needed to list the models
 
         model = build_model(spec, source=source)
+        from inframarginal.lemma1 import check_named_structures
+
+        check_named_structures(model)  # every bad structure label fails at load time
     if declared:
         from inframarginal.symmetry import SymmetryError, check_declared_symmetry
 

@@ -22,15 +22,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
 from scipy import optimize
 
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.configurations import find_structure
+from inframarginal.equilibrium import general_equilibrium_at
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.sweep import Grid, SweepError, make_grid
 
@@ -136,8 +136,44 @@ class StructurePath:
         return path_html(self)
 
 
-class _Evaluator:
-    """Log incomes and existence of every studied structure at scalar values of one parameter."""
+class IncomeEvaluator:
+    """Log incomes and existence of named structures along one parameter: the input of
+    :func:`switch_path`.
+
+    Subclasses give :meth:`at`; the engine's is built from a sweep's kernel (the corner
+    equilibria), the audit's from a paper's printed formulas (one more input to the same
+    search for switch points).
+    """
+
+    names: tuple[str, ...] = ()
+
+    def at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(log_income, exists)``, each of shape (structures, points), at the values ``x``;
+        ``log_income`` is -inf where the structure does not exist."""
+        raise NotImplementedError
+
+    def code(self, x: np.ndarray) -> np.ndarray:
+        """Index of the general equilibrium at each value (-1: none), by the one rule."""
+        return general_equilibrium_at(*self.at(x))[0]
+
+    def code1(self, x: float) -> int:
+        """:meth:`code` at one value."""
+        return int(self.code(np.array([x]))[0])
+
+    def gap(self, a: int, b: int, x: float) -> float:
+        """Log income of structure ``a`` minus that of ``b`` at ``x`` (NaN unless both exist)."""
+        log_income, exists = self.at(np.array([x]))
+        if not (exists[a, 0] and exists[b, 0]):
+            return math.nan
+        return float(log_income[a, 0] - log_income[b, 0])
+
+    def exists(self, s: int, x: float) -> bool:
+        """Whether structure ``s`` exists at ``x``."""
+        return bool(self.at(np.array([x]))[1][s, 0])
+
+
+class _Evaluator(IncomeEvaluator):
+    """The engine's log incomes and existence of every studied structure along one parameter."""
 
     def __init__(self, grid: Grid, kernel: Any = None):
         self.grid = grid
@@ -162,21 +198,6 @@ class _Evaluator:
                 log_income[s], exists[s] = r["log_income"], r["exists"]
         log_income[~exists] = -np.inf
         return log_income, exists
-
-    def code(self, x: np.ndarray) -> np.ndarray:
-        return general_equilibrium_code(*self.at(x))[0]
-
-    def code1(self, x: float) -> int:
-        return int(self.code(np.array([x]))[0])
-
-    def gap(self, a: int, b: int, x: float) -> float:
-        log_income, exists = self.at(np.array([x]))
-        if not (exists[a, 0] and exists[b, 0]):
-            return math.nan
-        return float(log_income[a, 0] - log_income[b, 0])
-
-    def exists(self, s: int, x: float) -> bool:
-        return bool(self.at(np.array([x]))[1][s, 0])
 
 
 def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping[str, float] | None = None,
@@ -231,21 +252,11 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
     if not grid.admissible[0].all():
         raise SweepError(f"path {name}={lo:g}:{hi:g} goes outside the domain {base[name].domain} of {name}")
     ev = _Evaluator(grid, kernel)
-    xs = grid.axes[0][1]
-    codes = ev.code(xs)
-    switches: list[Switch] = []
-    for i in np.nonzero(codes[1:] != codes[:-1])[0]:
-        switches.extend(_isolate(ev, name, float(xs[i]), int(codes[i]), float(xs[i + 1]), int(codes[i + 1]),
-                                 hi - lo))
+    segments, switches = switch_path(ev, name, grid.axes[0][1])
     if closed_forms:
         switches = [_with_closed_form(model, grid, ev, sw) for sw in switches]
-    label = ["", *ev.names]
-    segments = []
-    start, current = lo, int(codes[0])
-    for sw in switches:
-        segments.append((start, sw.value, label[current + 1]))
-        start, current = sw.value, ev.names.index(sw.after) if sw.after else -1
-    segments.append((start, hi, label[current + 1]))
+        first = segments[0][2]  # the closed forms may refine the switch points: segments again
+        segments = _segments(ev, lo, hi, ev.names.index(first) if first else -1, switches)
     from inframarginal.search import certify_sample
 
     # Each segment's middle, certified against every structure of the model.
@@ -254,7 +265,36 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
     return StructurePath(model.name, name, lo, hi, dict(grid.fixed), segments, switches, notes, certification)
 
 
-def _isolate(ev: _Evaluator, name: str, xl: float, cl: int, xr: float, cr: int, length: float) -> list[Switch]:
+def switch_path(ev: IncomeEvaluator, name: str, xs: np.ndarray
+                ) -> tuple[list[tuple[float, float, str]], list[Switch]]:
+    """The general equilibrium along ``xs`` (increasing) with its switch points, from any
+    source of incomes: segments ``(start, stop, structure)`` ("" where none exists) and
+    switches, each isolated by bisection on the general equilibrium and solved exactly
+    (root of the log-income gap, or the boundary of existence).
+    """
+    xs = np.asarray(xs, dtype=float)
+    lo, hi = float(xs[0]), float(xs[-1])
+    codes = ev.code(xs)
+    switches: list[Switch] = []
+    for i in np.nonzero(codes[1:] != codes[:-1])[0]:
+        switches.extend(_isolate(ev, name, float(xs[i]), int(codes[i]), float(xs[i + 1]), int(codes[i + 1]),
+                                 hi - lo))
+    return _segments(ev, lo, hi, int(codes[0]), switches), switches
+
+
+def _segments(ev: IncomeEvaluator, lo: float, hi: float, first: int,
+              switches: list[Switch]) -> list[tuple[float, float, str]]:
+    label = ["", *ev.names]
+    segments = []
+    start, current = lo, first
+    for sw in switches:
+        segments.append((start, sw.value, label[current + 1]))
+        start, current = sw.value, ev.names.index(sw.after) if sw.after else -1
+    segments.append((start, hi, label[current + 1]))
+    return segments
+
+
+def _isolate(ev: IncomeEvaluator, name: str, xl: float, cl: int, xr: float, cr: int, length: float) -> list[Switch]:
     """Every switch in [xl, xr] where the general equilibrium goes from ``cl`` to ``cr``."""
     out: list[Switch] = []
     # Bisect on the general equilibrium until the bracket is tiny; keep code(xl) == cl.
@@ -276,7 +316,7 @@ def _isolate(ev: _Evaluator, name: str, xl: float, cl: int, xr: float, cr: int, 
     return out
 
 
-def _solve(ev: _Evaluator, name: str, a: float, b: float, ca: int, cb: int) -> Switch:
+def _solve(ev: IncomeEvaluator, name: str, a: float, b: float, ca: int, cb: int) -> Switch:
     before = ev.names[ca] if ca >= 0 else ""
     after = ev.names[cb] if cb >= 0 else ""
     if ca >= 0 and cb >= 0:
@@ -325,7 +365,7 @@ def _with_closed_form(model: Model, grid: Grid, ev: _Evaluator, sw: Switch) -> S
     return sw
 
 
-@cache  # independent of the other parameters' values: solved once per model, parameter and pair
+@model_cache  # independent of the other parameters' values: solved once per model, parameter and pair
 def _income_thresholds(model: Model, name: str, before: str, after: str) -> list[sp.Expr]:
     """Solutions of ``log u_before = log u_after`` for the parameter ``name`` that SymPy finds.
 

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
 
 from inframarginal.configurations import Configuration
+from inframarginal.expressions import to_function
 from inframarginal.individual import technology_output, uses
+from inframarginal.memo import model_cache
 from inframarginal.model import LABOUR, Model
 
 
@@ -51,7 +52,7 @@ class Layout:
     budget: tuple[int, tuple[tuple[str, int], ...]] | None
 
 
-@cache
+@model_cache
 def layout(model: Model, config: Configuration) -> Layout:
     """The decision variables of ``config`` and the role of each."""
     names: list[str] = []
@@ -111,7 +112,7 @@ class PrimalProgramme:
         return len(self.layout.names), self.membership.shape[0]
 
 
-@cache
+@model_cache
 def primal_programme(model: Model, config: Configuration) -> PrimalProgramme:
     """The primal problem of ``config`` as arrays."""
     lay = layout(model, config)
@@ -148,14 +149,14 @@ def primal_programme(model: Model, config: Configuration) -> PrimalProgramme:
                            tuple(t[2] for t in terms), loadings, tuple(technologies))
 
 
-@cache
+@model_cache
 def parameter_function(model: Model, expr: sp.Expr):
     """``expr`` (which may use derived parameters) as a function of the base parameters."""
-    return sp.lambdify([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()),
+    return to_function([p.symbol for p in model.parameters], expr.xreplace(model.derived_substitution()),
                        modules="numpy")
 
 
-@cache
+@model_cache
 def technology_functions(model: Model, config: Configuration, good: str):
     """Output, gradient and Hessian in (labour, inputs...), as functions of (arguments, parameters)."""
     expr = technology_output(model, config, good).xreplace(model.derived_substitution())
@@ -165,9 +166,9 @@ def technology_functions(model: Model, config: Configuration, good: str):
     params = [p.symbol for p in model.parameters]
     gradient = [sp.diff(expr, a) for a in args]
     hessian = [[sp.diff(d, b) for b in args] for d in gradient]
-    return (sp.lambdify([args, params], expr, "numpy"),
-            sp.lambdify([args, params], gradient, "numpy"),
-            sp.lambdify([args, params], hessian, "numpy"))
+    return (to_function([args, params], expr, "numpy"),
+            to_function([args, params], gradient, "numpy"),
+            to_function([args, params], hessian, "numpy"))
 
 
 def _column(value, n: int) -> np.ndarray:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from inframarginal.memo import model_cache
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -45,7 +46,7 @@ _VARIABLES: dict[str, tuple[str, str | None]] = {
 }
 
 
-@cache
+@model_cache
 def model_sha256(model: Model) -> tuple[str, str]:
     """The SHA-256 of the model's file and what was hashed (``"file"`` or ``"specification"``).
 
@@ -89,7 +90,7 @@ def _file_bytes(model: Model) -> bytes | None:
 
 def provenance(model: Model) -> dict[str, str]:
     """Attributes that say which model and which version produced a file."""
-    from inframarginal import __version__
+    from inframarginal.version import __version__
 
     digest, of = model_sha256(model)
     return {

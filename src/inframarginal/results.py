@@ -9,10 +9,35 @@ warm command line evaluates without importing SymPy (:mod:`inframarginal.bundle`
 
 from __future__ import annotations
 
+import enum
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
+
+import numpy as np
+
+
+class ConditionKind(enum.Enum):
+    """What a condition for a corner equilibrium to exist says; its text (the value, then
+    the details) names the configuration.  Conditions are ``(expression, text)`` pairs,
+    the expression positive where the condition holds; :meth:`of` reads a text's kind."""
+
+    LABOUR = "labour endowment covers"
+    """A configuration's fixed costs fit in the labour endowment."""
+    DUAL_WEIGHT = "dual weight"
+    """A weight of the individual's dual programme is positive (otherwise utility is unbounded)."""
+    SHARE = "share of people"
+    """A configuration's share of the population is positive."""
+    OTHER = ""
+    """Any other condition."""
+
+    @classmethod
+    def of(cls, text: str) -> ConditionKind:
+        """The kind of the condition whose text is ``text`` (texts read back from the disk cache too)."""
+        return next((k for k in (cls.LABOUR, cls.DUAL_WEIGHT, cls.SHARE) if text.startswith(k.value)), cls.OTHER)
+
 
 #: A closed form as a function of the base parameters (and log prices), evaluated by an engine.
 Evaluator = Callable[..., float]
@@ -91,10 +116,11 @@ class Plan:
 class CornerEquilibrium:
     """The corner equilibrium of one structure at one parameter point.
 
-    ``prices`` are relative to the ``numeraire`` (whose price is 1); ``numbers`` are
-    the shares of the population in each configuration; ``relative_numbers`` the
+    ``prices`` are relative to the ``numeraire`` (whose price is 1); ``shares`` are
+    the shares of the population in each configuration (``numbers`` before 0.2, still
+    read with a DeprecationWarning; the JSON key stays ``numbers``); ``relative_numbers`` the
     ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
-    When ``exists`` is False, ``reason`` says why and the numbers are absent.
+    When ``exists`` is False, ``reason`` says why and the shares are absent.
     ``log_income`` is the log of the per-capita real income, kept because the income
     itself can lie outside floating-point range (``notes`` then say so, and the
     general equilibrium is chosen on the logs).
@@ -106,7 +132,7 @@ class CornerEquilibrium:
     reason: str
     numeraire: str | None = None
     prices: dict[str, float] = field(default_factory=dict)
-    numbers: dict[str, float] = field(default_factory=dict)
+    shares: dict[str, float] = field(default_factory=dict)
     relative_numbers: dict[str, float] = field(default_factory=dict)
     per_capita_real_income: float | None = None
     plans: tuple[Plan, ...] = ()
@@ -114,6 +140,13 @@ class CornerEquilibrium:
     method: str = "symbolic"
     log_income: float | None = None
     notes: tuple[str, ...] = ()
+
+    @property
+    def numbers(self) -> dict[str, float]:
+        """Deprecated name of :attr:`shares`."""
+        warnings.warn("CornerEquilibrium.numbers is deprecated: use .shares (the population shares)",
+                      DeprecationWarning, stacklevel=2)
+        return self.shares
 
     def __repr__(self) -> str:
         head = f"CornerEquilibrium({self.structure}: {' '.join(self.configurations)}"
@@ -145,7 +178,7 @@ class CornerEquilibrium:
             "configurations": list(self.configurations),
             "numeraire": self.numeraire,
             "prices": self.prices,
-            "numbers": self.numbers,
+            "numbers": self.shares,
             "relative_numbers": self.relative_numbers,
             "per_capita_real_income": self.per_capita_real_income,
             "plans": {p.configuration: {k: v for k, v in p.__dict__.items() if k != "configuration"} for p in self.plans},
@@ -328,7 +361,7 @@ def closed_form_log_utility(cc: ClosedFormConfiguration, prices: Mapping[str, fl
     for function, text in cc.conditions:
         value = evaluate(function)
         if not value > 0:
-            return math.inf if text.startswith("dual weight") else -math.inf
+            return math.inf if ConditionKind.of(text) is ConditionKind.DUAL_WEIGHT else -math.inf
     lps = [math.log(prices[g]) for g in cc.price_goods]
     return evaluate(cc.log_utility, *lps)
 
@@ -358,11 +391,58 @@ def assemble_deviation(configurations: Iterable[ConfigurationLike], ce: CornerEq
 
 
 def general_equilibrium_of(results: Mapping[str, CornerEquilibrium]) -> str | None:
-    """The structure with the highest per-capita real income (compared on logs); ``None`` if none exists."""
-    existing = {n: ce for n, ce in results.items() if ce.exists and math.isfinite(_log_income(ce))}
-    if not existing:
-        return None
-    return max(existing, key=lambda n: _log_income(existing[n]))
+    """The structure with the highest per-capita real income (compared on logs); ``None`` if none exists
+    (:func:`general_equilibrium_at` at one point)."""
+    names = list(results)
+    index, _ = general_equilibrium_at([np.float64(_log_income(results[n])) for n in names],
+                                      [results[n].exists for n in names])
+    return names[int(index)] if index >= 0 else None
+
+
+def general_equilibrium_at(incomes: Sequence[Any], exists: Sequence[Any],
+                           out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The general equilibrium at many points: the rule of step 3, vectorised.
+
+    At each point, the index of the structure with the highest per-capita real income among
+    those whose corner equilibrium exists there with a finite income, and that income.  Ties
+    go to the first structure (as :func:`solve`); where none exists the index is -1 and the
+    income -inf.  This is the one home of the rule: :func:`solve`, sweeps, paths, the report,
+    the audit and the explorer all choose through it.
+
+    Parameters
+    ----------
+    incomes : sequence of array_like or None
+        One entry per structure: its incomes (or log incomes: the choice is the same) on
+        broadcastable arrays of points; ``None`` leaves the structure out.
+    exists : sequence of array_like or None
+        Whether each structure's corner equilibrium exists at each point (NaN incomes never win).
+    out : (ndarray, ndarray), optional
+        Buffers (index, income) to fill instead of new arrays (int16 and float64 by default).
+
+    Returns
+    -------
+    index, income : ndarray, ndarray
+
+    Examples
+    --------
+    >>> index, best = general_equilibrium_at([np.array([1.0, 3.0, 2.0]), np.array([2.0, 3.0, 5.0])],
+    ...                                      [np.array([True, True, True]), np.array([True, True, False])])
+    >>> index.tolist(), best.tolist()
+    ([1, 0, 0], [2.0, 3.0, 2.0])
+    """
+    shape = np.broadcast_shapes(*(np.shape(i) for i in incomes if i is not None))
+    index, best = out if out is not None else (np.empty(shape, dtype=np.int16), np.empty(shape))
+    index.fill(-1)
+    best.fill(-np.inf)
+    for s, (income, ok) in enumerate(zip(incomes, exists, strict=True)):
+        if income is not None:
+            # strictly higher: the first structure keeps a tie; +inf is no income (NaN never compares)
+            better = ok & (income > best) & (income < np.inf)
+            np.copyto(best, income, where=better)
+            np.copyto(index, s, where=better)
+    return index, best
+
+
 
 
 def _exp(value: float) -> float:
@@ -431,12 +511,13 @@ def _reason(text: str, value: float) -> str:
     if math.isnan(value):
         return (f"its condition '{text}' cannot be evaluated in floating point at this point "
                 "(parameters too close to a bound of their domain)")
-    if text.startswith("labour endowment"):
+    kind = ConditionKind.of(text)
+    if kind is ConditionKind.LABOUR:
         return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
-    if text.startswith("dual weight"):
+    if kind is ConditionKind.DUAL_WEIGHT:
         return (f"no optimum for the individual: utility rises without bound ({text} is {value:.6g} <= 0; "
                 "typically a bought input under non-decreasing returns)")
-    if text.startswith("share of people"):
+    if kind is ConditionKind.SHARE:
         return f"the structure collapses: the {text} would be {value:.6g} <= 0"
     return f"condition '{text}' fails ({value:.6g})"
 

@@ -62,16 +62,16 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from inframarginal import __version__
 from inframarginal.backends import (
     BoundKernel,
     bound_kernel,
     check_backend,
-    general_equilibrium_code,
 )
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import ParameterError, SweepError
 from inframarginal.model import Model
 from inframarginal.provenance import describe, provenance
+from inframarginal.version import __version__
 
 #: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
 CHUNK_POINTS = 1_000_000
@@ -86,71 +86,7 @@ MAX_GRID_POINTS = 10**11
 MAX_CHUNKS = 1_000_000
 
 
-# -- axes ---------------------------------------------------------------------------------
-
-_NUMBER = r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
-
-
-def parse_axis(text: str) -> tuple[str, np.ndarray]:
-    """Parse an axis written ``NAME=START:STOP:COUNT`` (COUNT points, both ends included).
-
-    Raises
-    ------
-    SweepError
-        Naming the part that is wrong, e.g. a reversed or empty range.
-    """
-    example = "for example K=0.05:1:400"
-    name, parts = _named_fields(text, "axis", "START:STOP:COUNT", example)
-    start, stop = _float(parts[0], "START", text), _float(parts[1], "STOP", text)
-    try:
-        count = int(parts[2].strip())
-    except ValueError:
-        raise SweepError(f"axis {text!r}: COUNT {parts[2].strip()!r} is not a whole number ({example})") from None
-    if count < 1:
-        raise SweepError(f"axis {text!r}: COUNT must be at least 1 (got {count}); the range is empty")
-    if count > MAX_AXIS_POINTS:
-        raise SweepError(f"--axis {text!r}: COUNT {count:,} exceeds the limit of {MAX_AXIS_POINTS:,} points "
-                         f"per axis ({8 * count / 2**30:.2f} GiB for the coordinates alone)")
-    _check_order(name, start, stop, text, allow_equal=count == 1)
-    return name, np.linspace(start, stop, count)
-
-
-def _named_fields(text: str, kind: str, form: str, example: str) -> tuple[str, list[str]]:
-    """Split ``NAME=A:B[:C]`` into the name and the colon-separated fields ``form`` names."""
-    name, sep, rest = str(text).partition("=")
-    name = name.strip()
-    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        raise SweepError(f"{kind} {text!r} is not NAME={form} ({example})")
-    parts = rest.split(":")
-    if len(parts) != form.count(":") + 1:
-        raise SweepError(f"{kind} {text!r}: expected {form} after '{name}=' ({example})")
-    return name, parts
-
-
-def parse_range(text: str) -> tuple[str, float, float]:
-    """Parse a path range written ``NAME=START:STOP`` (START < STOP)."""
-    name, parts = _named_fields(text, "range", "START:STOP", "for example K=0.05:1")
-    start, stop = _float(parts[0], "START", text), _float(parts[1], "STOP", text)
-    _check_order(name, start, stop, text, allow_equal=False)
-    return name, start, stop
-
-
-def _float(value: str, what: str, text: str) -> float:
-    if not re.fullmatch(_NUMBER, value):
-        raise SweepError(f"{text!r}: {what} {value.strip()!r} is not a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise SweepError(f"{text!r}: {what} must be finite")
-    return number
-
-
-def _check_order(name: str, start: float, stop: float, text: str, allow_equal: bool) -> None:
-    if start > stop:
-        raise SweepError(f"{text!r}: the range of {name} is reversed (START {start:g} > STOP {stop:g}); "
-                         f"write {name}={stop:g}:{start:g}...")
-    if start == stop and not allow_equal:
-        raise SweepError(f"{text!r}: the range of {name} is empty (START = STOP = {start:g})")
-
+# -- axes: the NAME=START:STOP:COUNT grammar of the command line is in inframarginal.cli.grammar
 
 # -- the grid -----------------------------------------------------------------------------
 
@@ -219,7 +155,7 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
     """
     fixed = dict(fixed or {})
     if not axes:
-        raise SweepError("a sweep needs at least one axis (for example --axis K=0.05:1:400)")
+        raise SweepError("a sweep needs at least one axis (a parameter and its values)")
     derived = {d.name: d for d in model.derived}
     base = [p.name for p in model.parameters]
     checked_axes = []
@@ -231,7 +167,7 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
         if name not in base:
             raise SweepError(f"axis {name}: unknown parameter (parameters of {model.name}: {', '.join(base)})")
         if name in fixed:
-            raise SweepError(f"parameter {name} is both an axis and fixed (--set); choose one")
+            raise SweepError(f"parameter {name} is both an axis and fixed; choose one")
         array = np.asarray(values, dtype=float).reshape(-1)
         if array.size > MAX_AXIS_POINTS:
             raise SweepError(f"axis {name}: {array.size:,} values exceed the limit of {MAX_AXIS_POINTS:,} "
@@ -253,7 +189,8 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
         admissible.append(inside)
     for name in fixed:
         if name not in base and name not in derived:
-            raise ParameterError(f"--set {name}: unknown parameter (parameters of {model.name}: {', '.join(base)})")
+            raise ParameterError(f"unknown parameter (parameters of {model.name}: {', '.join(base)})",
+                                 field="fixed", value=name)
     values = model.check_parameters(fixed)
     axis_names = {n for n, _ in checked_axes}
     rest = {n: values[n] for n in base if n not in axis_names}
@@ -283,8 +220,9 @@ def check_grid_size(grid: Grid, chunk_points: int, *, in_memory: bool, variables
     chunks = math.prod(math.ceil(n / c) for n, c in zip(grid.shape, chunk_shape(grid.shape, chunk_points),
                                                            strict=True))
     if chunks > MAX_CHUNKS:
-        raise SweepError(f"--chunk {chunk_points:,}: the grid of {grid.size:,} points would make {chunks:,} chunks, "
-                         f"above the limit of {MAX_CHUNKS:,}; give a larger --chunk")
+        raise SweepError(f"the grid of {grid.size:,} points would make {chunks:,} chunks, "
+                         f"above the limit of {MAX_CHUNKS:,}; give more points per chunk",
+                         field="chunk_points", value=f"{chunk_points:,}")
 
 
 # -- chunks -------------------------------------------------------------------------------
@@ -543,7 +481,7 @@ def _finish_block(grid: Grid, values: list[np.ndarray], block: slice, out: dict[
     """
     code, best = out["general_equilibrium"][block], out["equilibrium_income"][block]
     if codes is None:
-        general_equilibrium_code(logs, flags, out=(code, best))
+        general_equilibrium_at(logs, flags, out=(code, best))
     else:
         code[...] = codes
         best.fill(-np.inf)
@@ -628,16 +566,19 @@ def memory_limit() -> int:
         return 4 << 30
 
 
+class InMemoryLimitError(SweepError):
+    """A grid too large to compute in memory (it can still be written chunked to Zarr)."""
+
+
 def check_in_memory(grid: Grid, variables: tuple[str, ...] | None = None, decode: bool = True) -> None:
     """Refuse a grid that would not fit in memory, telling the user what to do instead."""
     need = grid.size * bytes_per_point(grid, variables, decode)
     limit = memory_limit()
     if need > limit:
-        raise SweepError(
+        raise InMemoryLimitError(
             f"the grid of {grid.size:,} points needs about {need / 2**30:.2f} GiB in memory "
-            f"(limit {limit / 2**30:.1f} GiB); write it chunked to Zarr instead: --out FILE.zarr, "
-            "with --workers N or --scheduler ADDRESS to spread it over a Dask cluster "
-            "(in Python: inframarginal.zarr_store.sweep_to_zarr)")
+            f"(limit {limit / 2**30:.1f} GiB); write it chunked to a Zarr store instead, on a Dask "
+            "cluster if need be (inframarginal.zarr_store.sweep_to_zarr)")
 
 
 def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None, *,
@@ -881,9 +822,10 @@ def open_sweep(path: str | os.PathLike, decode: bool = True) -> xr.Dataset:
     """
     text = os.fspath(path)
     if text.rstrip("/").endswith(".zarr"):
-        from inframarginal.zarr_store import open_zarr_sweep
+        from inframarginal.zarr_layout import open_zarr_dataset
 
-        return open_zarr_sweep(text, decode=decode)
+        ds = open_zarr_dataset(text)
+        return decode_general_equilibrium(ds) if decode else ds
     with xr.open_dataset(text, engine="h5netcdf") as ds:
         ds = ds.load()
     return decode_general_equilibrium(ds) if decode else ds

@@ -22,7 +22,6 @@ Duffin, R. J., Peterson, E. L. and Zener, C. (1967). *Geometric Programming*. Wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import sympy as sp
 
@@ -31,7 +30,9 @@ from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, ti
 from inframarginal.configurations import Configuration, Structure, traded_goods
 from inframarginal.errors import BudgetExceeded
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
+from inframarginal.results import ConditionKind  # noqa: F401  (re-exported: defined beside the results that read it)
 from inframarginal.serialization import (
     UnsupportedExpression,
     expression_from_json,
@@ -119,10 +120,11 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
     log_values = tuple((v.name, logs[j]) for j, v in enumerate(prog.variables))
 
     conditions = [(model.endowment - prog.fixed_costs,
-                   f"labour endowment covers the fixed costs of {config.label}")]
+                   f"{ConditionKind.LABOUR.value} the fixed costs of {config.label}")]
     for i, t in enumerate(prog.terms[1:], start=1):
         if not (delta[i].is_number and delta[i] > 0):
-            conditions.append((delta[i], f"dual weight of '{t.meaning}' ({t.constraint}) in {config.label}"))
+            conditions.append((delta[i], f"{ConditionKind.DUAL_WEIGHT.value} of '{t.meaning}' ({t.constraint}) in "
+                                         f"{config.label}"))
     point = default_point(model)
     return ConfigurationClosedForm(
         config,
@@ -246,7 +248,7 @@ def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm
     shares = _shares(model, structure, forms, price_subs, num)
     for c, share in zip(structure.configurations, shares, strict=True):
         if len(structure.configurations) > 1:
-            conditions.append((share, f"share of people in {c.label}"))
+            conditions.append((share, f"{ConditionKind.SHARE.value} in {c.label}"))
     ordered = tuple((g, log_prices[g]) for g in model.good_names if g in log_prices)
     return StructureClosedForm(structure, num, ordered, log_income, tuple(shares), tuple(forms), tuple(conditions))
 
@@ -306,7 +308,7 @@ def _tidy(expr: sp.Expr, simplify=sp.factor) -> sp.Expr:
 # -- caching -------------------------------------------------------------------------------
 
 
-@cache
+@model_cache
 def cached_configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
     """The closed form of ``config``'s optimum, from memory, disk or SymPy (see :func:`structure_closed_form`)."""
     payload = disk_cache.read_entry(model, "configuration-closed-form", config.label)
@@ -326,7 +328,7 @@ def cached_configuration_closed_form(model: Model, config: Configuration) -> Con
     return form
 
 
-@cache
+@model_cache
 def structure_closed_form(model: Model, structure: Structure) -> StructureClosedForm | None:
     """The closed-form corner equilibrium of ``structure``, from memory, disk or SymPy.
 

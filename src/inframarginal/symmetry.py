@@ -32,6 +32,7 @@ from inframarginal.enumeration import (
     structure_blocks,
 )
 from inframarginal.errors import InframarginalError
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 
 #: Groups larger than this are not listed element by element (8 goods: 40,320).
@@ -75,7 +76,7 @@ def _equal(a: sp.Expr, b: sp.Expr) -> bool:
     return a == b or sp.expand(a - b) == 0
 
 
-@cache
+@model_cache
 def symmetry_group(model: Model) -> SymmetryGroup:
     """Every permutation of the goods that maps the model onto itself (decided symbolically)."""
     goods = model.good_names
@@ -215,7 +216,7 @@ def check_declared_symmetry(model: Model, goods: tuple[str, ...]) -> None:
                 "as formulas); remove the declaration or make the formulas the same")
 
 
-@cache
+@model_cache
 def _weights(model: Model) -> np.ndarray:
     """``W[j, c]``: the code of the image of configuration ``c`` under permutation ``j``, placed at its sold good.
 

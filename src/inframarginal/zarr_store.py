@@ -26,7 +26,6 @@ import math
 import os
 import shutil
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,12 +55,24 @@ from inframarginal.sweep import (
     sweep_attrs,
     to_dataset,
 )
+from inframarginal.zarr_layout import (  # the store's layout, shared with inframarginal.sweep.open_sweep
+    DONE_DIR,
+    SPEC_FILE,
+    open_zarr_dataset,
+)
+from inframarginal.zarr_layout import (
+    done_chunks as _done,
+)
+from inframarginal.zarr_layout import (
+    quiet as _quiet,
+)
+from inframarginal.zarr_layout import (
+    read_spec as _read_spec,
+)
 
-SPEC_FILE = ".inframarginal-sweep.json"
 #: Zarr format 2: fixed-width strings (the structure and good coordinates) have a stable
 #: encoding there.  The general equilibrium and numeraire are integer codes.
 ZARR_FORMAT = 2
-DONE_DIR = ".inframarginal-done"
 #: Suffix of the lock file next to a store while a run writes it.
 LOCK_SUFFIX = ".lock"
 #: Seconds to wait for an existing Dask scheduler before giving up.
@@ -84,13 +95,6 @@ class ZarrSweep:
         return dict(self.__dict__)
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Silence Zarr's notes about our marker files inside the store."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", module=r"zarr\..*")
-        warnings.filterwarnings("ignore", message=".*not recognized as a component of a Zarr hierarchy.*")
-        yield
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -123,14 +127,6 @@ def _spec(grid: Grid, chunks: tuple[int, ...], variables: tuple[str, ...]) -> di
     return {**grid.spec(), "chunks": list(chunks), "variables": list(variables)}
 
 
-def _read_spec(path: str) -> dict[str, Any] | None:
-    try:
-        with open(os.path.join(path, SPEC_FILE)) as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
-
-
 def _create_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str, variables: tuple[str, ...]) -> None:
     """Create the store's metadata under a temporary name, then rename it into place."""
     import glob
@@ -159,12 +155,12 @@ def _prepare_store(path: str, grid: Grid, chunks: tuple[int, ...], backend: str,
     found = _read_spec(path)
     if found is None:
         raise SweepError(f"{path} exists and is not a sweep written by inframarginal; remove it or choose "
-                         "another --out")
+                         "another path")
     found.pop("complete", None)
     if found != _spec(grid, chunks, variables):
-        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters, --chunk or "
-                         "--variables differ); "
-                         "rerun with the same arguments to resume it, or remove it / choose another --out")
+        raise SweepError(f"{path} holds a different sweep (model, axes, fixed parameters, points per chunk "
+                         "or variables differ); "
+                         "rerun with the same arguments to resume it, or remove it / choose another path")
 
 
 @contextlib.contextmanager
@@ -205,19 +201,6 @@ def store_lock(path: str):
             os.remove(lock)
 
 
-def _done(path: str) -> dict[int, dict[str, int]]:
-    out = {}
-    folder = os.path.join(path, DONE_DIR)
-    for name in os.listdir(folder):
-        if name.endswith(".json"):
-            try:
-                with open(os.path.join(folder, name)) as fh:
-                    out[int(name[:-5])] = json.load(fh)
-            except (OSError, ValueError):
-                continue  # a marker cut off mid-write: the chunk is simply computed again
-    return out
-
-
 def _mark_done(path: str, index: int, counts: dict[str, int]) -> None:
     folder = os.path.join(path, DONE_DIR)
     tmp = os.path.join(folder, f"{index}.json.tmp")
@@ -228,6 +211,8 @@ def _mark_done(path: str, index: int, counts: dict[str, int]) -> None:
 
 # -- one chunk -------------------------------------------------------------------------------
 
+#: Models a worker process keeps rebuilt from their specifications (one sweep uses one).
+KEPT_MODELS = 4
 _MODELS: dict[str, Model] = {}
 
 
@@ -237,6 +222,8 @@ def _model_from(spec: Mapping[str, Any], source: str) -> Model:
 
     key = json.dumps(spec, sort_keys=True, default=str)
     if key not in _MODELS:
+        while len(_MODELS) >= KEPT_MODELS:  # bounded: the oldest model goes, with its caches
+            _MODELS.pop(next(iter(_MODELS)))
         _MODELS[key] = build_model(spec, source)
     return _MODELS[key]
 
@@ -268,8 +255,8 @@ def connect(scheduler: str, timeout: float = CONNECT_TIMEOUT):
         return Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as err:
         raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s "
-                         f"({type(err).__name__}); start one with `dask scheduler` or use --workers N "
-                         "for a local cluster") from None
+                         f"({type(err).__name__}); start one with `dask scheduler` or use a local cluster "
+                         "of workers") from None
 
 
 def local_cluster(workers: int, threads: int = 1, processes: bool = True):
@@ -277,7 +264,7 @@ def local_cluster(workers: int, threads: int = 1, processes: bool = True):
     from distributed import Client, LocalCluster
 
     if workers < 1:
-        raise SweepError(f"--workers {workers}: need at least 1 worker")
+        raise SweepError("need at least 1 worker", field="workers", value=workers)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
                            host="127.0.0.1", dashboard_address=None)
     return cluster, Client(cluster)
@@ -286,7 +273,8 @@ def local_cluster(workers: int, threads: int = 1, processes: bool = True):
 def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None, path: str,
                   *, backend: str = "numpy", chunk_points: int = CHUNK_POINTS, workers: int | None = None,
                   scheduler: str | None = None, client=None, progress: bool = False,
-                  max_chunks: int | None = None, variables: str | tuple[str, ...] | None = "all") -> ZarrSweep:
+                  max_chunks: int | None = None, variables: str | tuple[str, ...] | None = "all",
+                  grid: Grid | None = None) -> ZarrSweep:
     """Sweep chunk by chunk into a Zarr store, resuming an interrupted run of the same sweep.
 
     Parameters
@@ -311,6 +299,10 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
         ``"all"`` (default), ``"core"`` or groups, as for :func:`inframarginal.sweep.parse_variables`.
         The general equilibrium and numeraire are stored as integer codes with CF
         ``flag_values``/``flag_meanings``; :func:`open_zarr_sweep` gives names.
+    grid : Grid, optional
+        The sweep's grid, made and checked by the caller (:func:`inframarginal.sweep.make_grid`
+        and :func:`~inframarginal.sweep.check_grid_size`); it is not checked again, and
+        ``axes`` and ``fixed`` are then ignored.
 
     Returns
     -------
@@ -326,11 +318,12 @@ def sweep_to_zarr(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[st
     backend = check_backend(backend)
     chosen = parse_variables(variables)
     if workers is not None and scheduler is not None:
-        raise SweepError("give either --workers N or --scheduler ADDRESS, not both")
+        raise SweepError("give either a number of workers or a scheduler's address, not both")
     if chunk_points < 1:
-        raise SweepError(f"--chunk {chunk_points}: need at least 1 point per chunk")
-    grid = make_grid(model, axes, fixed)
-    check_grid_size(grid, chunk_points, in_memory=False)
+        raise SweepError("need at least 1 point per chunk", field="chunk_points", value=chunk_points)
+    if grid is None:  # a grid made and checked by the caller is not checked again
+        grid = make_grid(model, axes, fixed)
+        check_grid_size(grid, chunk_points, in_memory=False)
     chunks = chunk_shape(grid.shape, chunk_points)
     regions = list(chunk_slices(grid.shape, chunks))
     own = None
@@ -437,26 +430,11 @@ def _complete(path: str) -> None:
         pass
 
 
-def zarr_progress(path: str) -> tuple[int, int]:
-    """Chunks finished and chunks in all of a sweep's Zarr store."""
-    spec = _read_spec(path)
-    if spec is None:
-        raise SweepError(f"{path} is not a sweep written by inframarginal")
-    shape = [a[1]["count"] if isinstance(a[1], dict) else len(a[1]) for a in spec["axes"]]
-    total = math.prod(math.ceil(n / c) for n, c in zip(shape, spec["chunks"], strict=True))
-    return len(_done(path)), total
-
-
 def open_zarr_sweep(path: str, allow_incomplete: bool = False, decode: bool = True) -> xr.Dataset:
     """Open a sweep's Zarr store (lazily, with Dask); refuse an unfinished one unless allowed.
 
     With ``decode`` the general equilibrium and numeraire are names (decoded lazily,
     chunk by chunk), as in :func:`inframarginal.sweep.sweep`; otherwise integer codes.
     """
-    done, total = zarr_progress(path)
-    if done < total and not allow_incomplete:
-        raise SweepError(f"{path} is unfinished ({done} of {total} chunks); rerun the same sweep command "
-                         "to finish it")
-    with _quiet():
-        ds = xr.open_zarr(path, consolidated=None)
+    ds = open_zarr_dataset(path, allow_incomplete)
     return decode_general_equilibrium(ds) if decode else ds

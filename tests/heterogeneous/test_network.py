@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inframarginal.modelfile import load_model
+from inframarginal import load_model
 from inframarginal.report.networks import TYPE_COLOURS, plot_typed_network
 
 

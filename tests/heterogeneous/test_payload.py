@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from inframarginal import load_model
 from inframarginal.heterogeneous.payload import explorer_payload
-from inframarginal.modelfile import load_model
 
 
 def test_ricardian_sliders_belong_to_their_country_and_incomes_are_per_type():

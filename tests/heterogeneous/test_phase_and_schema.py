@@ -9,7 +9,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from inframarginal.modelfile import load_model
+from inframarginal import load_model
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -31,8 +31,8 @@ import math
 
 import pytest
 
+from inframarginal import load_model
 from inframarginal.heterogeneous.corner import verify_primal
-from inframarginal.modelfile import load_model
 
 NAME = "cheng-sachs-yang-2000-ricardian"
 BASE = {"a1x": 2.0, "a1y": 1.0, "a2x": 1.0, "a2y": 1.0, "k": 0.8, "b": 1.0, "M1": 1.0, "M2": 1.0}

@@ -7,10 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from inframarginal import load_model
+from inframarginal.api import read_model_text
 from inframarginal.cli import main
 from inframarginal.errors import ModelFileError, ParameterError
 from inframarginal.heterogeneous.spec import TypedModel
-from inframarginal.modelfile import load_model, read_model_text
 
 COMMON = """
 [model]
@@ -141,11 +142,12 @@ def test_one_type_seed_model_matches_the_engine():
     import tomllib
     from importlib import resources
 
+    from inframarginal.api import analysed
     from inframarginal.heterogeneous.spec import build_typed_model
 
     spec = tomllib.loads(resources.files("inframarginal.models").joinpath("li-ke-2020.toml").read_text("utf-8"))
     spec["types"] = {"all": {"mass": "1"}}
-    typed = build_typed_model(spec)
+    typed = analysed(build_typed_model(spec))
     point = {"K": 0.9, "t": 0.1, "F": 0.05, "b": 0.05, "alpha": 0.6}
     engine = load_model("li-ke-2020").solve(point, method="symbolic")
     corners = {frozenset(ce.structure.labels[0]): ce for ce in typed.solve(point).corner_equilibria}

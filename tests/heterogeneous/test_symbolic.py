@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from inframarginal import load_model
 from inframarginal.heterogeneous.general import solve_typed
 from inframarginal.heterogeneous.structures import find_typed_structure
 from inframarginal.heterogeneous.symbolic import typed_closed_form
-from inframarginal.modelfile import load_model
 
 M1, M2, a1x, a1y, a2x, a2y, k, b = sp.symbols("M1 M2 a1x a1y a2x a2y k b", positive=True)
 

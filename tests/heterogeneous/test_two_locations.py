@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
+from inframarginal import load_model
 from inframarginal.heterogeneous.corner import verify_primal
-from inframarginal.modelfile import load_model
 
 ACROSS = "high (x/y)[x=plain] | low (y/x)"
 

@@ -39,7 +39,7 @@ def compare(model, structure, values, arrays, method):
     if fast.traded:
         sellers = {c.sells: c.label for c in structure.configurations}
         for j, g in enumerate(fast.traded):
-            assert fast.shares[0, j] == pytest.approx(ce.numbers[sellers[goods[g]]], rel=1e-9)
+            assert fast.shares[0, j] == pytest.approx(ce.shares[sellers[goods[g]]], rel=1e-9)
     return 1
 
 

@@ -14,7 +14,7 @@ def small_settings():
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
     """One small report of the seed model, shared by the tests of a module."""
-    from inframarginal.report import write_report
+    from inframarginal.reporting import write_report
 
     out = tmp_path_factory.mktemp("report") / "a"
     write_report("li-ke-2020", out, progress=False, settings=SMALL)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inframarginal.report import write_report
+from inframarginal.reporting import write_report
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 

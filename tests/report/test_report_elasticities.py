@@ -8,10 +8,10 @@ import pytest
 import inframarginal as im
 from inframarginal.configurations import find_structure
 from inframarginal.equilibrium import corner_equilibrium
-from inframarginal.report import write_report
 from inframarginal.report.context import ReportContext
 from inframarginal.report.elasticities import elasticities_section
 from inframarginal.report.render import Document, to_html, to_markdown
+from inframarginal.reporting import write_report
 
 
 def test_section_tables_match_finite_differences_of_the_corner_equilibrium(tmp_path):

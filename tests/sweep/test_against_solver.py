@@ -35,7 +35,7 @@ def _check_point(model, ds, index, method):
                 assert price == pytest.approx(ge.prices[good], rel=1e-8)
             else:
                 assert np.isnan(price)
-            sellers = sum(share for label, share in ge.numbers.items()
+            sellers = sum(share for label, share in ge.shares.items()
                           if next(c for c in model.configurations() if c.label == label).sells == good)
             assert float(at.specialists.sel(good=good)) == pytest.approx(sellers, rel=1e-8, abs=1e-12)
 

@@ -5,9 +5,10 @@ import math
 import numpy as np
 import pytest
 
+from inframarginal.cli.grammar import parse_axis
 from inframarginal.path import structure_path
 from inframarginal.phase import plot_path, plot_phase
-from inframarginal.sweep import SweepError, parse_axis, sweep
+from inframarginal.sweep import SweepError, sweep
 
 
 def test_sweep_matches_published_threshold_of_the_twin_model(twin_model):

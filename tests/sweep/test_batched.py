@@ -41,7 +41,7 @@ def test_batched_numeric_agrees_with_closed_forms(seed, structure):
         assert np.exp(batched["log_income"][i]) == pytest.approx(sym.per_capita_real_income, rel=1e-9)
         for g, p in sym.prices.items():
             assert batched[f"price_{g}"][i] == pytest.approx(p, rel=1e-9)
-        for j, share in enumerate(sym.numbers.values()):
+        for j, share in enumerate(sym.shares.values()):
             assert batched[f"share_{j}"][i] == pytest.approx(share, rel=1e-9)
     assert compared >= 10
 

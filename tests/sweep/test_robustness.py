@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 import inframarginal as im
 from inframarginal.cli import main
+from inframarginal.cli.grammar import parse_axis
 from inframarginal.errors import SweepError
 from inframarginal.path import MAX_PATH_POINTS, structure_path
 from inframarginal.sweep import (
     MAX_AXIS_POINTS,
     open_sweep,
-    parse_axis,
     remove_stale_temporaries,
     write_netcdf,
 )

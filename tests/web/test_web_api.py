@@ -89,7 +89,7 @@ def test_solve_equals_the_engine(client):
         if ce.exists:
             assert s["per_capita_real_income"] == ce.per_capita_real_income
             assert s["prices"] == ce.prices
-            assert s["numbers"] == ce.numbers
+            assert s["numbers"] == ce.shares
         else:
             assert s["per_capita_real_income"] is None and s["reason"]
 

@@ -24,7 +24,6 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -33,19 +32,20 @@ import sympy as sp
 
 from inframarginal.audit.printed import compiled_function, data_name, has_printed_results
 from inframarginal.audit.table1 import derived_forms, log_atoms
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import find_structure, studied_structures
 from inframarginal.disk_cache import read_entry, write_entry
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError, ModelFileError
 from inframarginal.expressions import parse_expression
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
+from inframarginal.sampling import UNBOUNDED_CAP, sample_points
 
 #: Expressions larger than this (SymPy operation count) go straight to sampling.
 MAX_PROOF_OPS = 150
 #: Upper end of the sampled interval for parameters whose domain is unbounded.
-UNBOUNDED_CAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _key(quantity: str) -> str:
     return "u" if quantity == "per-capita real income" else quantity.replace("/", "_")
 
 
-@cache
+@model_cache
 def quantity_names(model: Model) -> dict[str, sp.Expr]:
     """Names usable in a claim's quantity: parameters and ``<quantity>_<structure>``."""
     names: dict[str, sp.Expr] = {p.name: p.symbol for p in model.parameters}
@@ -183,18 +183,6 @@ def _structures_in(model: Model, text: str) -> list[str]:
             if s in {x.name for x in studied_structures(model)} and s not in found:
                 found.append(s)
     return found
-
-
-def sample_points(model: Model, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Uniform random points over the model's domains (unbounded ones capped at 2)."""
-    rng = np.random.default_rng(seed)
-    out = {}
-    for p in model.parameters:
-        lo, hi = p.domain.lower, p.domain.upper
-        if not math.isfinite(hi):
-            hi = max(UNBOUNDED_CAP, lo + UNBOUNDED_CAP)
-        out[p.name] = lo + (hi - lo) * rng.uniform(1e-6, 1 - 1e-6, n)
-    return out
 
 
 def _box_description(model: Model) -> str:
@@ -316,7 +304,7 @@ class ClaimEvaluator:
     def general_equilibrium(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         results = [evaluate_structure(self.model, s, dict(values)) for s in self.structures]
         with np.errstate(invalid="ignore"):
-            code, _ = general_equilibrium_code([r["per_capita_real_income"] for r in results],
+            code, _ = general_equilibrium_at([r["per_capita_real_income"] for r in results],
                                                [r["exists"] & np.isfinite(r["per_capita_real_income"]) for r in results])
         return code.astype(int)
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import studied_structures
 from inframarginal.disk_cache import read_entry, write_entry
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS
+from inframarginal.sampling import sample_points
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,14 @@ def _box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: in
 
 
 def _sample_box(model: Model, label: str, bounds: dict[str, tuple[float, float]], n: int, seed: int) -> DomainBox:
-    rng = np.random.default_rng(seed)
-    values = {name: lo + (hi - lo) * rng.uniform(1e-6, 1 - 1e-6, n) for name, (lo, hi) in bounds.items()}
+    values = sample_points(model, n, seed, bounds=bounds)
     structures = studied_structures(model)
     names = [s.name for s in structures]
     results = [evaluate_structure(model, s, values) for s in structures]
     income = np.stack([r["per_capita_real_income"] for r in results])
     filled = np.where(np.isnan(income), -np.inf, income)
     with np.errstate(invalid="ignore"):
-        best, top = general_equilibrium_code(list(income), [r["exists"] & np.isfinite(r["per_capita_real_income"])
+        best, top = general_equilibrium_at(list(income), [r["exists"] & np.isfinite(r["per_capita_real_income"])
                                                             for r in results])
     wins = {n_: int((best == i).sum()) for i, n_ in enumerate(names)}
     closest = {}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -26,6 +25,7 @@ import sympy as sp
 
 from inframarginal.errors import ModelFileError
 from inframarginal.expressions import parse_expression
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.primal import parameter_function
 
@@ -84,7 +84,7 @@ def _names(model: Model) -> dict[str, sp.Symbol]:
     return {p.name: p.symbol for p in model.parameters}
 
 
-@cache
+@model_cache
 def load_printed(model: Model) -> PrintedResults:
     """Load and parse the printed results transcribed for ``model``.
 
@@ -108,7 +108,7 @@ def load_printed(model: Model) -> PrintedResults:
     return PrintedResults(model.name, raw.get("source", {}).get("paper", ""), tuple(entries), columns)
 
 
-@cache
+@model_cache
 def compiled_function(model: Model, expr: sp.Expr) -> Callable[..., Any]:
     """``expr`` as a NumPy function of the base parameters, compiled once per model and formula."""
     function: Callable[..., Any] = parameter_function(model, expr)

@@ -7,7 +7,6 @@ sections (and the summary, written last and placed first) need in ``ctx.results`
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import sympy as sp
@@ -15,7 +14,7 @@ import sympy as sp
 from inframarginal.configurations import find_structure, studied_structures
 from inframarginal.report.context import ReportContext
 from inframarginal.report.notation import in_paper_symbols, paper_form
-from inframarginal.report.render import Document, Math, write_csv, write_latex
+from inframarginal.report.render import Document, Math, g, write_csv, write_latex
 
 TABLE1_COLUMNS = ["structure", "quantity", "derived", "printed", "verdict", "point", "derived_value",
                   "printed_value", "kind_of_mistake"]
@@ -26,11 +25,6 @@ VARIANTS = {"li-ke-2020": "li-ke-2020-roundabout-productivity"}
 #: Where the paper claims complete division of labour (its Table 2: K large): the settings of
 #: the paths in K at K = 1.
 CLAIMED_K = 1.0
-
-
-def g(x: float) -> str:
-    """A number for the text: 6 significant digits."""
-    return f"{x:.6g}" if math.isfinite(x) else str(x)
 
 
 def _percent(gain: float) -> str:
@@ -259,8 +253,8 @@ def all_structures_section(doc: Document, ctx: ReportContext) -> None:
     doc.p(f"The model allows {n} structures (inframarginal.configurations.enumerate_structures), of which the "
           f"paper names {len(ctx.names)}. Each is solved with inframarginal.equilibrium.corner_equilibrium "
           "(numeric method) at the points below; the general equilibrium is the structure with the highest "
-          "per-capita real income among those whose corner equilibrium exists (inframarginal.backends."
-          "general_equilibrium_code). Unlisted structures are named by their configurations.")
+          "per-capita real income among those whose corner equilibrium exists (inframarginal.equilibrium."
+          "general_equilibrium_at). Unlisted structures are named by their configurations.")
     rows = []
     for r in results:
         best, listed = r.best, r.best_listed

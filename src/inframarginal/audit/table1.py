@@ -23,6 +23,7 @@ from inframarginal.configurations import find_structure
 from inframarginal.disk_cache import read_entry, write_entry
 from inframarginal.model import Model
 from inframarginal.report.settings import DEFAULT_SETTINGS
+from inframarginal.sampling import sample_points
 from inframarginal.serialization import (
     UnsupportedExpression,
     expression_from_json,
@@ -79,12 +80,7 @@ def derived_forms(model: Model, structure_name: str) -> dict[str, sp.Expr]:
 
 def comparison_points(model: Model, n: int, seed: int = 20200) -> dict[str, np.ndarray]:
     """Random admissible points; alpha and beta drawn below 1, where Table 1's exponents live."""
-    rng = np.random.default_rng(seed)
-    out = {}
-    for p in model.parameters:
-        lo, hi = p.domain.lower, min(p.domain.upper, 1.0)
-        out[p.name] = lo + (hi - lo) * rng.uniform(0.02, 0.98, n)
-    return out
+    return sample_points(model, n, seed, margin=0.02, upper=1.0)
 
 
 def _evaluate(model: Model, expr: sp.Expr, values: dict[str, np.ndarray]) -> np.ndarray:

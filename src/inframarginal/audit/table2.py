@@ -15,14 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from scipy.optimize import brentq
 
 from inframarginal.audit.printed import evaluate_printed, load_printed
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.compiled import compile_structure, evaluate_structure
 from inframarginal.configurations import studied_structures
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.model import Model
-from inframarginal.path import StructurePath, structure_path
+from inframarginal.path import IncomeEvaluator, StructurePath, structure_path, switch_path
 from inframarginal.phase import plot_path, plot_phase
 from inframarginal.report.settings import DEFAULT_SETTINGS
 from inframarginal.sweep import sweep
@@ -70,7 +69,7 @@ def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
 
     The structures' compiled closed forms (compiled once per model,
     :func:`inframarginal.compiled.evaluate_structure`) on the grid, and the shared rule
-    :func:`inframarginal.backends.general_equilibrium_code`: the same answer as
+    :func:`inframarginal.equilibrium.general_equilibrium_at`: the same answer as
     :func:`inframarginal.sweep.sweep` (up to near-ties decided in floating point: the sweep compares
     log incomes) without compiling a kernel for every pair of axes.
     Structures without a closed form fall back to the sweep.
@@ -83,7 +82,7 @@ def derived_phase(model: Model, x: str, y: str, xs: np.ndarray, ys: np.ndarray,
     values[x], values[y] = X, Y
     results = [evaluate_structure(model, s, values) for s in structures]
     with np.errstate(invalid="ignore"):
-        code, best = general_equilibrium_code(
+        code, best = general_equilibrium_at(
             [r["per_capita_real_income"] for r in results],
             [r["exists"] & np.isfinite(r["per_capita_real_income"]) for r in results])
     names = np.array([s.name for s in structures] + [""], dtype=object)
@@ -106,7 +105,7 @@ def printed_general_equilibrium(model: Model, values: dict[str, np.ndarray], nam
     shape = np.broadcast_shapes(*(np.shape(v) for v in incomes.values()))
     arrays = [np.broadcast_to(incomes[n], shape) if n in incomes else None for n in names]
     with np.errstate(invalid="ignore"):
-        code, _ = general_equilibrium_code(arrays, [None if a is None else np.isfinite(a) for a in arrays])
+        code, _ = general_equilibrium_at(arrays, [None if a is None else np.isfinite(a) for a in arrays])
     return np.array(list(names) + [""], dtype=object)[code].astype(str)
 
 
@@ -135,40 +134,37 @@ class PrintedPath:
     switches: list[tuple[float, str, str]]
 
 
+class _PrintedIncomes(IncomeEvaluator):
+    """The printed formulas' incomes along one parameter: where a formula is a finite real
+    number the structure "exists" (the printed formulas state no existence conditions)."""
+
+    def __init__(self, model: Model, name: str, base: dict[str, float], names: list[str]):
+        self.model, self.name, self.base, self.names = model, name, base, tuple(names)
+        self.incomes = load_printed(model).incomes()
+
+    def at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        values = {**self.base, self.name: x}
+        log_income = np.full((len(self.names), len(x)), -np.inf)
+        with np.errstate(all="ignore"):
+            for s, structure in enumerate(self.names):
+                if structure in self.incomes:
+                    u = np.broadcast_to(evaluate_printed(self.model, self.incomes[structure], values), x.shape)
+                    # asinh: increasing on all reals (a printed income may be negative), so the
+                    # choice and the roots of the gap are those of the incomes themselves
+                    log_income[s] = np.where(np.isfinite(u), np.arcsinh(np.where(np.isfinite(u), u, 0.0)), -np.inf)
+        return log_income, np.isfinite(log_income)
+
+
 def printed_path(model: Model, name: str, lo: float, hi: float, fixed: dict[str, float],
                  points: int = 2000) -> PrintedPath:
-    """Printed-formula structures along ``name``; switches by root finding on the income gap."""
+    """Printed-formula structures along ``name``, switch points by the engine's own search
+    (:func:`inframarginal.path.switch_path`, the printed formulas as its source of incomes)."""
     names = [s.name for s in studied_structures(model)]
-    base = dict(model.check_parameters(fixed))
-
-    def at(v: np.ndarray) -> np.ndarray:
-        values = dict(base)
-        values[name] = v
-        return printed_general_equilibrium(model, values, names)
-
-    def income(s: str, v: float) -> float:
-        values = dict(base)
-        values[name] = np.array([v])
-        return float(evaluate_printed(model, load_printed(model).incomes()[s], values)[0])
-
-    xs = np.linspace(lo, hi, points)
-    ge = at(xs)
-    segments, switches = [], []
-    start = lo
-    for i in np.nonzero(ge[1:] != ge[:-1])[0]:
-        a, b, before, after = float(xs[i]), float(xs[i + 1]), str(ge[i]), str(ge[i + 1])
-        value = 0.5 * (a + b)
-        if before and after:
-            gap = lambda v, s=before, t=after: np.log(income(s, v)) - np.log(income(t, v))  # noqa: E731
-            try:
-                value = brentq(gap, a, b, xtol=1e-14)
-            except ValueError:
-                pass
-        segments.append((start, value, before))
-        switches.append((value, before, after))
-        start = value
-    segments.append((start, hi, str(ge[-1])))
-    return PrintedPath(name, lo, hi, {k: float(v) for k, v in fixed.items()}, segments, switches)
+    source = _PrintedIncomes(model, name, dict(model.check_parameters(fixed)), names)
+    segments, switches = switch_path(source, name, np.linspace(lo, hi, points))
+    return PrintedPath(name, lo, hi, {k: float(v) for k, v in fixed.items()}, segments,
+                       [(sw.value, sw.before, sw.after) for sw in switches])
 
 
 def plot_printed_path(model: Model, path: PrintedPath):

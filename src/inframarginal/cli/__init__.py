@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from inframarginal.cli.flags import in_flags
 from inframarginal.errors import InframarginalError
 from inframarginal.extras import missing_extra
 
@@ -26,7 +27,7 @@ class _Group(click.Group):
             # A model file's mistakes come together: one line each, the first MAX_ERRORS of them.
             errors = getattr(err, "errors", (err,))
             for one in errors[:MAX_ERRORS]:
-                click.echo(f"error: {one}", err=True)
+                click.echo(f"error: {in_flags(one)}", err=True)
             if len(errors) > MAX_ERRORS:
                 click.echo(f"error: ... and {len(errors) - MAX_ERRORS} more", err=True)
             sys.exit(2)

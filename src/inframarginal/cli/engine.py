@@ -233,7 +233,9 @@ def register(group: click.Group) -> None:
             if fmt == "latex":
                 _latex(m, values, structure)
                 return
-            sol = m.solve(values, method=method, structures=which, structure=structure)
+            from inframarginal.equilibrium import solve
+
+            sol = solve(m, values, method=method, structures=which, structure=structure)
         except BudgetExceeded as err:  # the closed forms ran out of time: the numeric path needs none
             raise BudgetExceeded(f"{err}, or solve with --method numeric") from None
         # The GE among the listed structures, certified against all structures of the model.

@@ -34,8 +34,8 @@ def register(group: click.Group) -> None:
             return
         from inframarginal.heterogeneous.spec import TypedModel
         from inframarginal.modelfile import load_model
-        from inframarginal.report import write_report
         from inframarginal.report.settings import ReportSettings
+        from inframarginal.reporting import write_report
 
         settings = ReportSettings.small() if size == "small" else ReportSettings()
         loaded = load_model(model)

@@ -125,12 +125,13 @@ def register(group: click.Group) -> None:
         $INFRAMARGINAL_SWEEP_MEMORY); to Zarr, at most 10^11 points; at most 1,000,000 chunks.
         """
         from inframarginal.backends import check_backend
+        from inframarginal.cli.grammar import parse_axis
         from inframarginal.modelfile import load_model
         from inframarginal.sweep import (
             CHUNK_POINTS,
+            InMemoryLimitError,
             check_grid_size,
             make_grid,
-            parse_axis,
             parse_variables,
             structure_counts,
             sweep_grid,
@@ -168,7 +169,11 @@ def register(group: click.Group) -> None:
         if (workers is not None or scheduler is not None) and not zarr:
             raise SweepError("--workers/--scheduler write chunks as they complete: give --out FILE.zarr")
         grid = make_grid(m, parsed, fixed)
-        check_grid_size(grid, chunk_points, in_memory=not zarr, variables=chosen, decode=False)
+        try:
+            check_grid_size(grid, chunk_points, in_memory=not zarr, variables=chosen, decode=False)
+        except InMemoryLimitError as err:  # the engine's advice, in the command line's words
+            raise SweepError(f"{err}; on the command line: --out FILE.zarr, with --workers N or "
+                             "--scheduler ADDRESS to spread it over a Dask cluster") from None
         at_values = _parse_at(at)
         summary = {"model": m.name, "axes": {n: {"start": float(v[0]), "stop": float(v[-1]), "count": len(v)}
                                              for n, v in grid.axes},
@@ -178,7 +183,8 @@ def register(group: click.Group) -> None:
             from inframarginal.zarr_store import open_zarr_sweep, sweep_to_zarr
 
             result = sweep_to_zarr(m, parsed, fixed, out, backend=backend, chunk_points=chunk_points,
-                                   workers=workers, scheduler=scheduler, progress=True, variables=chosen)
+                                   workers=workers, scheduler=scheduler, progress=True, variables=chosen,
+                                   grid=grid)
             summary.update(chunks=result.chunks, computed_chunks=result.computed, resumed_chunks=result.resumed,
                            counts=result.counts)
             ds = open_zarr_sweep(out, decode=False) if plot else None
@@ -226,10 +232,10 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal path li-ke-2020 --vary K=0.05:1 --set t=0
         """
+        from inframarginal.cli.grammar import parse_range
         from inframarginal.heterogeneous.spec import require_untyped
         from inframarginal.modelfile import load_model
         from inframarginal.path import structure_path
-        from inframarginal.sweep import parse_range
 
         if points < 3:
             raise SweepError(f"--points {points}: need at least 3")

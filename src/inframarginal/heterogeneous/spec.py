@@ -106,19 +106,6 @@ class TypedModel(Model):
             out[t.name] = _evaluate(t.mass, values)
         return out
 
-    def solve(self, values: Mapping[str, float] | None = None, /, *, method: str = "numeric",
-              structures: str = "all", structure: str | None = None, **params: float) -> Any:
-        """Corner equilibria of every structure and the general equilibria (Yang's definition)."""
-        from inframarginal.heterogeneous.general import solve_typed
-
-        return solve_typed(self, {**(values or {}), **params}, only=structure)
-
-    def sweep(self, axes: Any, fixed: Mapping[str, float] | None = None, **kw: Any) -> Any:
-        """A phase diagram over parameters (see :func:`inframarginal.heterogeneous.phase.typed_sweep`)."""
-        from inframarginal.heterogeneous.phase import typed_sweep
-
-        return typed_sweep(self, axes, fixed, **kw)
-
     def __repr__(self) -> str:
         return (f"TypedModel({self.name!r}: types {', '.join(self.type_names)}; goods "
                 f"{', '.join(self.good_names)})")

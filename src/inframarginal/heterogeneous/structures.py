@@ -20,13 +20,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 
 from inframarginal.budget import DEFAULT_STRUCTURE_LIMIT
 from inframarginal.configurations import Configuration
 from inframarginal.enumeration import check_budget, configuration_table
 from inframarginal.errors import ParameterError
 from inframarginal.heterogeneous.spec import TypedModel
+from inframarginal.memo import model_cache
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class TypedStructure:
                      for p, members in zip(model.types, self.members, strict=True))
 
 
-@cache
+@model_cache
 def _options(model: TypedModel, traded: frozenset[str]) -> tuple[tuple[tuple[tuple[int, ...], ...], ...], ...]:
     """Per type: per sold good of ``traded``, the candidate configurations, and the autarky ones last.
 

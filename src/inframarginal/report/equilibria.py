@@ -18,7 +18,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from inframarginal.backends import general_equilibrium_code
 from inframarginal.configurations import (
     Structure,
     configurations,
@@ -26,7 +25,11 @@ from inframarginal.configurations import (
     studied_structures,
 )
 from inframarginal.disk_cache import read_entry, write_entry
-from inframarginal.equilibrium import configuration_utility, corner_equilibrium
+from inframarginal.equilibrium import (
+    configuration_utility,
+    corner_equilibrium,
+    general_equilibrium_at,
+)
 from inframarginal.model import Model
 
 #: Gain below which a configuration is not counted as a profitable switch (relative).
@@ -86,7 +89,7 @@ def all_structures(model: Model, points: Sequence[tuple[str, Mapping[str, float]
                 ok = ce.exists and ce.per_capita_real_income is not None and math.isfinite(ce.per_capita_real_income)
                 incomes.append(float(ce.per_capita_real_income) if ok else None)
             write_entry(model, "report-all-structures", key, incomes)
-        code, _ = general_equilibrium_code([None if u is None else u for u in incomes],
+        code, _ = general_equilibrium_at([None if u is None else u for u in incomes],
                                            [None if u is None else True for u in incomes])
         ranked = [Ranked(_structure_name(s, listed), " ".join(s.labels), tuple(s.labels) in listed, u)
                   for s, u in zip(every, incomes, strict=True) if u is not None]

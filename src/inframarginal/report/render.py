@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,3 +237,8 @@ def write_latex(path: Path, headers: list[str], rows: list[list[Cell]], caption:
     lines += [" & ".join(cell(c) for c in row) + r" \\" for row in rows]
     lines += [r"\hline", r"\end{longtable}"]
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def g(x: float) -> str:
+    """A number for the text: 6 significant digits."""
+    return f"{x:.6g}" if math.isfinite(x) else str(x)

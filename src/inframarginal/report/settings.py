@@ -1,7 +1,7 @@
 """The report's sizes: sample counts and grid sizes, as one explicit, frozen argument.
 
 Every sampled check, grid and comparison of the report reads its size from a
-:class:`ReportSettings` passed down from :func:`inframarginal.report.write_report`,
+:class:`ReportSettings` passed down from :func:`inframarginal.reporting.write_report`,
 so that a small report (tests, a quick look) runs the same code paths as the full one.
 """
 

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from inframarginal import __version__
 from inframarginal.errors import InframarginalError
 from inframarginal.heterogeneous.general import TypedSolution, solve_typed
 from inframarginal.heterogeneous.phase import plot_typed_phase, typed_sweep
@@ -28,6 +27,7 @@ from inframarginal.report.figures import save_figure
 from inframarginal.report.networks import plot_typed_network
 from inframarginal.report.render import Cell, Document, to_html, to_markdown
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
+from inframarginal.version import __version__
 
 #: Most structure-points of the phase diagram (every grid point solves every structure): a
 #: 200 x 200 grid of the Ricardian model's 33 structures fits; a model with more structures

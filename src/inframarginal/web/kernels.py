@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -28,20 +27,21 @@ from inframarginal.backends import (
     BoundKernel,
     StructureKernel,
     bound_kernel,
-    general_equilibrium_code,
 )
+from inframarginal.equilibrium import general_equilibrium_at
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.sweep import Grid
 
 
-@cache
+@model_cache
 def model_kernel(model: Model) -> BoundKernel:
     """``model``'s studied structures compiled over all base parameters (once per model)."""
     names = tuple(p.name for p in model.parameters)
     return bound_kernel(model, names, {})
 
 
-@cache
+@model_cache
 def dependencies(model: Model) -> frozenset[str]:
     """Base parameters on which some studied structure's income or existence depends.
 
@@ -113,7 +113,7 @@ def phase_codes(model: Model, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
     args[_position(model, x)] = np.asarray(xs, dtype=float).reshape(1, -1)
     args[_position(model, y)] = np.asarray(ys, dtype=float).reshape(-1, 1)
     incomes, exists = model_kernel(model).log_incomes(*args)
-    code, _ = general_equilibrium_code(incomes, exists)
+    code, _ = general_equilibrium_at(incomes, exists)
     return np.broadcast_to(code, (len(ys), len(xs)))
 
 

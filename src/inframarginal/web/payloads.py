@@ -100,7 +100,7 @@ def network(model: Model, solution: Solution) -> dict[str, Any] | None:
         plan = plans.get(config.label)
         nodes.append({
             "id": config.label,
-            "share": ce.numbers.get(config.label, 1.0),
+            "share": ce.shares.get(config.label, 1.0),
             "sells": config.sells,
             "buys": list(config.buys),
             "produces": list(config.produces),
@@ -114,7 +114,7 @@ def network(model: Model, solution: Solution) -> dict[str, Any] | None:
             "from": seller,
             "to": buyer,
             "price": ce.prices.get(good),
-            "quantity": ce.numbers.get(buyer, 0.0) * bought if bought is not None else None,
+            "quantity": ce.shares.get(buyer, 0.0) * bought if bought is not None else None,
         })
     return {"structure": name, "numeraire": ce.numeraire, "nodes": nodes, "edges": edges}
 
@@ -136,7 +136,7 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
             "per_capita_real_income": ce.per_capita_real_income,
             "numeraire": ce.numeraire,
             "prices": ce.prices,
-            "numbers": ce.numbers,
+            "numbers": ce.shares,
             "relative_numbers": ce.relative_numbers,
         })
     deviation = None

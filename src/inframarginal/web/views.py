@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,8 @@ import sympy as sp
 
 from inframarginal import disk_cache
 from inframarginal.configurations import find_structure, studied_structures
+from inframarginal.expressions import to_function
+from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.web import kernels, notation
 
@@ -102,14 +103,14 @@ def _candidates(model: Model, name: str, before: str, after: str) -> list[dict[s
     return out
 
 
-@cache
+@model_cache
 def _compiled_candidates(model: Model, name: str, before: str, after: str) -> tuple[tuple[Any, list[Any]], ...]:
     """:func:`_candidates` as complex NumPy functions of the base parameters (compiled once):
     choosing the candidate at new values costs microseconds, not a 30-digit evaluation."""
     symbols = [p.symbol for p in model.parameters]
     out = []
     for c in _candidates(model, name, before, after):
-        function = sp.lambdify(symbols, c["expr"], modules=[{"log": np.emath.log, "sqrt": np.emath.sqrt}, "numpy"])
+        function = to_function(symbols, c["expr"], [{"log": np.emath.log, "sqrt": np.emath.sqrt}, "numpy"])
         out.append((function, c["forms"]))
     return tuple(out)
 
@@ -147,7 +148,7 @@ def formulas(model: Model, name: str, values: Mapping[str, float],
 # -- the seed paper's printed results --------------------------------------------------------
 
 
-@cache
+@model_cache
 def _income_formulas(model: Model) -> tuple[dict[str, str], dict[str, str]]:
     """Each structure's printed and derived per-capita real income as LaTeX in the paper's
     notation (typeset once per model: they do not move with the parameters)."""
