@@ -129,7 +129,7 @@ def test_solve_json_per_type_fields():
 
 
 @pytest.mark.parametrize("args", [["show"], ["path", "--vary", "k1=0.5:1"],
-                                  ["report", "--out", "unused"], ["claims"]])
+                                  ["claims"]])
 def test_commands_without_types_say_so(args):
     command, *rest = args
     result = CliRunner().invoke(main, [command, "yang-two-country-dual", *rest])

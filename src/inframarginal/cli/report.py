@@ -32,13 +32,18 @@ def register(group: click.Group) -> None:
             for path in write_beach_report(out_dir):
                 click.echo(f"wrote {path}")
             return
-        from inframarginal.heterogeneous.spec import require_untyped
+        from inframarginal.heterogeneous.spec import TypedModel
         from inframarginal.modelfile import load_model
         from inframarginal.report.settings import ReportSettings
         from inframarginal.reporting import write_report
 
-        require_untyped(load_model(model), "report")
         settings = ReportSettings.small() if size == "small" else ReportSettings()
+        loaded = load_model(model)
+        if isinstance(loaded, TypedModel):  # a short report of its own: types, equilibria, networks, phase
+            from inframarginal.report.typed import write_typed_report
+
+            click.echo(f"wrote {write_typed_report(loaded, out_dir, settings)} (and report.md, results.json, figures/)")
+            return
         path = write_report(model, out_dir, progress=not quiet, settings=settings)
         click.echo(f"wrote {path} (and report.md, figures/, tables as CSV and LaTeX)")
 

@@ -62,7 +62,7 @@ from inframarginal import disk_cache
 from inframarginal.errors import InframarginalError, ParameterError, UnknownModelError
 from inframarginal.location.shares import market_shares
 from inframarginal.model import Model
-from inframarginal.modelfile import builtin_models, load_model
+from inframarginal.modelfile import builtin_models, load_model, typed_builtin_models
 from inframarginal.web.hosts import HostCheck
 from inframarginal.web.limits import (
     MAX_AXIS_POINTS,
@@ -385,13 +385,18 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
     if report_dir is not None:
         app.mount("/report", StaticFiles(directory=Path(report_dir), html=True), name="report")
 
+    @app.get("/types", include_in_schema=False)
+    def types_page():
+        return FileResponse(STATIC / "types.html", media_type="text/html")
+
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "ready": pool.ready, **pool.status()}
 
     @app.get("/api/models")
     async def list_models() -> dict[str, Any]:
-        return {"default": registry.default, "models": registry.listing(), "report": report_url}
+        return {"default": registry.default, "models": registry.listing(), "report": report_url,
+                "typed": [{"key": k, "title": t} for k, t in typed_builtin_models().items()]}
 
     @app.get("/api/model")
     async def get_model(model: str = Query(..., min_length=1, max_length=200)) -> Response:
@@ -446,6 +451,23 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
         values = tuple(sorted(body.values.items()))
         return await computed(entry, "solve", {"values": dict(values)}, ("solve", values),
                               f"solving {entry.name}", heavy=False)
+
+    @app.post("/api/typed/solve")
+    async def solve_typed_point(body: SolveRequest) -> Response:
+        """A built-in model with types at a point (:func:`inframarginal.heterogeneous.payload.explorer_payload`)."""
+        if body.model not in typed_builtin_models():
+            raise UnknownModelError(f"unknown model with types {body.model!r} "
+                                    f"(built-in models with types: {', '.join(typed_builtin_models())})")
+        key = "typed:" + body.model
+        values = tuple(sorted(body.values.items()))
+        cached = results.get(key, ("typed", values))
+        if cached is not None:
+            return Response(cached, media_type="application/json")
+        outcome = await pool.run({"op": "typed", "model": {"key": key, "builtin": body.model},
+                                  "args": {"values": dict(values)}}, heavy=False, what=f"solving {body.model}")
+        if outcome.status == 200:
+            results.put(key, ("typed", values), outcome.body)
+        return _json(outcome)
 
     @app.post("/api/elasticities")
     async def elasticities_at_point(body: SolveRequest) -> Response:

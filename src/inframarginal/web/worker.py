@@ -150,6 +150,27 @@ def op_solve(model: Model, values: dict[str, float]) -> dict[str, Any]:
     return solution_payload(model, solve(model, values))
 
 
+def op_typed(model: Model, values: dict[str, float]) -> dict[str, Any]:
+    """A model with types at ``values``: sliders per type, per-type incomes, equilibria and network."""
+    from inframarginal.heterogeneous.payload import explorer_payload
+    from inframarginal.heterogeneous.spec import TypedModel
+
+    if not isinstance(model, TypedModel):
+        raise ParameterError(f"model {model.name!r} has no types (the explorer's main page shows it)")
+    return _finite(explorer_payload(model, values))
+
+
+def _finite(value: Any) -> Any:
+    """``null`` for NaN and infinities (a structure without an equilibrium): JSON has neither."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str, float]) -> dict[str, Any]:
     """A phase diagram: the code of the general equilibrium at each point of an ``x`` by ``y`` grid."""
     from inframarginal.configurations import studied_structures
@@ -238,6 +259,8 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
             from inframarginal.web.elasticities import elasticities_payload
 
             return 200, elasticities_payload(model, task["args"]["values"])
+        if op == "typed":
+            return 200, op_typed(model, task["args"]["values"])
         if op == "phase":
             return 200, op_phase(model, **task["args"])
         if op == "path":

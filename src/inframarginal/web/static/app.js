@@ -169,6 +169,11 @@ async function loadModels(selectKey) {
     const label = m.source === "upload" ? `${m.name} (uploaded)` : m.name;
     select.append(el("option", { value: m.key, title: m.title }, label));
   }
+  if (listing.typed && listing.typed.length) {  // models with types open their own page (types.js)
+    const group = el("optgroup", { label: "with types" });
+    group.append(...listing.typed.map((m) => el("option", { value: "types:" + m.key, title: m.title }, m.key + " (types)")));
+    select.append(group);
+  }
   select.value = selectKey || listing.default;
   state.report = listing.report || null;
   return listing.default;
@@ -1165,7 +1170,11 @@ async function main() {
   beachChannel();
   $("reset").addEventListener("click", resetValues);
   $("upload-error").addEventListener("click", () => $("upload-error").classList.add("hidden"));
-  $("model-select").addEventListener("change", () => loadModel($("model-select").value).catch((e) => showError(e.message)));
+  $("model-select").addEventListener("change", () => {
+    const key = $("model-select").value;
+    if (key.startsWith("types:")) { window.location.href = "/types?model=" + encodeURIComponent(key.slice(6)); return; }
+    loadModel(key).catch((e) => showError(e.message));
+  });
   $("upload").addEventListener("change", (event) => {
     const file = event.target.files[0];
     event.target.value = "";
