@@ -221,7 +221,7 @@ def register(group: click.Group) -> None:
     @click.option("--vary", required=True, metavar="NAME=START:STOP", help="The parameter varied along the path.")
     @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                   help="Fix a parameter (repeatable); others take their defaults.")
-    @click.option("--points", type=_Count(), default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000; a model that lists no structures gets the certified path over all structures, 41 points unless set).")
+    @click.option("--points", type=_Count(), default=2001, show_default=True, help="Points of the bracketing grid (3 to 1,000,000; a model that lists no structures gets the certified path over all structures, 41 points unless set; a model with types: the set of general equilibria, 41 points unless set, at most 2,001).")
     @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
     @click.option("--plot", default=None, metavar="FILE.png", help="Strip of structures with the switch points.")
     def path_command(model, vary, settings, points, fmt, plot):
@@ -233,20 +233,29 @@ def register(group: click.Group) -> None:
         Example: inframarginal path li-ke-2020 --vary K=0.05:1 --set t=0
         """
         from inframarginal.cli.grammar import parse_range
-        from inframarginal.heterogeneous.spec import require_untyped
+        from inframarginal.heterogeneous.spec import TypedModel
         from inframarginal.modelfile import load_model
         from inframarginal.path import structure_path
 
         if points < 3:
             raise SweepError(f"--points {points}: need at least 3")
         m = load_model(model)
-        require_untyped(m, "path")
         name, lo, hi = parse_range(vary)
         fixed = parse_settings(settings)
         if name in fixed:
             raise SweepError(f"parameter {name} is both varied (--vary) and fixed (--set); choose one")
         if plot is not None:
             _check_output(plot, (".png", ".pdf", ".svg"), "--plot")
+        if isinstance(m, TypedModel):  # people who differ: the set of general equilibria along the path
+            if plot is not None:
+                raise SweepError("--plot: a path of a model with types is printed, not drawn (draw its phase "
+                                 "diagram with inframarginal sweep)")
+            from inframarginal.heterogeneous.path import DEFAULT_POINTS as TYPED_POINTS
+            from inframarginal.heterogeneous.path import typed_path
+
+            typed = typed_path(m, name, lo, hi, fixed, points=TYPED_POINTS if points == 2001 else points)
+            click.echo(json.dumps(typed.to_dict(), indent=2, allow_nan=False) if fmt == "json" else repr(typed))
+            return
         from inframarginal.configurations import named_structures
 
         if named_structures(m):
