@@ -60,3 +60,20 @@ def test_bad_paths_are_one_line_errors(model, kwargs, text):
 def test_a_path_outside_the_domain_names_the_parameter(model):
     with pytest.raises(InframarginalError, match="M2"):
         typed_path(model, "M2", -1.0, 3.0)
+
+
+def test_show_a_model_with_types():
+    # the dual model: each country trades at home with its own k, across the border with k0;
+    # two goods give 3 configurations per type (Lemma 1: (x/y), (y/x), (xy)).
+    out = CliRunner().invoke(main, ["show", "yang-two-country-dual", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    home, foreign = data["types"]
+    assert home["name"] == "home" and home["trading_efficiency"] == {"x": "k1", "y": "k1"}
+    assert foreign["trading_efficiency"] == {"x": "k2", "y": "k2"}
+    assert sorted(home["configurations"]) == ["(x/y)", "(xy)", "(y/x)"]
+    assert {(e["seller"], e["good"], e["formula"]) for e in home["trading_efficiency_from"]} == {
+        ("foreign", "x", "k0"), ("foreign", "y", "k0")}
+    assert foreign["mass_at_defaults"] == 2.0
+    table = CliRunner().invoke(main, ["show", "yang-two-country-dual"])
+    assert table.exit_code == 0 and "buying x from home: trading efficiency k0" in table.output

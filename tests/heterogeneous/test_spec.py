@@ -128,7 +128,7 @@ def test_solve_json_per_type_fields():
     assert data["masses"] == {"home": 1.0, "foreign": 1.4}
 
 
-@pytest.mark.parametrize("args", [["show"], ["claims"]])
+@pytest.mark.parametrize("args", [["claims"]])
 def test_commands_without_types_say_so(args):
     command, *rest = args
     result = CliRunner().invoke(main, [command, "yang-two-country-dual", *rest])

@@ -116,11 +116,15 @@ def register(group: click.Group) -> None:
             studied_structures,
         )
         from inframarginal.enumeration import count_structures
-        from inframarginal.heterogeneous.spec import require_untyped
+        from inframarginal.heterogeneous.spec import TypedModel
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
-        require_untyped(m, "show")
+        if isinstance(m, TypedModel):
+            from inframarginal.heterogeneous.cli import show_typed_command
+
+            show_typed_command(m, "json" if fmt == "json" else "table")
+            return
         if count_only or count_structures(m) > DEFAULT_STRUCTURE_LIMIT:
             _show_counts(m, fmt, listed=not count_only)
             return

@@ -121,3 +121,49 @@ def sweep_typed_command(model: TypedModel, axes: list[tuple[str, Any]], fixed: M
 
 
 __all__ = ["latex_table", "solve_typed_command", "sweep_typed_command"]
+
+
+def describe_typed(model: TypedModel) -> dict[str, Any]:
+    """What ``inframarginal show`` says of a model with types: its parameters, each type's mass,
+    own parameters' effect (its configurations, cross-type trading efficiencies) and the count of
+    structures with types (an upper bound, counted without listing them)."""
+    from inframarginal.configurations import configurations
+    from inframarginal.heterogeneous.structures import count_typed_structures
+
+    values = model.check_parameters()
+    return {
+        "model": model.name, "title": model.title,
+        "parameters": [{"name": p.name, "default": p.default, "domain": str(p.domain), "description": p.description}
+                       for p in model.parameters],
+        "types": [{"name": t.name, "mass": t.mass_text, "mass_at_defaults": model.masses(values)[t.name],
+                   "description": t.description,
+                   "trading_efficiency": {g.name: str(g.trading_efficiency) for g in t.model.goods},
+                   "configurations": [c.label for c in configurations(t.model)],
+                   "trading_efficiency_from": [{"seller": s, "good": g, "formula": str(f)}
+                                               for s, g, f in t.efficiency_from]}
+                  for t in model.types],
+        "structures_upper_bound": count_typed_structures(model),
+    }
+
+
+def show_typed_command(model: TypedModel, fmt: str) -> None:
+    """Print :func:`describe_typed` as a table or as JSON."""
+    data = describe_typed(model)
+    if fmt == "json":
+        click.echo(json.dumps(_clean(data), indent=2, allow_nan=False))
+        return
+    click.echo(f"{data['title']} [{data['model']}]\n\nparameters:")
+    for p in data["parameters"]:
+        click.echo(f"  {p['name']:<8} default {p['default']:<10g} domain {p['domain']:<14} {p['description']}")
+    click.echo("\ntypes of people:")
+    for t in data["types"]:
+        click.echo(f"  {t['name']}: mass {t['mass']} (= {t['mass_at_defaults']:.10g} at the defaults)"
+                   + (f"; {t['description']}" if t["description"] else ""))
+        click.echo("    trading efficiency within the type: "
+                   + ", ".join(f"{g} {f}" for g, f in t["trading_efficiency"].items()))
+        click.echo(f"    configurations allowed by Lemma 1 ({len(t['configurations'])}): "
+                   + "  ".join(t["configurations"]))
+        for e in t["trading_efficiency_from"]:
+            click.echo(f"    buying {e['good']} from {e['seller']}: trading efficiency {e['formula']}")
+    click.echo(f"\nstructures with types: at most {data['structures_upper_bound']:,} (counted, not listed; "
+               "which configurations of which type are present)")
