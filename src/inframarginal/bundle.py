@@ -107,12 +107,9 @@ def _point_key(parameters: Mapping[str, float]) -> str:
     return f"{hashlib.sha256(text.encode()).hexdigest()}|{disk_cache.code_fingerprint()}"
 
 
-def load_certificate(name_or_path: str | Path, parameters: Mapping[str, float]) -> dict[str, Any] | None:
-    """The stored certification (:meth:`inframarginal.search.Certification.to_dict`) of a model
-    at a full parameter point, or ``None``; found by the file's content hash, without SymPy."""
-    digest = content_hash(name_or_path) if enabled() else None
-    if digest is None:
-        return None
+def _certificate_at(digest: str, parameters: Mapping[str, float]) -> dict[str, Any] | None:
+    """The stored certification (:meth:`inframarginal.search.Certification.to_dict`) of the model
+    with content hash ``digest`` at a full parameter point, or ``None``."""
     stored = disk_cache.read_entry(digest, "certificate", _point_key(parameters))
     if not isinstance(stored, list):
         return None
@@ -124,7 +121,7 @@ def load_certificate(name_or_path: str | Path, parameters: Mapping[str, float]) 
 
 
 def store_certificate(model: Model, parameters: Mapping[str, float], certification: Mapping[str, Any]) -> None:
-    """Keep a certification for the warm solves of the same point (:func:`load_certificate`)."""
+    """Keep a certification for the warm solves of the same point (:func:`quick_solve`)."""
     if enabled():
         disk_cache.write_entry(model.content_hash, "certificate", _point_key(parameters),
                               [[key, value] for key, value in certification.items()])
@@ -305,9 +302,11 @@ def load_bundle(name_or_path: str | Path, which: str = "studied") -> Bundle | No
     if not enabled() or which not in ("studied", "all"):
         return None
     key = content_hash(name_or_path)
-    if key is None:
-        return None
-    payload = disk_cache.read_entry(key, _KIND, _key(which))
+    return None if key is None else _bundle_at(key, which)
+
+
+def _bundle_at(digest: str, which: str) -> Bundle | None:
+    payload = disk_cache.read_entry(digest, _KIND, _key(which))
     if payload is None:
         return None
     try:
@@ -384,16 +383,23 @@ def _number(value: Any) -> float:
 
 
 def quick_solve(name_or_path: str | Path, values: Mapping[str, float] | None = None,
-                which: str = "studied") -> Solution | None:
-    """The solution :func:`inframarginal.equilibrium.solve` gives (``method="symbolic"``), from the
-    stored bundle; ``None`` where the bundle cannot answer exactly (see the module's notes)."""
-    bundle = load_bundle(name_or_path, which)
-    if bundle is None:
+                which: str = "studied") -> tuple[Solution, dict[str, Any]] | None:
+    """The solution :func:`inframarginal.equilibrium.solve` gives (``method="symbolic"``) and its
+    stored certification (:func:`store_certificate`), from the stored bundle; ``None`` where the
+    bundle cannot answer exactly (see the module's notes) or the point was never certified.
+    The model file is read and hashed once for both."""
+    if not enabled() or which not in ("studied", "all"):
+        return None
+    digest = content_hash(name_or_path)
+    bundle = None if digest is None else _bundle_at(digest, which)
+    if digest is None or bundle is None:
         return None
     try:
-        return solve_bundle(bundle, values or {})
+        solution = solve_bundle(bundle, values or {})
     except (ArithmeticError, LookupError, TypeError, ValueError):  # a bundle that does not fit: the full path decides
         return None
+    certification = None if solution is None else _certificate_at(digest, solution.parameters)
+    return None if solution is None or certification is None else (solution, certification)
 
 
 def solve_bundle(bundle: Bundle, values: Mapping[str, float]) -> Solution | None:

@@ -1,12 +1,7 @@
 """Step 1 of infra-marginal analysis: configurations (Lemma 1) and structures.
 
-A *configuration* is a pattern of zero and positive decision variables allowed by
-Lemma 1 of Yang and Ng (1993): a person sells at most one good, never buys and
-sells the same good, never buys and self-provides the same good, and obtains
-every good she consumes.  It is written in Yang's notation: ``(x/yz)`` sells x
-and buys y and z; ``(xy/z)`` produces x and y, sells x and buys z; ``(xy)`` is
-autarky.  Where a good has several technologies, the one used is appended, e.g.
-``(x/yz)[x=cluster]``.
+Configurations and what a structure is are defined in :mod:`inframarginal.lemma1`; this
+module names, enumerates and finds the structures of a model.
 
 A *structure* is a set of configurations whose trades close: every good bought
 is sold by a configuration of the set and every good sold is bought.  As in Yang

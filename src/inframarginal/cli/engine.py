@@ -205,13 +205,9 @@ def register(group: click.Group) -> None:
                 quick = quick_solve(model, parse_settings(settings), which)
             except ParameterError:  # reported below, after the model's own errors
                 quick = None
-            if quick is not None:
-                from inframarginal.bundle import load_certificate
-
-                cert = load_certificate(model, quick.parameters)
-                if cert is not None:  # a point solved before: its certificate is stored too
-                    _echo_solution(quick, fmt, cert)
-                    return
+            if quick is not None:  # a point solved (and certified) before
+                _echo_solution(*quick, fmt)
+                return
         from inframarginal.modelfile import load_model
 
         m = load_model(model)
@@ -250,14 +246,14 @@ def register(group: click.Group) -> None:
 
             cert = certify(m, sol.parameters).to_dict()
             store_certificate(m, sol.parameters, cert)
-        _echo_solution(sol, fmt, cert)
+        _echo_solution(sol, cert, fmt)
         if method == "symbolic" and structure is None:
             from inframarginal.bundle import store_bundle
 
             store_bundle(m, which, sol)
 
 
-def _echo_solution(sol, fmt: str, certification: dict | None) -> None:
+def _echo_solution(sol, certification: dict | None, fmt: str) -> None:
     if fmt == "json":
         from inframarginal.results import with_certification
 

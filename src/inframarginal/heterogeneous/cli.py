@@ -130,12 +130,12 @@ def describe_typed(model: TypedModel) -> dict[str, Any]:
     from inframarginal.configurations import configurations
     from inframarginal.heterogeneous.structures import count_typed_structures
 
-    values = model.check_parameters()
+    masses = model.masses(model.check_parameters())
     return {
         "model": model.name, "title": model.title,
         "parameters": [{"name": p.name, "default": p.default, "domain": str(p.domain), "description": p.description}
                        for p in model.parameters],
-        "types": [{"name": t.name, "mass": t.mass_text, "mass_at_defaults": model.masses(values)[t.name],
+        "types": [{"name": t.name, "mass": t.mass_text, "mass_at_defaults": masses[t.name],
                    "description": t.description,
                    "trading_efficiency": {g.name: str(g.trading_efficiency) for g in t.model.goods},
                    "configurations": [c.label for c in configurations(t.model)],
