@@ -10,7 +10,7 @@ and :func:`inframarginal.build_model` are the functions of this module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from inframarginal import model as _spec
 from inframarginal import modelfile as _modelfile
 from inframarginal.configurations import enumerate_structures, studied_structures
-from inframarginal.display import model_html
+from inframarginal.display import escape, table
 from inframarginal.equilibrium import Solution
 from inframarginal.equilibrium import solve as _solve
 from inframarginal.heterogeneous.spec import TypedModel
@@ -29,7 +29,42 @@ if TYPE_CHECKING:
     import xarray as xr
     from numpy.typing import ArrayLike
 
-__all__ = ["AnalysedModel", "AnalysedTypedModel", "analysed", "build_model", "load_model", "read_model_text"]
+__all__ = ["AnalysedModel", "AnalysedTypedModel", "analysed", "build_model", "load_model", "model_html",
+           "read_model_text"]
+
+
+def model_html(model: _spec.Model, configs: Sequence[Configuration]) -> str:
+    """Parameters (default, domain, description), goods, technologies and step-1 counts.
+
+    ``configs`` are the model's configurations (step 1).
+    """
+    sellers: dict[str, int] = {}
+    for c in configs:
+        key = c.sells or "autarky"
+        sellers[key] = sellers.get(key, 0) + 1
+    counts = ", ".join(f"{n} {'autarky' if k == 'autarky' else 'selling ' + k}" for k, n in sellers.items())
+    parts = [
+        f"<div class=\"inframarginal-model\"><p><b>{escape(model.title)}</b> "
+        f"(<code>{escape(model.name)}</code>)</p>",
+        table(["parameter", "default", "domain", "description"],
+              [(p.name, f"{p.default:g}", str(p.domain), p.description) for p in model.parameters],
+              "parameters"),
+    ]
+    if model.derived:
+        parts.append(table(["derived", "formula", "description"],
+                           [(d.name, d.text, d.description) for d in model.derived], "derived parameters"))
+    parts.append(table(["good", "utility weight", "trading efficiency", "description"],
+                       [(g.name, str(g.weight), str(g.trading_efficiency), g.description)
+                        for g in model.goods], "goods"))
+    parts.append(table(["good", "technology", "output", "closed form"],
+                       [(t.good, t.name, t.text, "yes" if t.power_form is not None else "numeric only")
+                        for t in model.technologies], "technologies"))
+    parts.append(table(["structure", "configurations", "description"],
+                       [(s.name, " ".join(s.configurations), s.description)
+                        for s in model.named_structures], "structures studied"))
+    parts.append(f"<p>Step 1 (Lemma 1): {len(configs)} configurations ({escape(counts)}); "
+                 f"{len(model.named_structures)} structures studied.</p></div>")
+    return "".join(parts)
 
 
 class AnalysedModel(_spec.Model):

@@ -56,8 +56,8 @@ def check_backend(name: str) -> str:
             import jax  # noqa: F401
         except ImportError:
             raise BackendError(
-                "backend 'jax' needs JAX, which is not installed; install it with "
-                "pip install 'inframarginal[gpu]' (or use --backend numpy)") from None
+                "backend 'jax' needs JAX, which is not installed (pip install 'inframarginal[gpu]' "
+                "installs it)", use=(("backend", "numpy"),)) from None
     return name
 
 
@@ -489,5 +489,5 @@ def _check_float32(bound: BoundKernel, values: Sequence[np.ndarray], code: np.nd
             continue  # a near tie: float32 cannot tell, either structure is right to its precision
         raise BackendError(
             f"the float32 JAX general equilibrium differs from float64 at {len(wrong)} of {count} sampled "
-            "points beyond a near tie; use --backend numpy for this sweep")
+            "points of this sweep beyond a near tie", use=(("backend", "numpy"),))
 

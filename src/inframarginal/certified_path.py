@@ -115,11 +115,12 @@ def certified_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
         Points of the bracketing grid (the general equilibrium is certified at each).
     """
     if not 3 <= points <= MAX_POINTS:
-        raise SweepError(f"--points {points:,}: expected between 3 and {MAX_POINTS:,} points on a certified path")
+        raise SweepError(f"expected between 3 and {MAX_POINTS:,} points on a certified path",
+                         field="points", value=f"{points:,}")
     lo, hi = float(lo), float(hi)
     if not lo < hi:
-        raise SweepError(f"path {name}={lo:g}:{hi:g}: the range is {'empty' if lo == hi else 'reversed'}; "
-                         "give START < STOP")
+        raise SweepError(f"path of {name} from {lo:g} to {hi:g}: the range is "
+                         f"{'empty' if lo == hi else 'reversed'}; give lo < hi")
     base = {p.name: p for p in model.parameters}
     if name not in base:
         raise SweepError(f"path: {name!r} is not a parameter of {model.name} (parameters: {', '.join(base)})")

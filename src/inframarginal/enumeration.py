@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inframarginal.budget import DEFAULT_STRUCTURE_LIMIT
-from inframarginal.errors import InframarginalError
+from inframarginal.errors import LARGER, InframarginalError, Setting
 from inframarginal.lemma1 import Configuration, Structure, configurations, named_structures
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
@@ -162,8 +162,8 @@ def iter_structures(model: Model, *, limit: int | None = None, progress: bool = 
         Show a progress bar (tqdm) on standard error.
     """
     total = count_structures(model)
-    check_budget(total, limit, "enumerate_structures(model, limit=...)", hint=(
-        ", or solve them batched and certified with solve --method search|exhaustive"))
+    # Solved batched and certified, every structure needs no list.
+    check_budget(total, limit, use=(("method", "search"), ("method", "exhaustive")))
     configs = configuration_table(model).configurations
     names = _names(model)
     bar = progress_bar(total, progress, "structures")
@@ -225,13 +225,16 @@ def count_structures(model: Model) -> int:
     return len(autarky_indices(model)) + sum(count_by_traded_set(model).values())
 
 
-def check_budget(count: int, limit: int | None, flag: str = "--max-structures", what: str = "structures",
-                 hint: str = "") -> None:
-    """Raise :class:`StructureBudgetError` naming the count, the limit and how to go on."""
+def check_budget(count: int, limit: int | None, what: str = "structures", *, note: str = "",
+                 use: tuple[Setting, ...] = ()) -> None:
+    """Raise :class:`StructureBudgetError` naming the count, the limit and how to go on.
+
+    ``note`` follows the count (why it is what it is); the error suggests a larger
+    ``limit`` and then the settings of ``use`` (see :class:`inframarginal.errors.InframarginalError`).
+    """
     if limit is not None and count > limit:
-        raise StructureBudgetError(
-            f"the model has {count:,} {what}, more than the limit of {limit:,}; raise it with {flag} "
-            f"(Python: limit=...){hint}")
+        raise StructureBudgetError(f"the model has {count:,} {what}, more than the limit of {limit:,}{note}",
+                                   use=(("limit", LARGER), *use))
 
 
 def progress_bar(total: int, enabled: bool, unit: str):

@@ -7,6 +7,7 @@ expected, so the CLI can print it on one line and exit with status 2.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: Longest error message (characters) a model file or formula can produce.
 MAX_MESSAGE = 300
@@ -30,19 +31,86 @@ def one_line(message: str, limit: int = MAX_MESSAGE) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
 
 
+#: A suggested setting: the argument's name in Python and the value to give it.
+Setting = tuple[str, object]
+
+
+class _Larger:
+    """The value of a suggested setting the user chooses: one larger than the limit that was hit."""
+
+    def __repr__(self) -> str:
+        return "LARGER"
+
+
+#: Value of a suggested setting meaning "a larger one" (a limit to raise), see :func:`python_words`.
+LARGER = _Larger()
+
+
+def python_words(field: str, value: object) -> str:
+    """A suggested setting as a Python user writes it: ``method='search'``, ``a larger limit``."""
+    return f"a larger {field}" if value is LARGER else f"{field}={value!r}"
+
+
+def advise(text: str, use: tuple[Setting, ...],
+           write: Callable[[str, object], str] = python_words) -> str:
+    """``text`` followed by the settings of ``use`` as alternatives, each written by ``write``.
+
+    Examples
+    --------
+    >>> advise("no closed form here", (("method", "numeric"),))
+    "no closed form here; use method='numeric'"
+    >>> advise("too many structures", (("limit", LARGER), ("method", "search")))
+    "too many structures; use a larger limit or method='search'"
+    """
+    if not use:
+        return text
+    return f"{text}; use {' or '.join(write(field, value) for field, value in use)}"
+
+
+class Advice(str):
+    """A text in neutral words followed by settings that would help (a note in a result).
+
+    The string itself names them in Python words (``...; use structures='all'``);
+    :meth:`text` writes them otherwise (the command line: with its flags, see
+    :func:`inframarginal.cli.flags.in_flags`).
+    """
+
+    body: str
+    use: tuple[Setting, ...]
+
+    def __new__(cls, body: str, use: tuple[Setting, ...] = ()) -> Advice:
+        advice = super().__new__(cls, advise(body, use))
+        advice.body, advice.use = body, use
+        return advice
+
+    def text(self, write: Callable[[str, object], str] = python_words) -> str:
+        """The advice with each setting written by ``write(field, value)``."""
+        return advise(self.body, self.use, write)
+
+
 class InframarginalError(ValueError):
     """Base class of every user-facing error of the package.
 
     An error about one argument may name it in neutral words: ``field`` (the argument's
     name in Python, e.g. ``chunk_points``) and ``value`` (what was given); its message is
-    then ``"{field} {value}: {detail}"``.  The command line prints the flag that sets
-    the field instead (``--chunk 1: ...``, see :func:`inframarginal.cli.flags.in_flags`), so
-    the engine never speaks the command line's language.
+    then ``"{field} {value}: {detail}"``.  An error may also suggest settings that avoid
+    it, ``use``: alternatives, each ``(field, value)`` (``value`` :data:`LARGER` for a limit
+    to raise); the message ends with them in Python words (``"; use method='search'"``).
+    The command line prints flags instead (``--chunk 1: ...``, ``; use --method search``,
+    see :func:`inframarginal.cli.flags.in_flags`), so the engine never speaks the command
+    line's language.
     """
 
-    def __init__(self, message: str = "", *, field: str | None = None, value: object = None):
-        self.field, self.value, self.detail = field, value, message
-        super().__init__(f"{field} {value}: {message}" if field is not None else message)
+    def __init__(self, message: str = "", *, field: str | None = None, value: object = None,
+                 use: tuple[Setting, ...] = ()):
+        self.field, self.value, self.detail, self.use = field, value, message, use
+        super().__init__(self.text(python_words))
+
+    def text(self, write: Callable[[str, object], str] = python_words,
+             name: Callable[[str], str] = str) -> str:
+        """The message with the field written by ``name`` and each suggested setting by ``write``."""
+        text = advise(self.detail, self.use, write)
+        return f"{name(self.field)} {self.value}: {text}" if self.field is not None else text
 
 
 class ModelFileError(InframarginalError):

@@ -25,9 +25,9 @@ EXTRAS: dict[str, str] = {
 
 #: What each extra is for, in the message.
 PURPOSE: dict[str, str] = {
-    "web": "the explorer (inframarginal serve)",
-    "distributed": "chunked Zarr sweeps on Dask (--out FILE.zarr, --workers, --scheduler)",
-    "gpu": "the JAX backend (--backend jax)",
+    "web": "the explorer",
+    "distributed": "chunked Zarr sweeps on Dask (a .zarr output, workers, a scheduler)",
+    "gpu": "the JAX backend",
 }
 
 

@@ -80,7 +80,7 @@ def _compiled(model: Model, config: Configuration) -> _Compiled:
     if prog is None:
         raise NotPowerFormError(
             f"configuration {config.label}: a technology it uses is not of power form "
-            "A*(l - F)**g*prod(input**a); use solve --method symbolic|numeric for this model")
+            "A*(l - F)**g*prod(input**a)", use=(("method", "symbolic"), ("method", "numeric")))
     index = {v.name: j for j, v in enumerate(prog.variables)}
     goods = {g: i for i, g in enumerate(model.good_names)}
     exps = np.zeros((len(prog.terms), len(prog.variables)))

@@ -40,7 +40,7 @@ from inframarginal.primal import (
 #: the problem is unbounded (utility grows without limit).
 BOUND = 200.0
 NO_PLAN = (f"no feasible plan found (the numeric path searches quantities between exp(-{BOUND:g}) and "
-           f"exp({BOUND:g}); where closed forms exist, --method symbolic has no such limit)")
+           f"exp({BOUND:g}); where closed forms exist, the symbolic method has no such limit)")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import sympy as sp
 from scipy import optimize
 
 from inframarginal.configurations import find_structure
+from inframarginal.display import NONE_COLOUR, colours, escape, table
 from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
@@ -131,9 +132,55 @@ class StructurePath:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the switch table and an inline SVG strip."""
-        from inframarginal.display import path_html
-
         return path_html(self)
+
+
+# -- display in a notebook ---------------------------------------------------------------
+
+
+def path_svg(path: StructurePath, width: int = 560, height: int = 64) -> str:
+    """The path as an SVG strip: one coloured band per segment, a line at each switch."""
+    span = path.hi - path.lo
+    colour_of = colours(s for _, _, s in path.segments if s)
+
+    def x(v: float) -> float:
+        return 0.0 if span <= 0 else (v - path.lo) / span * width
+
+    band = height - 22
+    shapes = []
+    for a, b, s in path.segments:
+        x0, x1 = x(a), x(b)
+        shapes.append(f'<rect x="{x0:.2f}" y="0" width="{max(x1 - x0, 0.5):.2f}" height="{band}" '
+                      f'fill="{colour_of.get(s, NONE_COLOUR)}"><title>{escape(s or "(none)")}: '
+                      f'{a:.6g} .. {b:.6g}</title></rect>')
+        if x1 - x0 > 8 * max(len(s), 2):
+            shapes.append(f'<text x="{(x0 + x1) / 2:.2f}" y="{band / 2 + 5:.2f}" text-anchor="middle" '
+                          f'font-size="13" font-weight="bold">{escape(s or "(none)")}</text>')
+    for sw in path.switches:
+        xs = x(sw.value)
+        shapes.append(f'<line x1="{xs:.2f}" y1="0" x2="{xs:.2f}" y2="{band}" stroke="black" stroke-width="1.5"/>')
+        shapes.append(f'<text x="{xs:.2f}" y="{band + 14}" text-anchor="middle" font-size="11">'
+                      f'{sw.value:.6g}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="general equilibrium along '
+            f'{escape(path.parameter)}">' + "".join(shapes) + "</svg>")
+
+
+def path_html(path: StructurePath) -> str:
+    """Segments, the switch table (with closed forms) and the SVG strip."""
+    fixed = ", ".join(f"{k}={v:g}" for k, v in path.fixed.items())
+    switches = table(
+        ["from", "to", path.parameter, "kind", "closed form"],
+        [(sw.before or "(none)", sw.after or "(none)", f"{sw.value:.15g}", sw.kind,
+          "" if sw.closed_form is None else str(sw.closed_form)) for sw in path.switches],
+        "switch points")
+    segments = table(["from", "to", "general equilibrium"],
+                     [(f"{a:.15g}", f"{b:.15g}", s or "(none)") for a, b, s in path.segments], "segments")
+    notes = "".join(f"<li>{escape(n)}</li>" for n in path.notes)
+    return (f"<div class=\"inframarginal-path\"><p>General equilibrium of <code>{escape(path.model)}</code> "
+            f"along <b>{escape(path.parameter)}</b> in [{path.lo:g}, {path.hi:g}]"
+            + (f" ({escape(fixed)})" if fixed else "") + "</p>" + path_svg(path) + switches + segments
+            + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
 
 
 class IncomeEvaluator:
@@ -231,12 +278,12 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
         For a reversed or empty range, or one outside the domain.
     """
     if not 3 <= points <= MAX_PATH_POINTS:
-        raise SweepError(f"--points {points:,}: expected between 3 and {MAX_PATH_POINTS:,} points on the path "
-                         f"({8 * points / 2**30:.2f} GiB per array of the grid)")
+        raise SweepError(f"expected between 3 and {MAX_PATH_POINTS:,} points on the path "
+                         f"({8 * points / 2**30:.2f} GiB per array of the grid)", field="points", value=f"{points:,}")
     lo, hi = float(lo), float(hi)
     if not lo < hi:
-        raise SweepError(f"path {name}={lo:g}:{hi:g}: the range is "
-                         f"{'empty' if lo == hi else 'reversed'}; give START < STOP")
+        raise SweepError(f"path of {name} from {lo:g} to {hi:g}: the range is "
+                         f"{'empty' if lo == hi else 'reversed'}; give lo < hi")
     notes = []
     base = {p.name: p for p in model.parameters}
     if name in base:
@@ -250,7 +297,7 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
             notes.append(f"{name} ends at {hi:.12g}: the domain {domain} excludes its upper bound")
     grid = make_grid(model, {name: np.linspace(lo, hi, points)}, fixed)
     if not grid.admissible[0].all():
-        raise SweepError(f"path {name}={lo:g}:{hi:g} goes outside the domain {base[name].domain} of {name}")
+        raise SweepError(f"path of {name} from {lo:g} to {hi:g} goes outside the domain {base[name].domain} of {name}")
     ev = _Evaluator(grid, kernel)
     segments, switches = switch_path(ev, name, grid.axes[0][1])
     if closed_forms:

@@ -18,6 +18,8 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
+from inframarginal.errors import Advice, python_words
+
 
 class ConditionKind(enum.Enum):
     """What a condition for a corner equilibrium to exist says; its text (the value, then
@@ -232,19 +234,27 @@ class Solution:
         return out
 
     def __repr__(self) -> str:
+        return self.text()
+
+    def text(self, write: Callable[[str, object], str] = python_words) -> str:
+        """The solution as a table; the settings its notes suggest written by ``write(field, value)``
+        (Python words by default; the command line passes its flags)."""
+        def note(text: str) -> str:
+            return text.text(write) if isinstance(text, Advice) else text
+
         lines = [f"Solution of {self.model} at " + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())]
         for name, ce in self.structures.items():
             mark = "*" if name == self.general_equilibrium else " "
             value = _income_text(ce) if ce.exists else f"does not exist: {ce.reason}"
             lines.append(f" {mark} {name:<8} {value}")
-            lines.extend(f"   {'':<8} note: {note}" for note in ce.notes)
+            lines.extend(f"   {'':<8} note: {note(n)}" for n in ce.notes)
         if self.general_equilibrium:
             d = self.deviation
             assert d is not None
             lines.append(f"general equilibrium: {self.general_equilibrium} "
                          f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
                          f"{d.best_configuration}, gain {d.gain:.3g})")
-            lines.extend(f"note: {note}" for note in self.notes)
+            lines.extend(f"note: {note(n)}" for n in self.notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -539,9 +549,9 @@ def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[st
     if every_structure:
         return (f"{name} is not an equilibrium here: {d.best_configuration} gives {d.gain:.3g} more utility "
                 "at its prices",)
-    return (f"{name} is only the best of the studied structures: {d.best_configuration} gives {d.gain:.3g} more "
-            "utility at its prices, so the general equilibrium is a structure not studied here "
-            "(solve every structure: --all-structures, or structures='all')",)
+    return (Advice(f"{name} is only the best of the studied structures: {d.best_configuration} gives {d.gain:.3g} "
+                   "more utility at its prices, so the general equilibrium is a structure not studied here",
+                   use=(("structures", "all"),)),)
 
 
 def with_certification(data: dict[str, Any], certification: Mapping[str, Any]) -> dict[str, Any]:

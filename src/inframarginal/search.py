@@ -192,7 +192,7 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
     checked = model.check_parameters(values or {})
     total = count_structures(model)
     if method == "exhaustive":
-        check_budget(total, limit, hint=", or use --method search (one structure per symmetry class)")
+        check_budget(total, limit, use=(("method", "search"),))  # one structure per symmetry class
     arrays = configuration_arrays(model, checked)
     group, found = None, None
     if method == "search":  # the welfare bound first: a few candidates, no enumeration
@@ -207,11 +207,11 @@ def certified_equilibrium(model: Model, values: Mapping[str, float] | None = Non
                 f"candidate by a relative {found.gap:.3g})")
         n_goods = len(model.good_names)
         check_budget(-(-total // math.factorial(n_goods)), limit,
-                     what=f"structures up to symmetry at least (of {total:,})", hint=hint)
+                     what=f"structures up to symmetry at least (of {total:,})", note=hint)
         group = symmetry_group(model)
         # At least total / |G| orbits: refuse before starting if even that is over budget.
         check_budget(-(-total // group.order), limit, what=f"structures up to symmetry at least (of {total:,})",
-                     hint=hint)
+                     note=hint)
     best: list[tuple[float, np.ndarray, int]] = []  # (income, indices, orbit size)
     solved = existing = 0
     bar = progress_bar(total, progress, "structures")

@@ -302,8 +302,8 @@ def parse_variables(text: str | tuple[str, ...] | list[str] | None) -> tuple[str
     chosen = set(VARIABLE_GROUPS["core"])
     for word in words:
         if word not in VARIABLE_GROUPS:
-            raise SweepError(f"--variables {text!r}: {word!r} is not a group of variables (expected core, all, "
-                             "or a comma-separated list of prices, numbers, incomes)")
+            raise SweepError(f"{word!r} is not a group of variables (expected core, all, "
+                             "or a comma-separated list of prices, numbers, incomes)", field="variables", value=repr(text))
         chosen.update(VARIABLE_GROUPS[word])
     return tuple(v for v in ALL_VARIABLES if v in chosen)
 

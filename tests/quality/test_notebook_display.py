@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import inframarginal as im
-from inframarginal.display import beach_svg, path_svg
 from inframarginal.location import find_equilibria
 from inframarginal.location.dynamics import best_response_dynamics
-from inframarginal.path import structure_path
+from inframarginal.location.figures import beach_svg
+from inframarginal.path import path_svg, structure_path
 
 
 def test_importing_plots_and_report_keeps_the_users_backend_and_style():

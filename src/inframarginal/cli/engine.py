@@ -8,6 +8,7 @@ import math
 import click
 
 from inframarginal.budget import DEFAULT_SEARCH_LIMIT, DEFAULT_STRUCTURE_LIMIT
+from inframarginal.cli.flags import flag_words
 from inframarginal.errors import BudgetExceeded, ParameterError
 
 FORMATS = click.Choice(["table", "json"])
@@ -121,7 +122,7 @@ def register(group: click.Group) -> None:
 
         m = load_model(model)
         if isinstance(m, TypedModel):
-            from inframarginal.heterogeneous.cli import show_typed_command
+            from inframarginal.cli.typed import show_typed_command
 
             show_typed_command(m, "json" if fmt == "json" else "table")
             return
@@ -213,7 +214,7 @@ def register(group: click.Group) -> None:
         m = load_model(model)
         values = parse_settings(settings)
         if hasattr(m, "types"):  # people who differ: one solver, Yang's definition of the GE
-            from inframarginal.heterogeneous.cli import solve_typed_command
+            from inframarginal.cli.typed import solve_typed_command
 
             solve_typed_command(m, values, structure, method, fmt,
                                 None if max_structures == DEFAULT_SEARCH_LIMIT else max_structures)
@@ -260,7 +261,8 @@ def _echo_solution(sol, certification: dict | None, fmt: str) -> None:
         data = sol.to_dict() if certification is None else with_certification(sol.to_dict(), certification)
         click.echo(json.dumps(data, indent=2, default=_number, allow_nan=False))
     else:
-        click.echo(repr(sol) + ("" if certification is None else f"\ncertification: {certification['summary']}"))
+        click.echo(sol.text(flag_words)
+                   + ("" if certification is None else f"\ncertification: {certification['summary']}"))
 
 
 def _show_counts(m, fmt: str, listed: bool) -> None:

@@ -141,7 +141,7 @@ def register(group: click.Group) -> None:
         started = time.perf_counter()
         m = load_model(model)
         if hasattr(m, "types"):  # people who differ: the phase diagram by Yang's definition
-            from inframarginal.heterogeneous.cli import sweep_typed_command
+            from inframarginal.cli.typed import sweep_typed_command
 
             sweep_typed_command(m, [parse_axis(a) for a in axes], parse_settings(settings), out, plot, fmt)
             return

@@ -99,7 +99,7 @@ def typed_path(model: TypedModel, name: str, lo: float, hi: float, fixed: Mappin
     if not 3 <= points <= MAX_POINTS:
         raise SweepError(f"expected between 3 and {MAX_POINTS:,} points on a path", field="points", value=points)
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise SweepError(f"path {name}={lo}:{hi}: expected finite ends with START < STOP")
+        raise SweepError(f"path of {name} from {lo} to {hi}: expected finite ends with lo < hi")
     if name in fixed:
         raise SweepError(f"parameter {name} is both varied and fixed; choose one")
     for x in (lo, hi):  # domain and unknown names: the model's own one-line errors

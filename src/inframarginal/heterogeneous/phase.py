@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from inframarginal.enumeration import check_budget
-from inframarginal.errors import ParameterError
+from inframarginal.errors import ParameterError, SweepError
 from inframarginal.heterogeneous.corner import (
     equalization,
     log_efficiencies,
@@ -51,7 +50,9 @@ def typed_sweep(model: TypedModel, axes: Mapping[str, Sequence[float] | np.ndarr
     names = list(axes)
     grids = [np.asarray(axes[n], dtype=float) for n in names]
     shape = tuple(len(g) for g in grids)
-    check_budget(int(np.prod(shape)), limit, flag="fewer grid points", what="points")
+    if math.prod(shape) > limit:
+        raise SweepError(f"the grid has {math.prod(shape):,} points, more than the limit of {limit:,} of a sweep "
+                         "with types; use fewer points per axis")
     structures = list(iter_typed_structures(model))
     labels = [s.name for s in structures]
     mass_names = {s.name for t in model.types for s in t.mass.free_symbols}

@@ -149,9 +149,9 @@ def find_typed_structure(model: TypedModel, name: str) -> TypedStructure:
     for structure in iter_typed_structures(model):
         if structure.name == wanted:
             return structure
-    raise ParameterError(f"--structure {name[:80]!r} is not a structure of {model.name} (written like "
+    raise ParameterError(f"not a structure of {model.name} (written like "
                          f"'{next(iter_typed_structures(model)).name}', types in the order "
-                         f"{', '.join(model.type_names)})")
+                         f"{', '.join(model.type_names)})", field="structure", value=repr(name[:80]))
 
 
 __all__ = ["TypedStructure", "count_typed_structures", "find_typed_structure", "iter_typed_structures"]

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from inframarginal.display import escape, table
 from inframarginal.location.arithmetic import (
     LocationError,
     Number,
@@ -36,6 +37,7 @@ from inframarginal.location.arithmetic import (
     to_json,
 )
 from inframarginal.location.best_response import best_response, payoff_at
+from inframarginal.location.figures import beach_svg, number_text
 from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, topology_name
 
@@ -153,8 +155,6 @@ class Trajectory:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the final beach and the steps."""
-        from inframarginal.display import trajectory_html
-
         return trajectory_html(self)
 
 
@@ -410,3 +410,16 @@ def animate_trajectory(
     anim = FuncAnimation(fig, update, frames=len(idx), blit=False)
     anim.save(path, writer=PillowWriter(fps=fps))
     return path
+
+
+# -- display in a notebook ---------------------------------------------------------------
+
+
+def trajectory_html(tr: Trajectory) -> str:
+    """A run of best-response dynamics: the final beach and the steps."""
+    rows = [(s.index, "" if s.mover is None else s.mover + 1, ", ".join(number_text(x) for x in s.positions),
+             ", ".join(number_text(v) for v in s.shares)) for s in tr.steps]
+    return (f"<div class=\"inframarginal-beach\"><p>{escape(tr.mode)} best-response dynamics on the "
+            f"{escape(tr.topology)}: {'converged' if tr.converged else 'did not converge'} ({escape(tr.reason)})</p>"
+            + beach_svg(tr.final, tr.topology == "circle")
+            + table(["step", "mover", "positions", "shares"], rows) + "</div>")

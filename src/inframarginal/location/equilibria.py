@@ -45,8 +45,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from inframarginal.display import escape, table
 from inframarginal.location.arithmetic import LocationError, Number, at_least, fmt, to_json
 from inframarginal.location.best_response import best_response
+from inframarginal.location.figures import beach_svg, number_text
 from inframarginal.location.shares import market_shares
 from inframarginal.location.topology import check_positions, check_sellers, topology_name
 
@@ -96,8 +98,6 @@ class Equilibrium:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the beach, positions, shares and certificates."""
-        from inframarginal.display import equilibrium_html
-
         return equilibrium_html(self)
 
 
@@ -188,8 +188,6 @@ class EquilibriumSet:
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the equilibria, the families and a beach."""
-        from inframarginal.display import equilibrium_set_html
-
         return equilibrium_set_html(self)
 
 
@@ -502,3 +500,35 @@ def find_equilibria(
             "best responses"
         )
     return EquilibriumSet(n, topo, True, reason, tuple(isolated), tuple(families))
+
+
+# -- display in a notebook ---------------------------------------------------------------
+
+
+def equilibrium_html(eq: Equilibrium, circle: bool = False) -> str:
+    """One profile: the beach, positions, shares and each seller's certificate."""
+    rows = [(i + 1, number_text(x), number_text(s), number_text(c.best_response), "yes" if c.ok else "NO")
+            for i, (x, s, c) in enumerate(zip(eq.positions, eq.shares, eq.certificate, strict=False))]
+    verdict = "a verified equilibrium" if eq.verified else "NOT an equilibrium"
+    return (f"<div class=\"inframarginal-beach\"><p>{verdict}</p>" + beach_svg(eq.positions, circle)
+            + table(["seller", "position", "share", "best response (supremum)", "no better deviation"], rows)
+            + "</div>")
+
+
+def equilibrium_set_html(es: EquilibriumSet) -> str:
+    """Every equilibrium of the game: the isolated ones and the continuum families."""
+    circle = es.topology == "circle"
+    head = (f"<p><b>{es.sellers} sellers on the {escape(es.topology)}</b>: "
+            + ("pure-strategy equilibria exist" if es.exists else "no pure-strategy equilibrium")
+            + (f" ({escape(es.reason)})" if es.reason else "") + "</p>")
+    parts = [head]
+    if es.equilibria:
+        parts.append(table(["#", "positions", "shares"],
+                           [(i + 1, ", ".join(number_text(x) for x in e.positions), ", ".join(number_text(s) for s in e.shares))
+                            for i, e in enumerate(es.equilibria)], "isolated equilibria"))
+        parts.append(beach_svg(es.equilibria[0].positions, circle))
+    if es.continuum:
+        parts.append(table(["pattern", "free parameters", "family"],
+                           [("-".join(str(k) for k in f.pattern), f.dimension, f.description)
+                            for f in es.continuum], "continuum families"))
+    return "<div class=\"inframarginal-beach\">" + "".join(parts) + "</div>"

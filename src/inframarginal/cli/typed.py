@@ -1,7 +1,7 @@
-"""What ``inframarginal solve`` prints for a model with types (table, JSON, LaTeX).
+"""What ``inframarginal solve``, ``sweep`` and ``show`` print for a model with types.
 
-Kept here so that the command line's module gains one hook only; it imports engine modules
-and click, never the rest of ``cli/``.
+Each command's module gains one hook only (a model with types comes here); this module
+imports the engine and click, never the rest of ``cli/``.
 """
 
 from __future__ import annotations
