@@ -27,7 +27,7 @@ from inframarginal.enumeration import configuration_table, structure_from_indice
 from inframarginal.errors import InframarginalError, SweepError
 from inframarginal.loglinear import ConfigurationArrays, configuration_arrays, solve_structure
 from inframarginal.model import Model
-from inframarginal.path import StructurePath, Switch
+from inframarginal.path import StructurePath, Switch, SwitchKind
 from inframarginal.search import TIE_TOLERANCE, certified_equilibrium
 from inframarginal.welfare import bound_search
 
@@ -181,7 +181,7 @@ def _isolate(ev: _GE, xl: float, a: Structure | None, xr: float, b: Structure | 
                                 maxiter=200)
         c, level = ev.ge(x)
         if ev.still(a, x, level) or ev.still(b, x, level):
-            return [Switch(ev.name, x, _name(a), _name(b), "income", gap(x), (xl, xr))]
+            return [Switch(ev.name, x, _name(a), _name(b), SwitchKind.INCOME, gap(x), (xl, xr))]
         return _isolate(ev, xl, a, x, c, length, depth + 1) + _isolate(ev, x, c, xr, b, length, depth + 1)
     # One of them stops (or starts) existing inside the bracket: bisect the certified equilibrium.
     while xr - xl > 1e-12 * length:
@@ -193,7 +193,7 @@ def _isolate(ev: _GE, xl: float, a: Structure | None, xr: float, b: Structure | 
             xr = mid
         else:
             return _isolate(ev, xl, a, mid, c, length, depth + 1) + _isolate(ev, mid, c, xr, b, length, depth + 1)
-    return [Switch(ev.name, xr, _name(a), _name(b), "existence", gap(xr), (xl, xr))]
+    return [Switch(ev.name, xr, _name(a), _name(b), SwitchKind.EXISTENCE, gap(xr), (xl, xr))]
 
 
 __all__ = ["DEFAULT_POINTS", "MAX_POINTS", "certified_path"]

@@ -19,6 +19,7 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*. Prentice
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,13 +45,22 @@ MAX_PATH_POINTS = 1_000_000
 _ISOLATE = 1e-7
 
 
+class SwitchKind(enum.StrEnum):
+    """Why the general equilibrium changes at a switch point (a string: JSON and text show the value)."""
+
+    #: The per-capita real incomes of the two structures are equal there.
+    INCOME = "income"
+    #: A corner equilibrium stops or starts existing there.
+    EXISTENCE = "existence"
+
+
 @dataclass(frozen=True)
 class Switch:
     """A point where the general equilibrium changes structure.
 
-    ``kind`` is ``"income"`` (the per-capita real incomes of ``before`` and ``after``
-    are equal at ``value``) or ``"existence"`` (a corner equilibrium stops or starts
-    existing there).  ``income_gap`` is ``log u_before - log u_after`` at ``value``
+    ``kind`` is :attr:`SwitchKind.INCOME` (the per-capita real incomes of ``before`` and
+    ``after`` are equal at ``value``) or :attr:`SwitchKind.EXISTENCE` (a corner equilibrium
+    stops or starts existing there); each equals its string, ``"income"`` or ``"existence"``.  ``income_gap`` is ``log u_before - log u_after`` at ``value``
     (NaN when one does not exist).  ``closed_form`` is the threshold as a SymPy
     expression of the parameters where SymPy solves for it, else ``None``.
     """
@@ -59,7 +69,7 @@ class Switch:
     value: float
     before: str
     after: str
-    kind: str
+    kind: SwitchKind
     income_gap: float
     bracket: tuple[float, float]
     closed_form: sp.Expr | None = None
@@ -71,7 +81,7 @@ class Switch:
             "value": float(self.value),
             "before": self.before,
             "after": self.after,
-            "kind": self.kind,
+            "kind": str(self.kind),
             "income_gap": _number(self.income_gap),
             "bracket": [float(self.bracket[0]), float(self.bracket[1])],
             "closed_form": None if self.closed_form is None else str(self.closed_form),
@@ -303,7 +313,7 @@ def structure_path(model: Model, name: str, lo: float, hi: float, fixed: Mapping
     if closed_forms:
         switches = [_with_closed_form(model, grid, ev, sw) for sw in switches]
         first = segments[0][2]  # the closed forms may refine the switch points: segments again
-        segments = _segments(ev, lo, hi, ev.names.index(first) if first else -1, switches)
+        segments = _segments(lo, hi, first, switches)
     from inframarginal.search import certify_sample
 
     # Each segment's middle, certified against every structure of the model.
@@ -326,18 +336,18 @@ def switch_path(ev: IncomeEvaluator, name: str, xs: np.ndarray
     for i in np.nonzero(codes[1:] != codes[:-1])[0]:
         switches.extend(_isolate(ev, name, float(xs[i]), int(codes[i]), float(xs[i + 1]), int(codes[i + 1]),
                                  hi - lo))
-    return _segments(ev, lo, hi, int(codes[0]), switches), switches
+    first = ev.names[int(codes[0])] if codes[0] >= 0 else ""
+    return _segments(lo, hi, first, switches), switches
 
 
-def _segments(ev: IncomeEvaluator, lo: float, hi: float, first: int,
-              switches: list[Switch]) -> list[tuple[float, float, str]]:
-    label = ["", *ev.names]
+def _segments(lo: float, hi: float, first: str, switches: list[Switch]) -> list[tuple[float, float, str]]:
+    """Segments ``(start, stop, structure)`` from the first structure and the switches after it."""
     segments = []
     start, current = lo, first
     for sw in switches:
-        segments.append((start, sw.value, label[current + 1]))
-        start, current = sw.value, ev.names.index(sw.after) if sw.after else -1
-    segments.append((start, hi, label[current + 1]))
+        segments.append((start, sw.value, current))
+        start, current = sw.value, sw.after
+    segments.append((start, hi, current))
     return segments
 
 
@@ -376,7 +386,7 @@ def _solve(ev: IncomeEvaluator, name: str, a: float, b: float, ca: int, cb: int)
             else:
                 root = optimize.brentq(lambda x: ev.gap(ca, cb, x), a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps,
                                        maxiter=200)
-            return Switch(name, root, before, after, "income", ev.gap(ca, cb, root), (a, b))
+            return Switch(name, root, before, after, SwitchKind.INCOME, ev.gap(ca, cb, root), (a, b))
     # An existence boundary: bisect the existence of the structure that changes.
     s = ca if ca >= 0 and not ev.exists(ca, b) else cb
     side = ev.exists(s, a)
@@ -388,14 +398,14 @@ def _solve(ev: IncomeEvaluator, name: str, a: float, b: float, ca: int, cb: int)
             b = m
     root = 0.5 * (a + b)
     gap = ev.gap(ca, cb, root) if ca >= 0 and cb >= 0 else math.nan
-    return Switch(name, root, before, after, "existence", gap, (a, b))
+    return Switch(name, root, before, after, SwitchKind.EXISTENCE, gap, (a, b))
 
 
 # -- closed forms ---------------------------------------------------------------------------
 
 
 def _with_closed_form(model: Model, grid: Grid, ev: _Evaluator, sw: Switch) -> Switch:
-    if sw.kind != "income":
+    if sw.kind is not SwitchKind.INCOME:
         return sw
     try:
         candidates = _income_thresholds(model, sw.parameter, sw.before, sw.after)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from inframarginal.path import structure_path
+from inframarginal.path import SwitchKind, structure_path
 
 CASES = [
     ("K", 0.05, 1.0, {"t": 0.0}),
@@ -21,7 +21,8 @@ def test_switch_points_are_roots_between_different_structures(seed, name, lo, hi
     assert path.switches, "every case crosses at least one switch"
     for sw in path.switches:
         assert sw.before != sw.after
-        assert sw.kind == "income"
+        assert sw.kind is SwitchKind.INCOME and sw.kind == "income"
+        assert sw.to_dict()["kind"] == "income" and f"{sw.kind}" == "income"  # JSON and text as before
         # log-income difference at the root is zero to rounding
         assert abs(sw.income_gap) < 1e-12
         # independent check: the per-point solver on either side
@@ -37,6 +38,9 @@ def test_switch_points_are_roots_between_different_structures(seed, name, lo, hi
     assert segments[0][0] == lo and segments[-1][1] == pytest.approx(hi)
     for (_, b0, s0), (a1, _, s1) in zip(segments, segments[1:], strict=False):
         assert b0 == a1 and s0 != s1
+    # each segment holds the structure the switch before it goes to, the per-point solver's GE
+    for (a, b, s), sw in zip(segments[1:], path.switches, strict=True):
+        assert s == sw.after == (seed.solve({**fixed, name: (a + b) / 2}).general_equilibrium or "")
 
 
 def test_threshold_of_the_twin_model_is_the_textbook_one(twin_model):

@@ -234,3 +234,19 @@ def test_a_report_folder_without_its_report_is_refused_before_any_worker_starts(
 
     with pytest.raises(InframarginalError, match="no report.html"):
         create_app(SEED, warm=False, report_dir=tmp_path)
+
+
+def test_phase_of_a_model_without_closed_forms_uses_the_sweeps_codes(twin_model):
+    """No compiled kernel: the phase comes from a numeric sweep, its codes passed on as they are.
+    Hand derivation (tests/test_numeric_only_models.py): D is the GE iff k > 4**(1 - a), else A."""
+    from inframarginal.web.worker import op_phase
+
+    model = twin_model("exp(a * log(l))")
+    assert not kernels.closed(model)
+    x, y = {"name": "k", "lo": 0.13, "hi": 0.97, "n": 6}, {"name": "a", "lo": 1.07, "hi": 2.3, "n": 5}
+    out = op_phase(model, x, y, {})
+    names = out["structures"]
+    ks, as_ = np.array(out["x"]["values"]), np.array(out["y"]["values"])
+    expected = [[names.index("D") if k > 4 ** (1 - a) else names.index("A") for k in ks] for a in as_]
+    assert abs(np.subtract.outer(as_, 1 - np.log(ks) / np.log(4))).min() > 0.01  # no point on the boundary
+    assert out["codes"] == expected

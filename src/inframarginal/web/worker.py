@@ -173,7 +173,6 @@ def _finite(value: Any) -> Any:
 
 def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str, float]) -> dict[str, Any]:
     """A phase diagram: the code of the general equilibrium at each point of an ``x`` by ``y`` grid."""
-    from inframarginal.configurations import studied_structures
     from inframarginal.sweep import sweep
     from inframarginal.web import kernels, views
 
@@ -185,12 +184,10 @@ def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str
     if kernels.closed(model):  # the model's kernel, compiled once: milliseconds for any pair of axes
         return views.phase(model, x, y, fixed)
     xs, ys = np.linspace(x["lo"], x["hi"], x["n"]), np.linspace(y["lo"], y["hi"], y["n"])
-    ds = sweep(model, {x["name"]: xs, y["name"]: ys}, fixed)
-    ge = ds["general_equilibrium"].transpose(y["name"], x["name"]).values
-    names = [s.name for s in studied_structures(model)]
-    codes = np.full(ge.shape, -1, dtype=int)
-    for i, name in enumerate(names):
-        codes[ge == name] = i
+    # The sweep's own codes (-1: none or not admissible), indices into its structure coordinate.
+    ds = sweep(model, {x["name"]: xs, y["name"]: ys}, fixed, variables="core", decode=False)
+    codes = ds["general_equilibrium"].transpose(y["name"], x["name"]).values.astype(int)
+    names = [str(s) for s in ds["structure"].values]
     return {
         "x": {"name": x["name"], "values": xs.tolist()},
         "y": {"name": y["name"], "values": ys.tolist()},
