@@ -25,7 +25,7 @@ EXTRAS: dict[str, str] = {
 
 #: What each extra is for, in the message.
 PURPOSE: dict[str, str] = {
-    "web": "the explorer",
+    "web": "the explorer (inframarginal serve)",
     "distributed": "chunked Zarr sweeps on Dask (a .zarr output, workers, a scheduler)",
     "gpu": "the JAX backend",
 }

@@ -179,7 +179,7 @@ def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, f
         domain = model.parameter(name).domain
         lo, hi = float(array.min()), float(array.max())
         if lo < domain.lower or hi > domain.upper:
-            raise SweepError(f"axis {name}={lo:g}:{hi:g} goes outside the domain {domain} of {name}; "
+            raise SweepError(f"axis {name} from {lo:g} to {hi:g} goes outside the domain {domain} of {name}; "
                              f"choose values in {domain}")
         inside = _inside(domain, array)
         if not inside.any():
