@@ -162,8 +162,9 @@ def iter_structures(model: Model, *, limit: int | None = None, progress: bool = 
         Show a progress bar (tqdm) on standard error.
     """
     total = count_structures(model)
-    # Solved batched and certified, every structure needs no list.
-    check_budget(total, limit, use=(("method", "search"), ("method", "exhaustive")))
+    # Solved batched and certified, every structure needs no list.  The limit is suggested to
+    # nobody: solve(structures="all") (and the command line's --all-structures) cannot raise it.
+    check_budget(total, limit, use=(("method", "search"), ("method", "exhaustive")), raise_limit=False)
     configs = configuration_table(model).configurations
     names = _names(model)
     bar = progress_bar(total, progress, "structures")
@@ -226,15 +227,16 @@ def count_structures(model: Model) -> int:
 
 
 def check_budget(count: int, limit: int | None, what: str = "structures", *, note: str = "",
-                 use: tuple[Setting, ...] = ()) -> None:
+                 use: tuple[Setting, ...] = (), raise_limit: bool = True) -> None:
     """Raise :class:`StructureBudgetError` naming the count, the limit and how to go on.
 
     ``note`` follows the count (why it is what it is); the error suggests a larger
-    ``limit`` and then the settings of ``use`` (see :class:`inframarginal.errors.InframarginalError`).
+    ``limit`` (unless ``raise_limit`` is false: the caller's caller cannot set it) and then
+    the settings of ``use`` (see :class:`inframarginal.errors.InframarginalError`).
     """
     if limit is not None and count > limit:
         raise StructureBudgetError(f"the model has {count:,} {what}, more than the limit of {limit:,}{note}",
-                                   use=(("limit", LARGER), *use))
+                                   use=((("limit", LARGER),) if raise_limit else ()) + use)
 
 
 def progress_bar(total: int, enabled: bool, unit: str):

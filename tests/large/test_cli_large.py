@@ -75,8 +75,11 @@ def test_budget_errors_are_one_line_with_exit_2(tmp_path):
     line = out.output.strip()
     assert "\n" not in line and line.startswith("error:")
     assert "600,946" in line and "1,000" in line and "--max-structures" in line
+    assert line.endswith("; use a larger --max-structures or --method search")  # flags, not Python words
     out = run("solve", str(path), "--all-structures")
     assert out.exit_code == 2 and "600,946" in out.output and "--method search" in out.output
+    # --all-structures has no limit to raise: only the methods that need no list are suggested
+    assert out.output.strip().endswith("; use --method search or --method exhaustive")
 
 
 def test_solve_exhaustive_names_an_unlisted_structure_that_beats_the_listed_ones():

@@ -75,8 +75,10 @@ def test_certificate_names_what_the_maximum_was_taken_over():
 
 
 def test_over_budget_and_interrupted_searches_say_so(monkeypatch):
-    with pytest.raises(StructureBudgetError, match="600,946 structures, more than the limit of 1,000"):
+    with pytest.raises(StructureBudgetError, match="600,946 structures, more than the limit of 1,000") as err:
         certified_equilibrium(symmetric(5), method="exhaustive", limit=1000)
+    # Python words: this function's arguments (the command line prints flags, tests/large/test_cli_large.py)
+    assert str(err.value).endswith("; use a larger limit or method='search'")
     # 600,946 / 120 = 5,008 orbits at least: refused before any work.
     with pytest.raises(StructureBudgetError, match="5,008 structures up to symmetry at least"):
         certified_equilibrium(symmetric(5), method="orbits", limit=1000)
