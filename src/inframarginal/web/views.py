@@ -20,6 +20,7 @@ import sympy as sp
 
 from inframarginal import disk_cache
 from inframarginal.configurations import find_structure, studied_structures
+from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.expressions import to_function
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
@@ -185,8 +186,8 @@ def printed(model: Model, x: Mapping[str, Any], y: Mapping[str, Any], path_axis:
     ys = np.linspace(y["lo"], y["hi"], PRINTED_AXIS_POINTS)
     grid = {**base, x["name"]: xs.reshape(1, -1), y["name"]: ys.reshape(-1, 1)}
     table = at(grid)
-    finite = np.where(np.isfinite(table), table, -np.inf)
-    codes = np.where(np.isfinite(table).any(axis=0), np.argmax(finite, axis=0), -1)
+    # Step 3's rule, with "exists" read as "the printed formula has a finite value here".
+    codes, _ = general_equilibrium_at(list(table), list(np.isfinite(table)))
     px = np.linspace(path_axis["lo"], path_axis["hi"], CURVE_POINTS)
     curves = at({**base, path_axis["name"]: px})
     printed_tex, derived = _income_formulas(model)
