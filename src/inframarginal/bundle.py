@@ -40,6 +40,7 @@ from inframarginal.numeric_tree import (
     evaluate_tree,
 )
 from inframarginal.results import (
+    Certification,
     CornerEquilibrium,
     Solution,
     _deviation_notes,
@@ -107,24 +108,23 @@ def _point_key(parameters: Mapping[str, float]) -> str:
     return f"{hashlib.sha256(text.encode()).hexdigest()}|{disk_cache.code_fingerprint()}"
 
 
-def _certificate_at(digest: str, parameters: Mapping[str, float]) -> dict[str, Any] | None:
-    """The stored certification (:meth:`inframarginal.search.Certification.to_dict`) of the model
+def _certificate_at(digest: str, parameters: Mapping[str, float]) -> Certification | None:
+    """The stored certification (:meth:`inframarginal.results.Certification.to_dict`) of the model
     with content hash ``digest`` at a full parameter point, or ``None``."""
     stored = disk_cache.read_entry(digest, "certificate", _point_key(parameters))
     if not isinstance(stored, list):
         return None
-    try:  # stored as pairs: the entry's JSON sorts keys, the output keeps to_dict's order
-        certification = {str(key): value for key, value in stored}
+    try:  # stored as pairs; one stored before its reason was structured advice is not read
+        return Certification.from_dict({str(key): value for key, value in stored})
     except (TypeError, ValueError):
         return None
-    return certification if isinstance(certification.get("summary"), str) else None
 
 
-def store_certificate(model: Model, parameters: Mapping[str, float], certification: Mapping[str, Any]) -> None:
+def store_certificate(model: Model, parameters: Mapping[str, float], certification: Certification) -> None:
     """Keep a certification for the warm solves of the same point (:func:`quick_solve`)."""
     if enabled():
         disk_cache.write_entry(model.content_hash, "certificate", _point_key(parameters),
-                              [[key, value] for key, value in certification.items()])
+                              [[key, value] for key, value in certification.to_dict().items()])
 
 
 # ---------------------------------------------------------------------------------------
@@ -383,7 +383,7 @@ def _number(value: Any) -> float:
 
 
 def quick_solve(name_or_path: str | Path, values: Mapping[str, float] | None = None,
-                which: str = "studied") -> tuple[Solution, dict[str, Any]] | None:
+                which: str = "studied") -> tuple[Solution, Certification] | None:
     """The solution :func:`inframarginal.equilibrium.solve` gives (``method="symbolic"``) and its
     stored certification (:func:`store_certificate`), from the stored bundle; ``None`` where the
     bundle cannot answer exactly (see the module's notes) or the point was never certified.

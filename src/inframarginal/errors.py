@@ -87,6 +87,24 @@ class Advice(str):
         """The advice with each setting written by ``write(field, value)``."""
         return advise(self.body, self.use, write)
 
+    def to_dict(self) -> dict[str, object]:
+        """The advice as JSON: ``{"text": body, "use": [[field, value], ...]}`` (``value`` null
+        for :data:`LARGER`), so that a stored note is written in any words once read back."""
+        return {"text": self.body, "use": [[f, None if v is LARGER else v] for f, v in self.use]}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Advice:
+        """The advice of :meth:`to_dict`; ``ValueError`` where ``data`` is not of that form."""
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str) or not isinstance(
+                data.get("use"), list):
+            raise ValueError("not a stored advice")
+        use: list[Setting] = []
+        for pair in data["use"]:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                raise ValueError("not a stored setting")
+            use.append((pair[0], LARGER if pair[1] is None else pair[1]))
+        return cls(data["text"], tuple(use))
+
 
 class InframarginalError(ValueError):
     """Base class of every user-facing error of the package.

@@ -32,6 +32,7 @@ from scipy import optimize
 from inframarginal.configurations import find_structure
 from inframarginal.display import NONE_COLOUR, colours, escape, table
 from inframarginal.equilibrium import general_equilibrium_at
+from inframarginal.errors import Advice, python_words
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.sweep import Grid, SweepError, make_grid
@@ -115,7 +116,8 @@ class StructurePath:
     #: The listed GE certified against all structures of the model (one line; see ``search.certify_sample``).
     certification: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, write: Callable[[str, object], str] = python_words) -> dict[str, Any]:
+        """The path as JSON; the settings its certification suggests written by ``write(field, value)``."""
         return {
             "model": self.model,
             "parameter": self.parameter,
@@ -124,10 +126,15 @@ class StructurePath:
             "segments": [{"from": float(a), "to": float(b), "structure": s} for a, b, s in self.segments],
             "switches": [s.to_dict() for s in self.switches],
             "notes": list(self.notes),
-            "certification": self.certification,
+            "certification": _advice(self.certification, write),
         }
 
     def __repr__(self) -> str:
+        return self.text()
+
+    def text(self, write: Callable[[str, object], str] = python_words) -> str:
+        """The path as lines of text; the settings its certification suggests written by ``write``
+        (Python words by default; the command line passes its flags)."""
         lines = [f"general equilibrium of {self.model} along {self.parameter} in "
                  f"[{self.lo:.12g}, {self.hi:.12g}]"]
         for a, b, s in self.segments:
@@ -137,7 +144,7 @@ class StructurePath:
             lines.append(f"  switch {sw.before or '(none)'} -> {sw.after or '(none)'} at "
                          f"{self.parameter} = {sw.value:.15g} ({sw.kind}){cf}")
         if self.certification:
-            lines.append(f"  {self.certification}")
+            lines.append(f"  {_advice(self.certification, write)}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -174,6 +181,11 @@ def path_svg(path: StructurePath, width: int = 560, height: int = 64) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="general equilibrium along '
             f'{escape(path.parameter)}">' + "".join(shapes) + "</svg>")
+
+
+def _advice(text: str, write: Callable[[str, object], str]) -> str:
+    """``text`` with the settings it suggests written by ``write`` where it is :class:`Advice`."""
+    return text.text(write) if isinstance(text, Advice) else text
 
 
 def path_html(path: StructurePath) -> str:

@@ -173,7 +173,8 @@ class CornerEquilibrium:
                 "<table><tr><th>configuration</th><th>share</th><th>labour</th><th>sells</th><th>buys</th></tr>"
                 + rows + "</table>")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, write: Callable[[str, object], str] = python_words) -> dict[str, Any]:
+        """The corner equilibrium as JSON; the settings its notes suggest written by ``write``."""
         return {
             "exists": self.exists,
             "reason": self.reason,
@@ -187,7 +188,7 @@ class CornerEquilibrium:
             "residuals": self.residuals,
             "method": self.method,
             "log_income": self.log_income,
-            "notes": list(self.notes),
+            "notes": [_note(n, write) for n in self.notes],
         }
 
 
@@ -215,7 +216,9 @@ class Solution:
     deviation: Deviation | None
     notes: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, write: Callable[[str, object], str] = python_words) -> dict[str, Any]:
+        """The solution as JSON; the settings its notes suggest written by ``write(field, value)``
+        (Python words by default; the command line passes its flags)."""
         ge = None
         if self.general_equilibrium is not None:
             assert self.deviation is not None  # a general equilibrium always comes with its check
@@ -223,12 +226,12 @@ class Solution:
                 "structure": self.general_equilibrium,
                 "per_capita_real_income": self.per_capita_real_income,
                 "deviation_check": self.deviation.__dict__ | {"skipped": list(self.deviation.skipped)},
-                "notes": list(self.notes),
+                "notes": [_note(n, write) for n in self.notes],
             }
         out: dict[str, Any] = _jsonable({
             "model": self.model,
             "parameters": self.parameters,
-            "structures": {name: ce.to_dict() for name, ce in self.structures.items()},
+            "structures": {name: ce.to_dict(write) for name, ce in self.structures.items()},
             "general_equilibrium": ge,
         })
         return out
@@ -239,22 +242,19 @@ class Solution:
     def text(self, write: Callable[[str, object], str] = python_words) -> str:
         """The solution as a table; the settings its notes suggest written by ``write(field, value)``
         (Python words by default; the command line passes its flags)."""
-        def note(text: str) -> str:
-            return text.text(write) if isinstance(text, Advice) else text
-
         lines = [f"Solution of {self.model} at " + ", ".join(f"{k}={v:.6g}" for k, v in self.parameters.items())]
         for name, ce in self.structures.items():
             mark = "*" if name == self.general_equilibrium else " "
             value = _income_text(ce) if ce.exists else f"does not exist: {ce.reason}"
             lines.append(f" {mark} {name:<8} {value}")
-            lines.extend(f"   {'':<8} note: {note(n)}" for n in ce.notes)
+            lines.extend(f"   {'':<8} note: {_note(n, write)}" for n in ce.notes)
         if self.general_equilibrium:
             d = self.deviation
             assert d is not None
             lines.append(f"general equilibrium: {self.general_equilibrium} "
                          f"(deviation check {'passed' if d.passed else 'FAILED'}: best alternative "
                          f"{d.best_configuration}, gain {d.gain:.3g})")
-            lines.extend(f"note: {note(n)}" for n in self.notes)
+            lines.extend(f"note: {_note(n, write)}" for n in self.notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -269,6 +269,11 @@ class Solution:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _note(text: str, write: Callable[[str, object], str]) -> str:
+    """A note with the settings it suggests (where it is :class:`Advice`) written by ``write``."""
+    return text.text(write) if isinstance(text, Advice) else text
 
 
 def _jsonable(value: Any) -> Any:
@@ -554,12 +559,77 @@ def _deviation_notes(name: str, d: Deviation, every_structure: bool) -> tuple[st
                    use=(("structures", "all"),)),)
 
 
+@dataclass(frozen=True)
+class Certification:
+    """Is the GE of a model's listed structures its GE over ALL structures?  (:func:`inframarginal.search.certify`)
+
+    ``general_equilibrium`` is the model's general equilibrium over every structure (None
+    where not certified); ``listed`` the best of the listed structures, what the user
+    studies; ``unlisted_beats`` says that an unlisted structure has a higher income than
+    every listed one (``general_equilibrium`` then names it).  Where a listed structure ties
+    with the best, it is named.  ``how``: "bound", "orbits" or "" (not certified);
+    ``reason`` says why not, with the settings that would help as structured advice
+    (:class:`inframarginal.errors.Advice`: Python words as a string; each edge writes them in
+    its own words through ``write``: flags on the command line, plain words in the explorer).
+    """
+
+    certified: bool
+    general_equilibrium: str | None
+    per_capita_real_income: float | None
+    listed: str | None
+    listed_income: float | None
+    unlisted_beats: bool
+    how: str
+    gap: float | None
+    reason: Advice = Advice("")
+
+    def summary(self, write: Callable[[str, object], str] = python_words) -> str:
+        """One line for the outputs: certified (and how), an unlisted structure beats the listed ones, or
+        why not (its suggested settings written by ``write(field, value)``)."""
+        if not self.certified:
+            return f"not certified: {self.reason.text(write)}"
+        how = ("by the welfare bound" if self.how == "bound"
+               else "over one structure per symmetry class")
+        if self.unlisted_beats:
+            lead = (f"the general equilibrium is the unlisted {self.general_equilibrium} "
+                    f"({self.per_capita_real_income:.6g}")
+            if self.listed is None:
+                return f"{lead}; no listed structure has a corner equilibrium here), certified {how}"
+            above = (f"{cast(float, self.per_capita_real_income) / self.listed_income - 1:.3%} above"
+                     if self.listed_income else "above")
+            return f"{lead}, {above} the best listed structure {self.listed}), certified {how}"
+        return f"certified {how} over all structures: {self.general_equilibrium} is the general equilibrium"
+
+    def to_dict(self, write: Callable[[str, object], str] = python_words) -> dict[str, Any]:
+        """The certification as JSON; ``reason`` and ``summary`` written by ``write``, ``advice``
+        the reason as structured advice (:meth:`inframarginal.errors.Advice.to_dict`)."""
+        return {"certified": self.certified, "general_equilibrium": self.general_equilibrium,
+                "per_capita_real_income": self.per_capita_real_income, "listed_general_equilibrium": self.listed,
+                "listed_per_capita_real_income": self.listed_income, "unlisted_beats_listed": self.unlisted_beats,
+                "certified_by": self.how or None, "bound_gap": self.gap, "reason": self.reason.text(write),
+                "advice": self.reason.to_dict(), "summary": self.summary(write)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Certification:
+        """The certification of :meth:`to_dict` (a stored one); ``ValueError`` where ``data`` is not one."""
+        try:
+            values = (data["certified"], data["general_equilibrium"], data["per_capita_real_income"],
+                      data["listed_general_equilibrium"], data["listed_per_capita_real_income"],
+                      data["unlisted_beats_listed"], data["certified_by"] or "", data["bound_gap"])
+        except (KeyError, TypeError) as err:
+            raise ValueError("not a stored certification") from err
+        if not (isinstance(values[0], bool) and isinstance(values[5], bool) and isinstance(values[6], str)
+                and all(v is None or isinstance(v, str) for v in (values[1], values[3]))
+                and all(v is None or isinstance(v, (int, float)) for v in (values[2], values[4], values[7]))):
+            raise ValueError("not a stored certification")
+        return cls(*values, reason=Advice.from_dict(data.get("advice")))
+
+
 def with_certification(data: dict[str, Any], certification: Mapping[str, Any]) -> dict[str, Any]:
     """A solution's dict with the certified GE in its GE field, the listed one kept beside it.
 
-    ``certification`` is :meth:`inframarginal.search.Certification.to_dict` (a dict, so that
-    a stored certificate serves a warm solve without SymPy).  ``data["general_equilibrium"]``
-    may be the name (explorer payload) or the :meth:`Solution.to_dict` mapping with a
+    ``certification`` is :meth:`Certification.to_dict`, in the words of the edge that writes it.
+    ``data["general_equilibrium"]`` may be the name (explorer payload) or the :meth:`Solution.to_dict` mapping with a
     ``structure`` key.
     """
     out = dict(data)

@@ -40,7 +40,7 @@ from inframarginal.enumeration import (
     structure_blocks,
     structure_from_indices,
 )
-from inframarginal.errors import InframarginalError
+from inframarginal.errors import Advice, InframarginalError
 from inframarginal.loglinear import (
     ConfigurationArrays,
     NotPowerFormError,
@@ -50,6 +50,7 @@ from inframarginal.loglinear import (
     solve_structure,
 )
 from inframarginal.model import Model
+from inframarginal.results import Certification
 from inframarginal.symmetry import SymmetryGroup, autarky_orbits, orbit_blocks, symmetry_group
 from inframarginal.welfare import BoundSearch, bound_search
 
@@ -394,52 +395,6 @@ def _listed_note(model: Model, checked, arrays: ConfigurationArrays, ge: Structu
 CERTIFY_LIMIT = 20_000
 
 
-@dataclass(frozen=True)
-class Certification:
-    """Is the GE of a model's listed structures its GE over ALL structures?  (:func:`certify`)
-
-    ``general_equilibrium`` is the model's general equilibrium over every structure (None
-    where not certified); ``listed`` the best of the listed structures, what the user
-    studies; ``unlisted_beats`` says that an unlisted structure has a higher income than
-    every listed one (``general_equilibrium`` then names it).  Where a listed structure ties
-    with the best, it is named.  ``how``: "bound", "orbits" or "" (not certified);
-    ``reason`` says why not.
-    """
-
-    certified: bool
-    general_equilibrium: str | None
-    per_capita_real_income: float | None
-    listed: str | None
-    listed_income: float | None
-    unlisted_beats: bool
-    how: str
-    gap: float | None
-    reason: str = ""
-
-    def summary(self) -> str:
-        """One line for the outputs: certified (and how), an unlisted structure beats the listed ones, or why not."""
-        if not self.certified:
-            return f"not certified: {self.reason}"
-        how = ("by the welfare bound" if self.how == "bound"
-               else "over one structure per symmetry class")
-        if self.unlisted_beats:
-            lead = (f"the general equilibrium is the unlisted {self.general_equilibrium} "
-                    f"({self.per_capita_real_income:.6g}")
-            if self.listed is None:
-                return f"{lead}; no listed structure has a corner equilibrium here), certified {how}"
-            above = (f"{self.per_capita_real_income / self.listed_income - 1:.3%} above" if self.listed_income
-                     else "above")
-            return f"{lead}, {above} the best listed structure {self.listed}), certified {how}"
-        return f"certified {how} over all structures: {self.general_equilibrium} is the general equilibrium"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"certified": self.certified, "general_equilibrium": self.general_equilibrium,
-                "per_capita_real_income": self.per_capita_real_income, "listed_general_equilibrium": self.listed,
-                "listed_per_capita_real_income": self.listed_income, "unlisted_beats_listed": self.unlisted_beats,
-                "certified_by": self.how or None, "bound_gap": self.gap, "reason": self.reason,
-                "summary": self.summary()}
-
-
 def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: int = CERTIFY_LIMIT) -> Certification:
     """Certify the general equilibrium over ALL structures of ``model`` at one point (cheap; never raises on budget).
 
@@ -453,15 +408,15 @@ def certify(model: Model, values: Mapping[str, float] | None = None, *, limit: i
         arrays = configuration_arrays(model, checked)
     except NotPowerFormError as err:
         return Certification(False, None, None, None, None, False, "", None,
-                             f"the exact solver needs technologies of power form ({err})")
+                             Advice(f"the exact solver needs technologies of power form ({err})"))
     except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
         return Certification(False, None, None, None, None, False, "", None,
-                             f"the exact solver failed here ({type(err).__name__}: {err})")
+                             Advice(f"the exact solver failed here ({type(err).__name__}: {err})"))
     try:
         return _certify(model, checked, arrays, limit)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:  # never break the edge that asked
         return Certification(False, None, None, None, None, False, "", None,
-                             f"the exact solver failed here ({type(err).__name__}: {err})")
+                             Advice(f"the exact solver failed here ({type(err).__name__}: {err})"))
 
 
 def _certify(model: Model, checked: dict[str, float], arrays: ConfigurationArrays, limit: int) -> Certification:
@@ -477,10 +432,13 @@ def _certify(model: Model, checked: dict[str, float], arrays: ConfigurationArray
         except InframarginalError as err:
             gap_text = ("" if not math.isfinite(found.gap)
                         else f"the welfare bound exceeds the best candidate by {found.gap:.3g}; ")
-            return Certification(False, None, None, None, None, False, "", found.gap, f"{gap_text}{err}")
+            # The limit here is the certification's own, which no caller of solve sets: the search
+            # method (its larger budget, the caller's) is what helps, in each edge's words.
+            return Certification(False, None, None, None, None, False, "", found.gap,
+                                 Advice(f"{gap_text}{_without_settings(err)}", use=(("method", "search"),)))
         if result.general_equilibrium is None:
             return Certification(True, None, None, None, None, False, "orbits", None,
-                                 "no structure has a corner equilibrium here")
+                                 Advice("no structure has a corner equilibrium here"))
         income = float(result.per_capita_real_income or 0.0)
         level, how, gap = (math.log(income) if income > 0 else -math.inf), "orbits", None
         ge_name = result.general_equilibrium
@@ -496,20 +454,26 @@ def _certify(model: Model, checked: dict[str, float], arrays: ConfigurationArray
                          unlisted, how, gap)
 
 
+def _without_settings(err: InframarginalError) -> str:
+    """The message of ``err`` without the settings it suggests (they are the caller's to choose)."""
+    return f"{err.field} {err.value}: {err.detail}" if err.field is not None else err.detail
+
+
 #: Points certified per region of a sweep (points with the same listed GE), and in all.
 SWEEP_SAMPLES_PER_REGION = 4
 SWEEP_SAMPLES = 64
 
 
-def certify_sample(model: Model, points: list[dict[str, float]], regions: list[str]) -> str:
+def certify_sample(model: Model, points: list[dict[str, float]], regions: list[str]) -> Advice:
     """One line on the certification of a sweep or a path, from certified sample points.
 
     ``points`` are full parameter points, ``regions`` the listed GE at each (the structure
     region it stands for).  Says at how many points the listed GE was certified, names the
-    unlisted structures that beat the listed ones (with one point each), or why not certified.
+    unlisted structures that beat the listed ones (with one point each), or why not certified
+    (with the settings that would help: :class:`inframarginal.errors.Advice`).
     """
     beaten: dict[str, dict[str, float]] = {}
-    failed: list[str] = []
+    failed: list[Advice] = []
     for point in points:
         cert = certify(model, point)
         if not cert.certified:
@@ -519,12 +483,12 @@ def certify_sample(model: Model, points: list[dict[str, float]], regions: list[s
     head = (f"certified against all structures at {len(points)} sampled points "
             f"({len(set(regions))} regions of the listed general equilibrium; a sample, not every point)")
     if failed:
-        return f"{head}: not certified at {len(failed)} of them: {failed[0]}"
+        return Advice(f"{head}: not certified at {len(failed)} of them: {failed[0].body}", failed[0].use)
     if not beaten:
-        return f"{head}: the listed general equilibrium is the general equilibrium over all structures at each"
+        return Advice(f"{head}: the listed general equilibrium is the general equilibrium over all structures at each")
     shown = "; ".join(f"{name} (e.g. at " + ", ".join(f"{k}={v:.6g}" for k, v in point.items()) + ")"
                       for name, point in list(beaten.items())[:3])
-    return f"{head}: an unlisted structure beats the listed ones at some: {shown}"
+    return Advice(f"{head}: an unlisted structure beats the listed ones at some: {shown}")
 
 
 def sweep_sample(codes: np.ndarray, per_region: int = SWEEP_SAMPLES_PER_REGION,

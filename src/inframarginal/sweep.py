@@ -68,7 +68,7 @@ from inframarginal.backends import (
     check_backend,
 )
 from inframarginal.equilibrium import general_equilibrium_at
-from inframarginal.errors import ParameterError, SweepError
+from inframarginal.errors import Advice, ParameterError, SweepError
 from inframarginal.model import Model
 from inframarginal.provenance import describe, provenance
 from inframarginal.version import __version__
@@ -650,16 +650,20 @@ def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
             evaluate_chunk(grid, region, backend, views)
             bar.update(math.prod(s.stop - s.start for s in region))
     ds = to_dataset(grid, arrays, backend)
-    ds.attrs["certification"] = _certification(grid, arrays)
+    certification = _certification(grid, arrays)
+    # Attributes are plain text (NetCDF): the advice in Python words, and as JSON for the edges' words.
+    ds.attrs["certification"] = str(certification)
+    if certification.use:
+        ds.attrs["certification_advice"] = json.dumps(certification.to_dict())
     return decode_general_equilibrium(ds) if decode else ds
 
 
-def _certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> str:
+def _certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice:
     """The listed GE certified against all structures at a few points per region (issue 13, item 6)."""
     from inframarginal.search import certify_sample, sweep_sample
 
     if "general_equilibrium" not in arrays:
-        return ""
+        return Advice("")
     codes = np.asarray(arrays["general_equilibrium"])
     admissible = np.asarray(arrays["admissible"], dtype=bool) if "admissible" in arrays else np.ones(codes.shape, bool)
     picks = [i for i in sweep_sample(np.where(admissible, codes, -2)) if admissible[i]]

@@ -245,7 +245,7 @@ def register(group: click.Group) -> None:
             from inframarginal.bundle import store_certificate
             from inframarginal.search import certify
 
-            cert = certify(m, sol.parameters).to_dict()
+            cert = certify(m, sol.parameters)
             store_certificate(m, sol.parameters, cert)
         _echo_solution(sol, cert, fmt)
         if method == "symbolic" and structure is None:
@@ -254,15 +254,19 @@ def register(group: click.Group) -> None:
             store_bundle(m, which, sol)
 
 
-def _echo_solution(sol, certification: dict | None, fmt: str) -> None:
+def _echo_solution(sol, certification, fmt: str) -> None:
+    """A solution and its certification (:class:`inframarginal.results.Certification` or None),
+    the settings their notes and reasons suggest written as flags."""
     if fmt == "json":
         from inframarginal.results import with_certification
 
-        data = sol.to_dict() if certification is None else with_certification(sol.to_dict(), certification)
+        data = sol.to_dict(flag_words)
+        if certification is not None:
+            data = with_certification(data, certification.to_dict(flag_words))
         click.echo(json.dumps(data, indent=2, default=_number, allow_nan=False))
     else:
         click.echo(sol.text(flag_words)
-                   + ("" if certification is None else f"\ncertification: {certification['summary']}"))
+                   + ("" if certification is None else f"\ncertification: {certification.summary(flag_words)}"))
 
 
 def _show_counts(m, fmt: str, listed: bool) -> None:

@@ -232,10 +232,11 @@ def register(group: click.Group) -> None:
 
         Example: inframarginal path li-ke-2020 --vary K=0.05:1 --set t=0
         """
+        from inframarginal.cli.flags import flag_words
         from inframarginal.cli.grammar import parse_range
         from inframarginal.heterogeneous.spec import TypedModel
         from inframarginal.modelfile import load_model
-        from inframarginal.path import structure_path
+        from inframarginal.path import StructurePath, structure_path
 
         if points < 3:
             raise SweepError(f"--points {points}: need at least 3")
@@ -268,8 +269,11 @@ def register(group: click.Group) -> None:
             from inframarginal.phase import plot_path
 
             _save(plot_path(result), plot)
+        # A path of listed structures names the settings its certification suggests as flags.
+        words = isinstance(result, StructurePath)
         if fmt == "json":
-            click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+            click.echo(json.dumps(result.to_dict(flag_words) if words else result.to_dict(), indent=2,
+                                  allow_nan=False))
         else:
-            click.echo(repr(result))
+            click.echo(result.text(flag_words) if words else repr(result))
 

@@ -85,6 +85,7 @@ from inframarginal.web.schemas import (
     SolveRequest,
     UploadRequest,
 )
+from inframarginal.web.words import error_in_plain_words
 
 log = logging.getLogger("inframarginal.web")
 
@@ -354,7 +355,7 @@ def create_app(model_name: str = "li-ke-2020", warm: bool = True, *, host: str =
 
     @app.exception_handler(InframarginalError)
     async def user_mistake(request: Request, err: InframarginalError):
-        return JSONResponse({"error": str(err)}, status_code=400)
+        return JSONResponse({"error": error_in_plain_words(err)}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, err: RequestValidationError):

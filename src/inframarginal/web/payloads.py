@@ -157,4 +157,7 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
         "network": network(model, solution),
     }
     # The GE field is the model's GE over all structures (certified); the listed one stays beside it.
-    return finite(with_certification(payload, certify(model, solution.parameters).to_dict()))
+    from inframarginal.web.words import plain_words
+
+    # A web page has no flags: the settings a reason suggests are written in plain words.
+    return finite(with_certification(payload, certify(model, solution.parameters).to_dict(plain_words)))

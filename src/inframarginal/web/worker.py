@@ -30,6 +30,7 @@ import numpy as np
 
 from inframarginal.errors import InframarginalError, ParameterError
 from inframarginal.model import Model
+from inframarginal.web.words import error_in_plain_words, in_plain_words
 
 log = logging.getLogger("inframarginal.web.worker")
 
@@ -193,7 +194,8 @@ def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str
         "y": {"name": y["name"], "values": ys.tolist()},
         "structures": names,
         "codes": codes.tolist(),
-        "certification": ds.attrs.get("certification", ""),  # the listed GE against all structures, sampled
+        # the listed GE against all structures, sampled; its advice in plain words
+        "certification": in_plain_words(ds.attrs.get("certification", ""), ds.attrs.get("certification_advice")),
     }
 
 
@@ -268,7 +270,7 @@ def run_task(models: _Models, task: dict[str, Any]) -> tuple[int, Any]:
             return 200, op_printed(model, **task["args"])
         return 500, {"error": f"internal error (unknown task {op!r})"}
     except InframarginalError as err:
-        return 400, {"error": str(err)}
+        return 400, {"error": error_in_plain_words(err)}
     except RecursionError:  # e.g. thousands of nested brackets: a mistake, not a bug
         source = (task.get("model") or {}).get("source") or "the request"
         return 400, {"error": f"{source}: nested too deeply to be read (Python's recursion limit)"}
