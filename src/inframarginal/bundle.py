@@ -41,13 +41,16 @@ from inframarginal.numeric_tree import (
 )
 from inframarginal.results import (
     Certification,
+    Condition,
     CornerEquilibrium,
     Solution,
     _deviation_notes,
     assemble_deviation,
     closed_form_corner,
     closed_form_log_utility,
+    condition_entry,
     general_equilibrium_of,
+    read_condition_entry,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
 
 _KIND = "numeric-bundle"
 #: Raised whenever the bundle's layout changes, so older bundles are ignored.
-_LAYOUT = "1"
+_LAYOUT = "2"  # 2: conditions stored as objects beside their texts
 #: Largest model file read (as :data:`inframarginal.modelfile.MAX_FILE_BYTES`).
 _MAX_FILE_BYTES = 1_000_000
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -200,7 +203,7 @@ def build_bundle(model: Model, which: str = "studied", needed: set[str] | None =
                 "log_utility": _tree(cc.log_utility),
                 "log_values": [[name, _tree(f)] for name, f in cc.log_values.items()],
                 "fixed_costs": [[g, _tree(f)] for g, f in cc.fixed_costs.items()],
-                "conditions": [[_tree(f), text] for f, text in cc.conditions],
+                "conditions": [condition_entry(_tree(f), c) for f, c in cc.conditions],
             })
         structures = []
         for structure in candidates:
@@ -215,7 +218,7 @@ def build_bundle(model: Model, which: str = "studied", needed: set[str] | None =
                     "log_income": _tree(compiled.log_income),
                     "log_prices": [[g, _tree(f)] for g, f in compiled.log_prices.items()],
                     "shares": [_tree(f) for f in compiled.shares],
-                    "conditions": [[_tree(f), text] for f, text in compiled.conditions],
+                    "conditions": [condition_entry(_tree(f), c) for f, c in compiled.conditions],
                 })
             structures.append(entry)
 
@@ -252,7 +255,7 @@ class _Configuration:
     log_utility: Any
     log_values: dict[str, Any]
     fixed_costs: dict[str, Any]
-    conditions: tuple[tuple[Any, str], ...]
+    conditions: tuple[tuple[Any, Condition], ...]
     compiled: bool = True
 
 
@@ -270,7 +273,7 @@ class _Structure:
     log_income: Any = None
     log_prices: dict[str, Any] | None = None
     shares: tuple[Any, ...] = ()
-    conditions: tuple[tuple[Any, str], ...] = ()
+    conditions: tuple[tuple[Any, Condition], ...] = ()
 
     @property
     def traded_goods(self) -> tuple[str, ...]:
@@ -330,6 +333,10 @@ def _parse(data: Any, which: str) -> Bundle:
         check_tree(entry, arity + extra)
         return entry
 
+    def conditions(entries: Any) -> tuple[tuple[Any, Condition], ...]:
+        pairs = [read_condition_entry(entry) for entry in entries]
+        return tuple((tree(f), condition) for f, condition in pairs)
+
     configs = []
     for c in data["configurations"]:
         if c.get("compiled", True) is False:
@@ -342,7 +349,7 @@ def _parse(data: Any, which: str) -> Bundle:
             _str(c["label"]), None if c["sells"] is None else _str(c["sells"]),
             tuple(map(_str, c["produces"])), tuple(map(_str, c["buys"])), tuple(map(_str, c["price_goods"])),
             tree(c["log_utility"], n), {_str(k): tree(v, n) for k, v in c["log_values"]},
-            {_str(k): tree(v) for k, v in c["fixed_costs"]}, tuple((tree(f), _str(t)) for f, t in c["conditions"])))
+            {_str(k): tree(v) for k, v in c["fixed_costs"]}, conditions(c["conditions"])))
     by_label = {c.label: c for c in configs if c.compiled}
     structures = []
     for s in data["structures"]:
@@ -354,7 +361,7 @@ def _parse(data: Any, which: str) -> Bundle:
         structures.append(_Structure(
             _str(s["name"]), labels, "", members, None if s["numeraire"] is None else _str(s["numeraire"]),
             tree(s["log_income"]), {_str(g): tree(f) for g, f in s["log_prices"]},
-            tuple(tree(f) for f in s["shares"]), tuple((tree(f), _str(t)) for f, t in s["conditions"])))
+            tuple(tree(f) for f in s["shares"]), conditions(s["conditions"])))
     operators = {"<", "<=", ">", ">="}
     constraints = []
     for left, op, right in data["constraints"]:
@@ -460,7 +467,7 @@ class _Forms:
         return self.structure.shares
 
     @property
-    def conditions(self) -> Sequence[tuple[Any, str]]:
+    def conditions(self) -> Sequence[tuple[Any, Condition]]:
         return self.structure.conditions
 
 

@@ -20,6 +20,7 @@ from inframarginal.individual import labour_of, log_price_symbol
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
 from inframarginal.primal import parameter_function
+from inframarginal.results import Condition
 from inframarginal.symbolic import (
     ConfigurationClosedForm,
     cached_configuration_closed_form,
@@ -46,7 +47,7 @@ class CompiledConfiguration:
     log_utility: Function
     log_values: dict[str, Function]
     fixed_costs: dict[str, Function]
-    conditions: tuple[tuple[Function, str], ...]
+    conditions: tuple[tuple[Function, Condition], ...]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class CompiledStructure:
     log_income: Function
     log_prices: dict[str, Function]
     shares: tuple[Function, ...]
-    conditions: tuple[tuple[Function, str], ...]
+    conditions: tuple[tuple[Function, Condition], ...]
 
 
 def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConfiguration:
@@ -71,7 +72,7 @@ def _compile_config(model: Model, form: ConfigurationClosedForm) -> CompiledConf
         _lambdify(model, form.log_utility, lps),
         {name: _lambdify(model, v, lps) for name, v in form.log_values},
         {g: _lambdify(model, labour_of(model, config, g)) for g in config.produces},
-        tuple((_lambdify(model, c), text) for c, text in form.conditions),
+        tuple((_lambdify(model, c), condition) for c, condition in form.conditions),
     )
 
 
@@ -114,7 +115,7 @@ def _compile_structure(model: Model, structure: Structure) -> CompiledStructure 
         _lambdify(model, form.log_income),
         {g: _lambdify(model, v) for g, v in form.log_prices},
         tuple(_lambdify(model, s) for s in form.shares),
-        tuple((_lambdify(model, c), text) for c, text in form.conditions),
+        tuple((_lambdify(model, c), condition) for c, condition in form.conditions),
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from inframarginal import disk_cache
 from inframarginal.numeric_tree import Program, UnsupportedFunction, encode_program
+from inframarginal.results import Condition, condition_entry, read_condition_entry
 
 if TYPE_CHECKING:
     from inframarginal.compiled import CompiledConfiguration, CompiledStructure
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from inframarginal.model import Model
 
 #: Raised whenever an entry's layout changes, so older entries are ignored.
-_LAYOUT = "1"
+_LAYOUT = "2"  # 2: conditions stored as objects beside their texts
 
 
 class _Missing:
@@ -47,6 +48,11 @@ def _pairs(pairs: Any) -> list[tuple[Any, Any]]:
     return [(a, b) for a, b in pairs]
 
 
+def _conditions(entries: Any) -> tuple[tuple[Program, Condition], ...]:
+    pairs = [read_condition_entry(entry) for entry in entries]
+    return tuple((Program(f), condition) for f, condition in pairs)
+
+
 def load_structure(model: Model, structure: Structure,
                    make: type[CompiledStructure]) -> CompiledStructure | None | _Missing:
     """The cached compiled structure, ``None`` where it has no closed form, or :data:`MISSING`;
@@ -62,7 +68,7 @@ def load_structure(model: Model, structure: Structure,
             structure, None if data["numeraire"] is None else str(data["numeraire"]), Program(data["log_income"]),
             {str(g): Program(f) for g, f in _pairs(data["log_prices"])},
             tuple(Program(f) for f in data["shares"]),
-            tuple((Program(f), str(text)) for f, text in _pairs(data["conditions"])))
+            _conditions(data["conditions"]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return MISSING
 
@@ -74,7 +80,7 @@ def store_structure(model: Model, structure: Structure, compiled: CompiledStruct
             "numeraire": compiled.numeraire, "log_income": encode_program(compiled.log_income),
             "log_prices": [[g, encode_program(f)] for g, f in compiled.log_prices.items()],
             "shares": [encode_program(f) for f in compiled.shares],
-            "conditions": [[encode_program(f), text] for f, text in compiled.conditions],
+            "conditions": [condition_entry(encode_program(f), c) for f, c in compiled.conditions],
         }
     except UnsupportedFunction:
         return
@@ -95,7 +101,7 @@ def load_configuration(model: Model, config: Configuration,
             config, tuple(map(str, data["price_goods"])), Program(data["log_utility"]),
             {str(n): Program(f) for n, f in _pairs(data["log_values"])},
             {str(g): Program(f) for g, f in _pairs(data["fixed_costs"])},
-            tuple((Program(f), str(text)) for f, text in _pairs(data["conditions"])))
+            _conditions(data["conditions"]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return MISSING
 
@@ -107,7 +113,7 @@ def store_configuration(model: Model, config: Configuration, compiled: CompiledC
             "price_goods": list(compiled.price_goods), "log_utility": encode_program(compiled.log_utility),
             "log_values": [[n, encode_program(f)] for n, f in compiled.log_values.items()],
             "fixed_costs": [[g, encode_program(f)] for g, f in compiled.fixed_costs.items()],
-            "conditions": [[encode_program(f), text] for f, text in compiled.conditions],
+            "conditions": [condition_entry(encode_program(f), c) for f, c in compiled.conditions],
         }
     except UnsupportedFunction:
         return

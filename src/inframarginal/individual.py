@@ -23,6 +23,7 @@ geometric programming. *Optimization and Engineering* 8, 67-127.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import sympy as sp
@@ -42,11 +43,36 @@ def log_price_symbol(good: str) -> sp.Symbol:
     return sp.Symbol(f"lp_{good}", real=True)
 
 
+class TermRole(enum.Enum):
+    """What a term of the programme stands for; with the good it concerns, the term's key."""
+
+    UTILITY = "utility"
+    """The objective, 1 / utility."""
+    LABOUR = "labour"
+    """Labour in a good produced (net of its fixed cost)."""
+    OUTPUT = "output"
+    """A technology: the output of a good produced."""
+    CONSUMED = "consumed"
+    """A good consumed."""
+    SOLD = "sold"
+    """The good sold."""
+    INPUT = "input"
+    """A good used to produce another."""
+    SPENDING = "spending"
+    """Spending on a good bought (a term of the budget)."""
+
+
+#: The role of a use of a good, by the prefix of its variable (see :func:`uses`).
+_ROLE_OF_USE = {"c_": TermRole.CONSUMED, "s_": TermRole.SOLD, "in_": TermRole.INPUT}
+
+
 @dataclass(frozen=True)
 class Term:
     """A monomial ``coefficient * prod(var**exponent)`` of a posynomial constraint.
 
     ``log_coefficient`` is kept separately so that logarithms of prices stay linear.
+    ``role`` and ``good`` are the term's structured key (``(TermRole.SPENDING, "y")``: spending
+    on y); ``meaning`` says it in words.
     """
 
     constraint: str
@@ -54,6 +80,8 @@ class Term:
     log_coefficient: sp.Expr
     exponents: tuple[tuple[str, sp.Expr], ...]
     meaning: str
+    role: TermRole = TermRole.UTILITY
+    good: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +123,10 @@ def uses(model: Model, config: Configuration) -> dict[str, list[tuple[str, str]]
     return out
 
 
+def _role_of_use(variable: str) -> TermRole:
+    return next(role for prefix, role in _ROLE_OF_USE.items() if variable.startswith(prefix))
+
+
 def _technology(model: Model, config: Configuration, good: str):
     name = config.technology_of(good)
     return next(t for t in model.technologies_of(good) if t.name == name)
@@ -109,45 +141,45 @@ def programme(model: Model, config: Configuration) -> Programme | None:
     variables: list[Variable] = []
     terms: list[Term] = []
 
-    def term(constraint, coefficient, exponents, meaning, log_coefficient=None):
+    def term(constraint, coefficient, exponents, meaning, role, good, log_coefficient=None):
         coefficient = sp.sympify(coefficient)
         terms.append(Term(constraint, coefficient,
                           sp.expand_log(sp.log(coefficient), force=True) if log_coefficient is None else log_coefficient,
-                          tuple(exponents.items()), meaning))
+                          tuple(exponents.items()), meaning, role, good))
 
     # objective: 1 / utility
     weights = {g.name: g.weight for g in model.goods if g.consumed}
-    term("utility", 1, {f"c_{g}": -w for g, w in weights.items()}, "1 / utility")
+    term("utility", 1, {f"c_{g}": -w for g, w in weights.items()}, "1 / utility", TermRole.UTILITY, "")
 
     fixed = sum((techs[g].power_form.fixed_cost for g in config.produces), sp.Integer(0))
     labour_left = model.endowment - fixed
     for g in config.produces:
         variables.append(Variable(f"L_{g}", f"labour in {g} net of its fixed cost"))
-        term("labour", 1 / labour_left, {f"L_{g}": 1}, f"labour in {g}")
+        term("labour", 1 / labour_left, {f"L_{g}": 1}, f"labour in {g}", TermRole.LABOUR, g)
     for g in config.produces:
         pf = techs[g].power_form
         variables.append(Variable(f"g_{g}", f"{g} produced"))
         exps = {f"g_{g}": sp.Integer(1), f"L_{g}": -pf.labour_exponent}
         for inp, a in pf.input_exponents:
             exps[f"in_{inp}_{g}"] = -a
-        term(f"technology {g}", 1 / pf.coefficient, exps, f"output of {g}")
+        term(f"technology {g}", 1 / pf.coefficient, exps, f"output of {g}", TermRole.OUTPUT, g)
     for g, items in uses(model, config).items():
         for var, meaning in items:
             if var.startswith("in_") or var.startswith("s_") or var.startswith("c_"):
                 variables.append(Variable(var, meaning))
         if g in config.produces:
             for var, meaning in items:
-                term(f"availability {g}", 1, {var: 1, f"g_{g}": -1}, meaning)
+                term(f"availability {g}", 1, {var: 1, f"g_{g}": -1}, meaning, _role_of_use(var), g)
         else:
             variables.append(Variable(f"d_{g}", f"{g} bought"))
             k = model.good(g).trading_efficiency
             for var, meaning in items:
-                term(f"availability {g}", 1 / k, {var: 1, f"d_{g}": -1}, meaning)
+                term(f"availability {g}", 1 / k, {var: 1, f"d_{g}": -1}, meaning, _role_of_use(var), g)
     if config.sells:
         s = config.sells
         for g in config.buys:
             term("budget", price_symbol(g) / price_symbol(s), {f"d_{g}": 1, f"s_{s}": -1},
-                 f"spending on {g}", log_coefficient=log_price_symbol(g) - log_price_symbol(s))
+                 f"spending on {g}", TermRole.SPENDING, g, log_coefficient=log_price_symbol(g) - log_price_symbol(s))
     names = [v.name for v in variables]
     assert len(set(names)) == len(names)
     return Programme(config, tuple(variables), tuple(terms), fixed)
@@ -175,6 +207,6 @@ def technology_output(model: Model, config: Configuration, good: str) -> sp.Expr
 
 
 __all__ = [
-    "LABOUR", "Programme", "Term", "Variable", "exponent_matrix", "log_price_symbol",
+    "LABOUR", "Programme", "Term", "TermRole", "Variable", "exponent_matrix", "log_price_symbol",
     "price_symbol", "programme", "uses", "labour_of", "technology_output",
 ]

@@ -37,8 +37,100 @@ class ConditionKind(enum.Enum):
 
     @classmethod
     def of(cls, text: str) -> ConditionKind:
-        """The kind of the condition whose text is ``text`` (texts read back from the disk cache too)."""
+        """The kind of the condition whose text is ``text``: only for texts written before conditions
+        were objects (:class:`Condition` carries its kind)."""
         return next((k for k in (cls.LABOUR, cls.DUAL_WEIGHT, cls.SHARE) if text.startswith(k.value)), cls.OTHER)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition for a corner equilibrium to exist, as an object; its expression, kept beside
+    it (``(expression, condition)`` pairs), is positive where it holds.
+
+    ``configuration`` is the label of the configuration it concerns.  A dual weight's
+    condition names the term of the individual's programme whose weight must be positive:
+    ``term`` (its meaning, e.g. ``"labour in x"``), ``constraint`` (e.g. ``"technology x"``),
+    ``good`` (the good the term concerns) and ``role`` (its role in the programme, a value of
+    :class:`inframarginal.individual.TermRole`, e.g. ``"labour"``).  :attr:`text` says it in
+    words; an :attr:`ConditionKind.OTHER` condition's text is its ``term``.
+    """
+
+    kind: ConditionKind
+    configuration: str
+    term: str = ""
+    constraint: str = ""
+    good: str = ""
+    role: str = ""
+
+    @property
+    def text(self) -> str:
+        """The condition in words, e.g. ``"dual weight of 'labour in x' (labour) in x/y"``."""
+        if self.kind is ConditionKind.LABOUR:
+            return f"{ConditionKind.LABOUR.value} the fixed costs of {self.configuration}"
+        if self.kind is ConditionKind.DUAL_WEIGHT:
+            return f"{ConditionKind.DUAL_WEIGHT.value} of '{self.term}' ({self.constraint}) in {self.configuration}"
+        if self.kind is ConditionKind.SHARE:
+            return f"{ConditionKind.SHARE.value} in {self.configuration}"
+        return self.term
+
+    def to_dict(self) -> dict[str, str]:
+        """The condition as JSON (its kind by name)."""
+        return {"kind": self.kind.name, "configuration": self.configuration, "term": self.term,
+                "constraint": self.constraint, "good": self.good, "role": self.role}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Condition:
+        """The condition of :meth:`to_dict`; ``ValueError`` where ``data`` is not one."""
+        fields = ("kind", "configuration", "term", "constraint", "good", "role")
+        if not isinstance(data, dict) or set(data) != set(fields) or not all(isinstance(data[f], str) for f in fields):
+            raise ValueError("not a stored condition")
+        if data["kind"] not in ConditionKind.__members__:
+            raise ValueError(f"unknown condition kind {data['kind']!r}")
+        return cls(ConditionKind[data["kind"]], *(data[f] for f in fields[1:]))
+
+
+def condition_entry(encoded: Any, condition: Condition) -> list[Any]:
+    """A condition as the disk caches store it: its encoded expression, its text, the object as JSON."""
+    return [encoded, condition.text, condition.to_dict()]
+
+
+def read_condition_entry(entry: Any) -> tuple[Any, Condition]:
+    """The encoded expression and the condition of a :func:`condition_entry`; ``ValueError`` for
+    anything else (an entry written before conditions were objects is recomputed)."""
+    if not (isinstance(entry, list) and len(entry) == 3):
+        raise ValueError("not a stored condition")
+    return entry[0], Condition.from_dict(entry[2])
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a corner equilibrium does not exist: the condition that failed and its value there.
+
+    ``text`` is the reason in words (:attr:`CornerEquilibrium.reason`); the edges read the
+    object (:mod:`inframarginal.web.reasons` explains it in economics words).  ``value`` is
+    NaN where the condition could not be evaluated in floating point.
+    """
+
+    condition: Condition
+    value: float
+    text: str
+
+    @classmethod
+    def of(cls, condition: Condition, value: float) -> Failure:
+        """The failure of ``condition`` at ``value`` (not positive, or NaN), with its words."""
+        return cls(condition, value, _reason(condition, value))
+
+    @property
+    def kind(self) -> ConditionKind:
+        return self.condition.kind
+
+    @property
+    def configuration(self) -> str:
+        return self.condition.configuration
+
+    def to_dict(self) -> dict[str, Any]:
+        """The failure as JSON: the condition's fields, its value (non-finite as text) and its text."""
+        return {**self.condition.to_dict(), "value": _jsonable(self.value), "text": self.text}
 
 
 #: A closed form as a function of the base parameters (and log prices), evaluated by an engine.
@@ -81,7 +173,7 @@ class ClosedFormStructure(Protocol):
     @property
     def shares(self) -> Sequence[Any]: ...
     @property
-    def conditions(self) -> Sequence[tuple[Any, str]]: ...
+    def conditions(self) -> Sequence[tuple[Any, Condition]]: ...
 
 
 class ClosedFormConfiguration(Protocol):
@@ -96,7 +188,7 @@ class ClosedFormConfiguration(Protocol):
     @property
     def fixed_costs(self) -> Mapping[str, Any]: ...
     @property
-    def conditions(self) -> Sequence[tuple[Any, str]]: ...
+    def conditions(self) -> Sequence[tuple[Any, Condition]]: ...
 
 
 @dataclass(frozen=True)
@@ -122,7 +214,8 @@ class CornerEquilibrium:
     the shares of the population in each configuration (``numbers`` before 0.2, still
     read with a DeprecationWarning; the JSON key stays ``numbers``); ``relative_numbers`` the
     ratios ``M_g/M_n`` of sellers of good g to sellers of the numeraire n.
-    When ``exists`` is False, ``reason`` says why and the shares are absent.
+    When ``exists`` is False, ``reason`` says why and the shares are absent; ``failure`` holds the
+    failed condition as an object where one did (:class:`Failure`, whose text ``reason`` is).
     ``log_income`` is the log of the per-capita real income, kept because the income
     itself can lie outside floating-point range (``notes`` then say so, and the
     general equilibrium is chosen on the logs).
@@ -142,6 +235,8 @@ class CornerEquilibrium:
     method: str = "symbolic"
     log_income: float | None = None
     notes: tuple[str, ...] = ()
+    #: Why it does not exist, as an object, where a condition failed (``reason`` is its text).
+    failure: Failure | None = None
 
     @property
     def numbers(self) -> dict[str, float]:
@@ -189,6 +284,7 @@ class CornerEquilibrium:
             "method": self.method,
             "log_income": self.log_income,
             "notes": [_note(n, write) for n in self.notes],
+            "failure": None if self.failure is None else self.failure.to_dict(),
         }
 
 
@@ -327,10 +423,11 @@ def closed_form_corner(structure: StructureLike, num: str | None, compiled: Clos
     evaluate : callable
         ``evaluate(function, *log_prices)``: a closed form's value at the point, as a float.
     """
-    for function, text in compiled.conditions:
+    for function, condition in compiled.conditions:
         value = evaluate(function)
         if not value > 0:
-            return CornerEquilibrium(structure.name, structure.labels, False, _reason(text, value))
+            failed = Failure.of(condition, value)
+            return CornerEquilibrium(structure.name, structure.labels, False, failed.text, failure=failed)
     # Everything in logs: incomes, prices and quantities can lie far outside floating-point
     # range at admissible points (autarky income 2**(-2a) in yang-2001-specialization).
     log_prices = {g: evaluate(f) for g, f in compiled.log_prices.items()}
@@ -373,10 +470,10 @@ def closed_form_log_utility(cc: ClosedFormConfiguration, prices: Mapping[str, fl
                             evaluate: Evaluator) -> float:
     """Log of the best utility in a configuration with closed forms at the given prices
     (``inf`` if unbounded, ``-inf`` if none); ``evaluate`` as in :func:`closed_form_corner`."""
-    for function, text in cc.conditions:
+    for function, condition in cc.conditions:
         value = evaluate(function)
         if not value > 0:
-            return math.inf if ConditionKind.of(text) is ConditionKind.DUAL_WEIGHT else -math.inf
+            return math.inf if condition.kind is ConditionKind.DUAL_WEIGHT else -math.inf
     lps = [math.log(prices[g]) for g in cc.price_goods]
     return evaluate(cc.log_utility, *lps)
 
@@ -522,11 +619,12 @@ def _income_text(ce: CornerEquilibrium) -> str:
     return f"{ce.per_capita_real_income:.10g}"
 
 
-def _reason(text: str, value: float) -> str:
+def _reason(condition: Condition, value: float) -> str:
+    text = condition.text
     if math.isnan(value):
         return (f"its condition '{text}' cannot be evaluated in floating point at this point "
                 "(parameters too close to a bound of their domain)")
-    kind = ConditionKind.of(text)
+    kind = condition.kind
     if kind is ConditionKind.LABOUR:
         return f"the {text.replace('labour endowment covers', 'labour endowment cannot cover')} (labour left {value:.6g})"
     if kind is ConditionKind.DUAL_WEIGHT:

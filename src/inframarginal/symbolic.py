@@ -32,7 +32,12 @@ from inframarginal.errors import BudgetExceeded
 from inframarginal.individual import exponent_matrix, log_price_symbol, programme
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
-from inframarginal.results import ConditionKind  # noqa: F401  (re-exported: defined beside the results that read it)
+from inframarginal.results import (  # ConditionKind re-exported: defined beside the results that read it
+    Condition,
+    ConditionKind,
+    condition_entry,
+    read_condition_entry,
+)
 from inframarginal.serialization import (
     UnsupportedExpression,
     expression_from_json,
@@ -53,7 +58,7 @@ class ConfigurationClosedForm:
     dual_weights: tuple[tuple[str, sp.Expr], ...]
     log_utility: sp.Expr
     log_values: tuple[tuple[str, sp.Expr], ...]
-    conditions: tuple[tuple[sp.Expr, str], ...]
+    conditions: tuple[tuple[sp.Expr, Condition], ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class StructureClosedForm:
     log_income: sp.Expr
     shares: tuple[sp.Expr, ...]
     configurations: tuple[ConfigurationClosedForm, ...]
-    conditions: tuple[tuple[sp.Expr, str], ...]
+    conditions: tuple[tuple[sp.Expr, Condition], ...]
 
 
 def configuration_closed_form(model: Model, config: Configuration) -> ConfigurationClosedForm | None:
@@ -119,12 +124,11 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
     logs = rows.LUsolve(rhs_primal)
     log_values = tuple((v.name, logs[j]) for j, v in enumerate(prog.variables))
 
-    conditions = [(model.endowment - prog.fixed_costs,
-                   f"{ConditionKind.LABOUR.value} the fixed costs of {config.label}")]
+    conditions = [(model.endowment - prog.fixed_costs, Condition(ConditionKind.LABOUR, config.label))]
     for i, t in enumerate(prog.terms[1:], start=1):
         if not (delta[i].is_number and delta[i] > 0):
-            conditions.append((delta[i], f"{ConditionKind.DUAL_WEIGHT.value} of '{t.meaning}' ({t.constraint}) in "
-                                         f"{config.label}"))
+            conditions.append((delta[i], Condition(ConditionKind.DUAL_WEIGHT, config.label, t.meaning, t.constraint,
+                                                   t.good, t.role.value)))
     point = default_point(model)
     return ConfigurationClosedForm(
         config,
@@ -248,7 +252,7 @@ def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm
     shares = _shares(model, structure, forms, price_subs, num)
     for c, share in zip(structure.configurations, shares, strict=True):
         if len(structure.configurations) > 1:
-            conditions.append((share, f"{ConditionKind.SHARE.value} in {c.label}"))
+            conditions.append((share, Condition(ConditionKind.SHARE, c.label)))
     ordered = tuple((g, log_prices[g]) for g in model.good_names if g in log_prices)
     return StructureClosedForm(structure, num, ordered, log_income, tuple(shares), tuple(forms), tuple(conditions))
 
@@ -361,8 +365,13 @@ def _named(pairs) -> tuple[tuple[str, sp.Expr], ...]:
     return tuple((_text(name), expression_from_json(e)) for name, e in pairs)
 
 
-def _conditions(pairs) -> tuple[tuple[sp.Expr, str], ...]:
-    return tuple((expression_from_json(e), _text(meaning)) for e, meaning in pairs)
+def _conditions_to_json(pairs) -> list:
+    return [condition_entry(expression_to_json(e), condition) for e, condition in pairs]
+
+
+def _conditions(entries) -> tuple[tuple[sp.Expr, Condition], ...]:
+    pairs = [read_condition_entry(entry) for entry in entries]  # an entry of old texts is recomputed
+    return tuple((expression_from_json(e), condition) for e, condition in pairs)
 
 
 def _text(value) -> str:
@@ -373,7 +382,7 @@ def _text(value) -> str:
 
 def _configuration_to_json(form: ConfigurationClosedForm) -> dict:
     return {"dual_weights": _pairs_to_json(form.dual_weights), "log_utility": expression_to_json(form.log_utility),
-            "log_values": _pairs_to_json(form.log_values), "conditions": _pairs_to_json(form.conditions)}
+            "log_values": _pairs_to_json(form.log_values), "conditions": _conditions_to_json(form.conditions)}
 
 
 def _configuration_from_json(config: Configuration, data: dict) -> ConfigurationClosedForm:
@@ -389,7 +398,7 @@ def _closed_form_to_json(form: StructureClosedForm | None) -> dict | None:
         "log_prices": _pairs_to_json(form.log_prices),
         "log_income": expression_to_json(form.log_income),
         "shares": [expression_to_json(s) for s in form.shares],
-        "conditions": _pairs_to_json(form.conditions),
+        "conditions": _conditions_to_json(form.conditions),
         "configurations": [_configuration_to_json(c) for c in form.configurations],
     }
 

@@ -131,7 +131,7 @@ def solution_payload(model: Model, solution: Solution) -> dict[str, Any]:
             "description": described.get(name, ""),
             "configurations": list(ce.configurations),
             "exists": ce.exists,
-            "reason": explain(model, name, ce.reason) if not ce.exists else ce.reason,
+            "reason": explain(model, name, ce.reason, ce.failure) if not ce.exists else ce.reason,
             "reason_details": ce.reason,
             "per_capita_real_income": ce.per_capita_real_income,
             "numeraire": ce.numeraire,

@@ -4,20 +4,19 @@ The engine states the failed condition as the solver sees it (a dual weight of t
 individual's geometric programme, a labour balance, a share of the population).  The
 explorer shows an economist's reading first (whose demand for which good is
 unbounded, and why; which fixed costs do not fit in a person's labour) and keeps the
-engine's text as the technical detail.
+engine's text as the technical detail.  The reading is made from the failed condition as
+an object (:class:`inframarginal.results.Failure`: its kind, configuration, term, good and
+value), never by parsing the engine's text.
 """
 
 from __future__ import annotations
 
-import re
+import math
 
 from inframarginal.configurations import Configuration, find_structure
+from inframarginal.individual import TermRole
 from inframarginal.model import Model
-
-_DUAL = re.compile(r"dual weight of '(?P<term>[^']*)' \((?P<constraint>[^)]*)\) in (?P<config>\S+) is (?P<value>\S+)")
-_DUAL_NUMERIC = re.compile(r"no optimum in (?P<config>\S+): utility rises without bound \(dual weight of "
-                           r"'(?P<term>[^']*)' is (?P<value>\S+)")
-_LABOUR = re.compile(r"fixed costs of (?P<config>\S+) \(labour left (?P<value>[^)]*)\)")
+from inframarginal.results import ConditionKind, Failure
 
 
 def _goods(names: list[str] | tuple[str, ...]) -> str:
@@ -55,36 +54,38 @@ def _who(config: Configuration) -> str:
     return f"{who} and buys {bought}" if bought else who
 
 
-def explain(model: Model, structure: str, reason: str) -> str:
-    """An economist's reading of ``reason`` (why ``structure`` has no corner equilibrium), or
-    ``reason`` itself when it already is one."""
-    m = _DUAL.search(reason) or _DUAL_NUMERIC.search(reason)
-    if m:
-        config = _configuration(model, structure, m["config"])
+def explain(model: Model, structure: str, reason: str, failure: Failure | None = None) -> str:
+    """An economist's reading of why ``structure`` has no corner equilibrium, from the failed
+    condition as an object (``failure``, :attr:`CornerEquilibrium.failure`), or ``reason``
+    itself where there is none to read (the numeric path's reasons already are readings)."""
+    if failure is None or math.isnan(failure.value):
+        if failure is not None or "cannot be evaluated in floating point" in reason:
+            return ("The parameters are too close to a bound of their domain for this structure's "
+                    "equilibrium to be computed in floating point.")
+        return reason
+    condition = failure.condition
+    label = condition.configuration
+    if condition.kind is ConditionKind.DUAL_WEIGHT:
+        config = _configuration(model, structure, label)
         if config is None:
             return reason
-        term = m["term"]
-        used = re.search(r"in (\w+)$", term)
-        good = used.group(1) if used else ""
+        # The labour weight of a good produced: its bought inputs' returns are not diminishing.
+        good = condition.good if condition.role == TermRole.LABOUR.value else ""
         inputs = _inputs(model, config, good)
         if inputs:
             bought = _goods(inputs)
             tech = dict(config.technology).get(good, "")
             how = f"the {tech} technology of {good}" if tech else f"the technology of {good}"
-            return (f"No best plan exists for {_who(config)} ({m['config']}): buying more {bought} and "
+            return (f"No best plan exists for {_who(config)} ({label}): buying more {bought} and "
                     f"working more in {good} always raises utility, so this person's demand for {bought} "
                     f"is unbounded. The returns to {bought} in {how} are not diminishing at these "
                     f"parameters (an exponent of {bought} of 1 or more).")
-        return (f"No best plan exists for {_who(config)} ({m['config']}): more "
-                f"{term} always raises utility without bound (returns are not diminishing).")
-    m = _LABOUR.search(reason)
-    if m:
-        config = _configuration(model, structure, m["config"])
+        return (f"No best plan exists for {_who(config)} ({label}): more "
+                f"{condition.term} always raises utility without bound (returns are not diminishing).")
+    if condition.kind is ConditionKind.LABOUR:
+        config = _configuration(model, structure, label)
         who = _who(config) if config is not None else "a person"
-        return (f"The fixed learning and entry costs of everything {who} ({m['config']}) must produce "
-                f"exceed the one unit of labour each person has (labour left: {m['value']}): "
+        return (f"The fixed learning and entry costs of everything {who} ({label}) must produce "
+                f"exceed the one unit of labour each person has (labour left: {failure.value:.6g}): "
                 "nobody can take up that occupation.")
-    if "cannot be evaluated in floating point" in reason:
-        return ("The parameters are too close to a bound of their domain for this structure's "
-                "equilibrium to be computed in floating point.")
     return reason
