@@ -121,3 +121,19 @@ def test_the_json_of_a_solution_carries_the_failure():
     assert failure["kind"] == "DUAL_WEIGHT" and failure["configuration"] == ROUNDABOUT
     assert failure["good"] == "x" and failure["text"] == data["structures"]["PA"]["reason"]
     assert data["structures"]["A"]["failure"] is None
+
+
+def test_terms_are_keyed_by_role_and_good():
+    """Each term of a programme by hand: (x/yz)[x=roundabout] produces x from z (an intermediate good,
+    not consumed), sells x, buys y and z."""
+    config = next(c for c in configurations(MODEL) if c.label == "(x/yz)[x=roundabout]")
+    keys = {(t.role, t.good): t.meaning for t in programme(MODEL, config).terms}
+    assert keys == {
+        (TermRole.UTILITY, ""): "1 / utility",
+        (TermRole.LABOUR, "x"): "labour in x",
+        (TermRole.OUTPUT, "x"): "output of x",
+        (TermRole.CONSUMED, "x"): "x consumed", (TermRole.CONSUMED, "y"): "y consumed",  # z: an input only
+        (TermRole.SOLD, "x"): "x sold",
+        (TermRole.INPUT, "z"): "z used to produce x",
+        (TermRole.SPENDING, "y"): "spending on y", (TermRole.SPENDING, "z"): "spending on z",
+    }

@@ -20,7 +20,7 @@ import sympy as sp
 from inframarginal.budget import symbolic_seconds, time_limit
 from inframarginal.heterogeneous.spec import TypedModel
 from inframarginal.heterogeneous.structures import TypedStructure
-from inframarginal.individual import log_price_symbol
+from inframarginal.individual import TermRole, log_price_symbol, programme
 from inframarginal.symbolic import cached_configuration_closed_form
 
 
@@ -84,7 +84,12 @@ def _derive(model: TypedModel, structure: TypedStructure) -> TypedClosedForm | N
                 shift = sp.log(next(iter(sources))) - sp.log(person.model.good(h).trading_efficiency)
                 log_u = log_u - sp.diff(log_u, log_price_symbol(h)) * shift
                 log_s = log_s - sp.diff(log_s, log_price_symbol(h)) * shift
-            spend = {m[len("spending on "):]: d for m, d in form.dual_weights if m.startswith("spending on ")}
+            # The budget's dual weights, by the key of their terms (role, good): the form lists one
+            # weight per term of the programme, in its order.
+            prog = programme(person.model, config)
+            assert prog is not None  # a closed form is derived from the programme
+            spend = {t.good: d for t, (_, d) in zip(prog.terms, form.dual_weights, strict=True)
+                     if t.role is TermRole.SPENDING}
             total = sum(spend.values(), sp.Integer(0))
             shares = {h: sp.cancel(d / total) for h, d in spend.items()}
             rows.append((model.types.index(person), config.label, log_u.xreplace(numeraire),
