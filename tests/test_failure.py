@@ -137,3 +137,20 @@ def test_terms_are_keyed_by_role_and_good():
         (TermRole.INPUT, "z"): "z used to produce x",
         (TermRole.SPENDING, "y"): "spending on y", (TermRole.SPENDING, "z"): "spending on z",
     }
+
+
+def test_the_fast_solver_fails_on_the_same_condition_with_the_same_value():
+    """The log-linear solver (numeric dual weights) and the closed forms agree on the failure."""
+    from inframarginal.loglinear import configuration_arrays
+
+    values = MODEL.check_parameters({"alpha": 1.2})
+    arrays = configuration_arrays(MODEL, values)
+    labels = [c.label for c in configurations(MODEL)]
+    fast = arrays.failures[labels.index(ROUNDABOUT)]
+    closed = MODEL.solve(alpha=1.2).structures["PA"].failure
+    assert fast is not None and closed is not None
+    assert fast.condition == closed.condition and fast.value == pytest.approx(closed.value, rel=1e-9)
+    assert arrays.reasons[labels.index(ROUNDABOUT)] == fast.text and "'labour in x' is -5 <= 0" in fast.text
+    labour = configuration_arrays(MODEL, MODEL.check_parameters({"F": 0.6, "b": 0.45})).failures[
+        labels.index("(xy)[x=plain]")]
+    assert labour is not None and labour.kind is ConditionKind.LABOUR and labour.value == pytest.approx(-0.05)

@@ -48,6 +48,7 @@ from inframarginal.expressions import to_function
 from inframarginal.individual import log_price_symbol, programme
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
+from inframarginal.results import Condition, ConditionKind, Failure
 
 #: Dual weights at or below this are not positive (the optimum is unbounded or degenerate).
 DUAL_TOLERANCE = 1e-12
@@ -71,7 +72,7 @@ class _Compiled:
     budget: tuple[tuple[int, int, int], ...]  # (term, bought good index, sold good index)
     constraint_of: tuple[int, ...]  # constraint number of each term (0: objective)
     sold_variable: int  # index of s_<sold good>, -1 in autarky
-    meanings: tuple[str, ...]
+    dual_conditions: tuple[Condition, ...]  # each term's weight is positive (term 0: the objective)
 
 
 @model_cache
@@ -109,7 +110,8 @@ def _compiled(model: Model, config: Configuration) -> _Compiled:
         tuple(budget),
         tuple(0 if i == 0 else constraints[t.constraint] for i, t in enumerate(prog.terms)),
         index.get(f"s_{config.sells}", -1) if config.sells else -1,
-        tuple(t.meaning for t in prog.terms),
+        tuple(Condition(ConditionKind.DUAL_WEIGHT, config.label, t.meaning, t.constraint, t.good, t.role.value)
+              for t in prog.terms),
     )
 
 
@@ -151,8 +153,13 @@ class ConfigurationArrays:
     log_sold: np.ndarray
     sold_slope: np.ndarray
     exists: np.ndarray
-    reasons: tuple[str, ...]
+    failures: tuple[Failure | None, ...]  # why each optimum does not exist (None where it does)
     buys: np.ndarray  # bitmask of the goods each configuration buys
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why each optimum does not exist, in words ('' where it does)."""
+        return tuple("" if f is None else f.text for f in self.failures)
 
 
 def configuration_arrays(model: Model, values: Mapping[str, float]) -> ConfigurationArrays:
@@ -164,10 +171,9 @@ def configuration_arrays(model: Model, values: Mapping[str, float]) -> Configura
     numbers = _numbers(model, unique, function, args)
     out = dict(log_utility=np.full(n, -np.inf), utility_slope=np.zeros((n, m)), spend=np.zeros((n, m)),
                log_sold=np.zeros(n), sold_slope=np.zeros((n, m)), exists=np.zeros(n, dtype=bool))
-    reasons = []
-    for c, config in enumerate(table.configurations):
-        reasons.append(_solve_configuration(_compiled(model, config), config, unique, numbers, c, out, m))
-    return ConfigurationArrays(**out, reasons=tuple(reasons), buys=table.buys)
+    failures = tuple(_solve_configuration(_compiled(model, config), config, unique, numbers, c, out, m)
+                     for c, config in enumerate(table.configurations))
+    return ConfigurationArrays(**out, failures=failures, buys=table.buys)
 
 
 def _numbers(model: Model, unique: dict, function, args: list[float]) -> list[float]:
@@ -184,10 +190,12 @@ def _numbers(model: Model, unique: dict, function, args: list[float]) -> list[fl
 
 
 def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, numbers: list[float], c: int,
-                         out: dict, m: int) -> str:
+                         out: dict, m: int) -> Failure | None:
+    label = config.label
     left = numbers[unique[cc.labour_left]]
     if not left > 0:
-        return f"the labour endowment cannot cover the fixed costs of {config.label} (labour left {left:.6g})"
+        return Failure(Condition(ConditionKind.LABOUR, label), left,
+                       f"the labour endowment cannot cover the fixed costs of {label} (labour left {left:.6g})")
     a = cc.exponents.copy()
     for i, j, e in cc.exponent_entries:
         a[i, j] = numbers[unique[e]]
@@ -200,13 +208,17 @@ def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, num
     try:
         delta = np.linalg.solve(system, rhs)
     except np.linalg.LinAlgError:  # e.g. constant returns in a bought input: degenerate exponents
-        return (f"no optimum in {config.label}: its dual is singular here (degenerate exponents, e.g. "
-                "constant returns in a bought input; utility rises without bound or is not determined)")
+        # The dual weights are not determined (NaN): counted as unbounded, a dual weight's failure.
+        return Failure(Condition(ConditionKind.DUAL_WEIGHT, label), math.nan,
+                       f"no optimum in {label}: its dual is singular here (degenerate exponents, e.g. "
+                       "constant returns in a bought input; utility rises without bound or is not determined)")
     bad = np.flatnonzero(delta[1:] <= DUAL_TOLERANCE)
     if len(bad):
         i = int(bad[0]) + 1
-        return (f"no optimum in {config.label}: utility rises without bound (dual weight of "
-                f"'{cc.meanings[i]}' is {delta[i]:.3g} <= 0; typically a bought input under non-decreasing returns)")
+        return Failure(cc.dual_conditions[i], float(delta[i]),
+                       f"no optimum in {label}: utility rises without bound (dual weight of "
+                       f"'{cc.dual_conditions[i].term}' is {delta[i]:.3g} <= 0; typically a bought input under "
+                       "non-decreasing returns)")
     constraint = np.array(cc.constraint_of)
     lam = np.bincount(constraint, weights=delta)
     logc = cc.log_coefficients.copy()
@@ -228,12 +240,13 @@ def _solve_configuration(cc: _Compiled, config: Configuration, unique: dict, num
         try:
             inverse = np.linalg.inv(a[1:])
         except np.linalg.LinAlgError:
-            return f"no optimum in {config.label}: its primal is singular here (degenerate exponents)"
+            text = "its primal is singular here (degenerate exponents)"
+            return Failure(Condition(ConditionKind.OTHER, label, text), math.nan, f"no optimum in {label}: {text}")
         row = inverse[cc.sold_variable]
         out["log_sold"][c] = row @ (np.log(d) - np.log(lam_t) - logc[1:])
         out["sold_slope"][c] = -(row @ price[1:])
     out["exists"][c] = True
-    return ""
+    return None
 
 
 # ---------------------------------------------------------------------------------------

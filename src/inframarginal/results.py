@@ -108,7 +108,8 @@ class Failure:
 
     ``text`` is the reason in words (:attr:`CornerEquilibrium.reason`); the edges read the
     object (:mod:`inframarginal.web.reasons` explains it in economics words).  ``value`` is
-    NaN where the condition could not be evaluated in floating point.
+    NaN where the condition could not be evaluated in floating point (or, in
+    :mod:`inframarginal.loglinear`, where a singular programme leaves it undetermined).
     """
 
     condition: Condition

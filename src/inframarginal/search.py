@@ -50,7 +50,7 @@ from inframarginal.loglinear import (
     solve_structure,
 )
 from inframarginal.model import Model
-from inframarginal.results import Certification
+from inframarginal.results import Certification, ConditionKind
 from inframarginal.symmetry import SymmetryGroup, autarky_orbits, orbit_blocks, symmetry_group
 from inframarginal.welfare import BoundSearch, bound_search
 
@@ -523,7 +523,8 @@ def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapp
     best, best_u, checked, skipped = None, -math.inf, 0, 0
     for c in np.flatnonzero(usable).tolist():
         if not arrays.exists[c]:
-            if "without bound" in arrays.reasons[c]:
+            failure = arrays.failures[c]
+            if failure is not None and failure.kind is ConditionKind.DUAL_WEIGHT:  # unbounded utility
                 best, best_u = table.configurations[c].label, math.inf
                 checked += 1
             else:
