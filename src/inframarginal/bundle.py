@@ -120,6 +120,12 @@ def _certificate_at(digest: str, parameters: Mapping[str, float]) -> dict[str, A
     return certification if isinstance(certification.get("summary"), str) else None
 
 
+def stored_certificate(model: Model, parameters: Mapping[str, float]) -> dict[str, Any] | None:
+    """The certification kept by :func:`store_certificate` at a full parameter point, or ``None``
+    (also when the numeric caches are off)."""
+    return _certificate_at(model.content_hash, parameters) if enabled() else None
+
+
 def store_certificate(model: Model, parameters: Mapping[str, float], certification: Mapping[str, Any]) -> None:
     """Keep a certification for the warm solves of the same point (:func:`quick_solve`)."""
     if enabled():
