@@ -66,7 +66,7 @@ def _write(contents: SweepContents, path: str) -> None:
     dims: dict[str, int] = {}
     for var in variables.values():
         dims.update(zip(var.dims, var.values.shape, strict=True))
-    with h5netcdf.File(path, mode="w", invalid_netcdf=None, decode_vlen_strings=True, format="NETCDF4") as f:
+    with h5netcdf.File(path, mode="w") as f:  # NetCDF-4, refusing any feature netCDF-C cannot read
         for key, value in contents.attrs.items():
             f.attrs[key] = value
         for name, length in dims.items():
