@@ -244,12 +244,17 @@ class GridKernel:
         real = np.where(np.abs(values.imag) <= 1e-300, values.real, np.nan)
         real[~np.isfinite(real)] = np.nan
         bound = BoundKernel(self, dict(fixed), tuple(real.tolist()), tuple(True for _ in self.structures))
-        sample = _sample_points(self.model, self.axes, fixed)
-        mesh = [sample[a] for a in self.axes]
-        incomes, flags = bound.log_incomes(*mesh)
-        plain = []
-        for k, inc, ok in zip(self.structures, incomes, flags, strict=True):
-            plain.append(k.closed and not _agrees(self.model, inc, ok, k.structure, sample))
+        from inframarginal.kernel_cache import load_verdict, store_verdict
+
+        plain = load_verdict(self, fixed)  # the check below, made before at these values
+        if plain is None:
+            sample = _sample_points(self.model, self.axes, fixed)
+            mesh = [sample[a] for a in self.axes]
+            incomes, flags = bound.log_incomes(*mesh)
+            plain = []
+            for k, inc, ok in zip(self.structures, incomes, flags, strict=True):
+                plain.append(k.closed and not _agrees(self.model, inc, ok, k.structure, sample))
+            store_verdict(self, fixed, plain)
         if any(plain):
             bound = BoundKernel(self, dict(fixed), bound.constants, tuple(not p for p in plain))
         return bound

@@ -13,6 +13,7 @@ decoded when first asked for.  A missing, stale or malformed entry is rebuilt;
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from inframarginal.model import Model
 
 _KIND = "grid-kernel"
+_VERDICT = "grid-kernel-split"
 #: Raised whenever the entry's layout changes, so older entries are ignored.
 _LAYOUT = "1"
 
@@ -77,6 +79,29 @@ def load_kernel(model: Model, axes: tuple[str, ...], make: type[GridKernel],
         return _kernel(model, axes, payload, make, make_structure)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
+
+
+def _verdict_key(kernel: GridKernel, fixed: Mapping[str, float]) -> str:
+    values = [float(fixed[n]) for n in kernel.fixed_names]
+    return f"{_key(kernel.axes)}|{json.dumps(values)}"
+
+
+def load_verdict(kernel: GridKernel, fixed: Mapping[str, float]) -> list[bool] | None:
+    """Which structures keep their plain (unsplit) forms at the fixed values ``fixed``, as
+    :meth:`~inframarginal.backends.GridKernel.bind` decided before, or ``None``: its check
+    evaluates every structure's closed forms at sample points, the cost of a small sweep."""
+    if not disk_cache.numeric_cache_enabled():
+        return None
+    stored = disk_cache.read_entry(kernel.model, _VERDICT, _verdict_key(kernel, fixed))
+    if not isinstance(stored, list) or len(stored) != len(kernel.structures):
+        return None
+    return stored if all(isinstance(v, bool) for v in stored) else None
+
+
+def store_verdict(kernel: GridKernel, fixed: Mapping[str, float], plain: list[bool]) -> None:
+    """Keep the decision of :meth:`~inframarginal.backends.GridKernel.bind` at ``fixed``."""
+    if disk_cache.numeric_cache_enabled():
+        disk_cache.write_entry(kernel.model, _VERDICT, _verdict_key(kernel, fixed), [bool(v) for v in plain])
 
 
 def _name(variant: bool) -> str:
