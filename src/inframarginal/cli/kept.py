@@ -4,7 +4,7 @@
 structures: building the model parses its formulas with SymPy, a second of imports for a
 few milliseconds of work.  :func:`kept_output` keeps the text a command printed in the
 disk cache (:mod:`inframarginal.disk_cache`), in the folder of the model's content hash
-(read from the file without building the model: :func:`inframarginal.bundle.content_hash`),
+(read from the file without building the model: :func:`inframarginal.modelfile.content_hash`),
 keyed by the command, its options, the model as the user named it (``show`` prints where
 the model came from) and a hash of the code that prints it.  A warm ``show`` reads the
 file, hashes it, and prints the kept text: neither SymPy nor SciPy is imported.  A model
@@ -61,9 +61,10 @@ def kept_output(command: str) -> Callable[[Callable[..., None]], Callable[..., N
     def decorate(function: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(function)
         def run(model: str, **options: Any) -> None:
-            from inframarginal import bundle, disk_cache
+            from inframarginal import disk_cache
+            from inframarginal.modelfile import content_hash
 
-            digest = bundle.content_hash(model) if bundle.enabled() else None
+            digest = content_hash(model) if disk_cache.numeric_cache_enabled() else None
             if digest is None:  # off, or a file that cannot be read: the command says why
                 function(model, **options)
                 return
