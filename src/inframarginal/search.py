@@ -416,6 +416,28 @@ class Certification:
     gap: float | None
     reason: str = ""
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Certification:
+        """The certification :meth:`to_dict` gave (read back from the disk cache).
+
+        Raises
+        ------
+        KeyError, TypeError, ValueError
+            For a mapping :meth:`to_dict` did not give.
+        """
+        def number(key: str) -> float | None:
+            return None if data[key] is None else float(data[key])
+
+        def name(key: str) -> str | None:
+            return None if data[key] is None else str(data[key])
+
+        if not isinstance(data["certified"], bool) or not isinstance(data["unlisted_beats_listed"], bool):
+            raise TypeError("certified and unlisted_beats_listed are booleans")
+        return cls(data["certified"], name("general_equilibrium"), number("per_capita_real_income"),
+                   name("listed_general_equilibrium"), number("listed_per_capita_real_income"),
+                   data["unlisted_beats_listed"], str(data["certified_by"] or ""), number("bound_gap"),
+                   str(data["reason"]))
+
     def summary(self) -> str:
         """One line for the outputs: certified (and how), an unlisted structure beats the listed ones, or why not."""
         if not self.certified:
@@ -496,6 +518,23 @@ def _certify(model: Model, checked: dict[str, float], arrays: ConfigurationArray
                          unlisted, how, gap)
 
 
+def certify_kept(model: Model, values: Mapping[str, float]) -> Certification:
+    """:func:`certify` at a full parameter point, read from the disk cache of certificates that
+    warm solves read (:func:`inframarginal.bundle.stored_certificate`), or computed and kept there:
+    a sweep or path run again certifies its sample without the LP (nor SciPy)."""
+    from inframarginal.bundle import store_certificate, stored_certificate
+
+    stored = stored_certificate(model, values)
+    if stored is not None:
+        try:
+            return Certification.from_dict(stored)
+        except (KeyError, TypeError, ValueError):
+            pass  # not what to_dict gave: certify again and overwrite it
+    cert = certify(model, values)
+    store_certificate(model, values, cert.to_dict())
+    return cert
+
+
 #: Points certified per region of a sweep (points with the same listed GE), and in all.
 SWEEP_SAMPLES_PER_REGION = 4
 SWEEP_SAMPLES = 64
@@ -511,7 +550,7 @@ def certify_sample(model: Model, points: list[dict[str, float]], regions: list[s
     beaten: dict[str, dict[str, float]] = {}
     failed: list[str] = []
     for point in points:
-        cert = certify(model, point)
+        cert = certify_kept(model, point)
         if not cert.certified:
             failed.append(cert.reason)
         elif cert.unlisted_beats and cert.general_equilibrium is not None:
