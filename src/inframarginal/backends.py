@@ -26,18 +26,21 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
-from inframarginal.compiled import evaluate_structure
 from inframarginal.configurations import Structure, studied_structures
-from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import InframarginalError
-from inframarginal.expressions import to_function
 from inframarginal.memo import model_cache
 from inframarginal.model import Model
-from inframarginal.symbolic import structure_closed_form
+from inframarginal.results import general_equilibrium_at
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+# SymPy, the symbolic closed forms and their compilation are imported where a kernel is
+# built: a kernel read from the disk cache (kernel_cache) needs none of them, nor SciPy.
 
 #: The engines a sweep can run on.
 BACKENDS = ("numpy", "jax")
@@ -77,6 +80,8 @@ class _Folder:
         self._memo: dict[sp.Expr, sp.Symbol] = {}
 
     def constant(self, expr: sp.Expr) -> sp.Expr:
+        import sympy as sp
+
         if expr.is_Integer or expr.is_Rational:
             return expr
         if expr not in self._memo:
@@ -86,6 +91,8 @@ class _Folder:
         return self._memo[expr]
 
     def fold(self, expr: sp.Expr) -> sp.Expr:
+        import sympy as sp
+
         if not (expr.free_symbols & self.axes):
             return self.constant(expr)
         if expr.is_Atom:
@@ -117,6 +124,8 @@ class _Folder:
         Adding the parts in this order keeps every part on its own (lower-dimensional)
         axes until the last additions: ``c + f(K) + g(t)`` costs one full-grid addition.
         """
+        import sympy as sp
+
         by_axes: dict[frozenset, list[sp.Expr]] = {}
         for term in sp.Add.make_args(sp.expand(expr) if isinstance(expr, sp.Add) else expr):
             by_axes.setdefault(frozenset(term.free_symbols & self.axes), []).append(term)
@@ -126,6 +135,8 @@ class _Folder:
 
 def _split(expr: sp.Expr) -> sp.Expr:
     """Split logarithms and powers of products into sums and products over their factors."""
+    import sympy as sp
+
     return sp.expand_log(sp.expand_power_base(expr, force=True), force=True)
 
 
@@ -156,6 +167,10 @@ def _prepared_forms(model: Model, structure: Structure) -> dict[bool, tuple] | N
     Independent of the sweep's axes, so a model's many phase diagrams prepare each
     structure once (the splitting is the costly part).  ``None`` without a closed form.
     """
+    import sympy as sp
+
+    from inframarginal.symbolic import structure_closed_form
+
     form = structure_closed_form(model, structure)
     if form is None:
         return None
@@ -178,6 +193,8 @@ def _prepared_forms(model: Model, structure: Structure) -> dict[bool, tuple] | N
 
 
 def _structure_kernel(model: Model, structure: Structure, folder: _Folder) -> StructureKernel:
+    from inframarginal.symbolic import structure_closed_form
+
     prepared = _prepared_forms(model, structure)
     if prepared is None:
         return StructureKernel(structure, closed=False)
@@ -212,7 +229,7 @@ class GridKernel:
     layouts: dict[bool, tuple[tuple[int, int, int], ...]]
     details: dict[bool, tuple[Callable | None, ...]]
     expressions: dict[bool, tuple[sp.Expr, ...]]
-    arguments: tuple[sp.Symbol, ...]
+    arguments: Sequence[sp.Symbol]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -227,12 +244,17 @@ class GridKernel:
         real = np.where(np.abs(values.imag) <= 1e-300, values.real, np.nan)
         real[~np.isfinite(real)] = np.nan
         bound = BoundKernel(self, dict(fixed), tuple(real.tolist()), tuple(True for _ in self.structures))
-        sample = _sample_points(self.model, self.axes, fixed)
-        mesh = [sample[a] for a in self.axes]
-        incomes, flags = bound.log_incomes(*mesh)
-        plain = []
-        for k, inc, ok in zip(self.structures, incomes, flags, strict=True):
-            plain.append(k.closed and not _agrees(self.model, inc, ok, k.structure, sample))
+        from inframarginal.kernel_cache import load_verdict, store_verdict
+
+        plain = load_verdict(self, fixed)  # the check below, made before at these values
+        if plain is None:
+            sample = _sample_points(self.model, self.axes, fixed)
+            mesh = [sample[a] for a in self.axes]
+            incomes, flags = bound.log_incomes(*mesh)
+            plain = []
+            for k, inc, ok in zip(self.structures, incomes, flags, strict=True):
+                plain.append(k.closed and not _agrees(self.model, inc, ok, k.structure, sample))
+            store_verdict(self, fixed, plain)
         if any(plain):
             bound = BoundKernel(self, dict(fixed), bound.constants, tuple(not p for p in plain))
         return bound
@@ -319,6 +341,8 @@ def _sample_points(model: Model, axes: Sequence[str], fixed: Mapping[str, float]
 
 
 def _agrees(model: Model, kernel_incomes, kernel_exists, structure: Structure, points) -> bool:
+    from inframarginal.compiled import evaluate_structure
+
     reference = evaluate_structure(model, structure, points)
     exists = reference["exists"]
     if not np.array_equal(exists, kernel_exists):
@@ -344,6 +368,8 @@ def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
 
 
 def _build_grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
+    from inframarginal.expressions import to_function
+
     symbols = _symbols(model, axes)
     fixed_names = tuple(p.name for p in model.parameters if p.name not in axes)
     folder = _Folder(symbols)
@@ -411,7 +437,9 @@ def _make_jax_function(kernel: GridKernel, split: tuple[bool, ...], with_incomes
     import jax
     import jax.numpy as jnp
 
-    functions = {v: to_function(kernel.arguments, list(kernel.expressions[v]), modules="jax")
+    from inframarginal.expressions import to_function
+
+    functions = {v: to_function(list(kernel.arguments), list(kernel.expressions[v]), modules="jax")
                  for v in set(split) if kernel.expressions[v]}
 
     def run(*args):

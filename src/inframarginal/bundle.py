@@ -23,16 +23,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from inframarginal import disk_cache
+from inframarginal.modelfile import content_hash
 from inframarginal.numeric_tree import (
     UnsupportedFunction,
     check_tree,
@@ -59,8 +58,6 @@ if TYPE_CHECKING:
 _KIND = "numeric-bundle"
 #: Raised whenever the bundle's layout changes, so older bundles are ignored.
 _LAYOUT = "2"  # 2: conditions stored as objects beside their texts
-#: Largest model file read (as :data:`inframarginal.modelfile.MAX_FILE_BYTES`).
-_MAX_FILE_BYTES = 1_000_000
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
@@ -78,28 +75,6 @@ def enabled() -> bool:
 # which model: its content hash, found without building it
 
 
-def content_hash(name_or_path: str | Path) -> str | None:
-    """The content hash :attr:`Model.content_hash` of a built-in model or model file, without
-    building the model; ``None`` where the file cannot be read or parsed (the full path says why)."""
-    text = str(name_or_path)
-    try:
-        models = resources.files("inframarginal.models")
-        builtin = {e.name[:-5] for e in models.iterdir() if e.name.endswith(".toml")}
-        if text in builtin:  # a lookup by name: user text never becomes a package path
-            source = models.joinpath(f"{text}.toml").read_text("utf-8")
-        else:
-            path = Path(text)
-            if not path.is_file() or path.stat().st_size > _MAX_FILE_BYTES:
-                return None
-            with path.open("rb") as fh:
-                source = fh.read(_MAX_FILE_BYTES + 1).decode("utf-8")
-        if len(source) > _MAX_FILE_BYTES:
-            return None
-        spec = tomllib.loads(source)
-        encoded = json.dumps(spec, sort_keys=True, default=str)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
-        return None
-    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------
@@ -119,8 +94,14 @@ def _certificate_at(digest: str, parameters: Mapping[str, float]) -> Certificati
         return None
     try:  # stored as pairs; one stored before its reason was structured advice is not read
         return Certification.from_dict({str(key): value for key, value in stored})
-    except (TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         return None
+
+
+def stored_certificate(model: Model, parameters: Mapping[str, float]) -> Certification | None:
+    """The certification kept by :func:`store_certificate` at a full parameter point, or ``None``
+    (also when the numeric caches are off)."""
+    return _certificate_at(model.content_hash, parameters) if enabled() else None
 
 
 def store_certificate(model: Model, parameters: Mapping[str, float], certification: Certification) -> None:

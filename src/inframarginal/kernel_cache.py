@@ -13,8 +13,9 @@ decoded when first asked for.  A missing, stale or malformed entry is rebuilt;
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from inframarginal import disk_cache
 from inframarginal.numeric_tree import Program, UnsupportedFunction, encode_program
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from inframarginal.model import Model
 
 _KIND = "grid-kernel"
+_VERDICT = "grid-kernel-split"
 #: Raised whenever the entry's layout changes, so older entries are ignored.
 _LAYOUT = "1"
 
@@ -79,6 +81,29 @@ def load_kernel(model: Model, axes: tuple[str, ...], make: type[GridKernel],
         return None
 
 
+def _verdict_key(kernel: GridKernel, fixed: Mapping[str, float]) -> str:
+    values = [float(fixed[n]) for n in kernel.fixed_names]
+    return f"{_key(kernel.axes)}|{json.dumps(values)}"
+
+
+def load_verdict(kernel: GridKernel, fixed: Mapping[str, float]) -> list[bool] | None:
+    """Which structures keep their plain (unsplit) forms at the fixed values ``fixed``, as
+    :meth:`~inframarginal.backends.GridKernel.bind` decided before, or ``None``: its check
+    evaluates every structure's closed forms at sample points, the cost of a small sweep."""
+    if not disk_cache.numeric_cache_enabled():
+        return None
+    stored = disk_cache.read_entry(kernel.model, _VERDICT, _verdict_key(kernel, fixed))
+    if not isinstance(stored, list) or len(stored) != len(kernel.structures):
+        return None
+    return stored if all(isinstance(v, bool) for v in stored) else None
+
+
+def store_verdict(kernel: GridKernel, fixed: Mapping[str, float], plain: list[bool]) -> None:
+    """Keep the decision of :meth:`~inframarginal.backends.GridKernel.bind` at ``fixed``."""
+    if disk_cache.numeric_cache_enabled():
+        disk_cache.write_entry(kernel.model, _VERDICT, _verdict_key(kernel, fixed), [bool(v) for v in plain])
+
+
 def _name(variant: bool) -> str:
     return "split" if variant else "plain"
 
@@ -86,7 +111,6 @@ def _name(variant: bool) -> str:
 def _kernel(model: Model, axes: tuple[str, ...], data: Any, make: type[GridKernel],
             make_structure: type[StructureKernel]) -> GridKernel:
     from inframarginal.configurations import studied_structures
-    from inframarginal.serialization import expression_from_json
 
     studied = studied_structures(model)
     entries = data["structures"]
@@ -106,10 +130,38 @@ def _kernel(model: Model, axes: tuple[str, ...], data: Any, make: type[GridKerne
         layouts[variant] = tuple((int(a), int(b), int(c)) for a, b, c in part["layout"])
         details[variant] = tuple(None if f is None else Program(f) for f in part["details"])
         expressions[variant] = part["expressions"]
-    arguments = tuple(expression_from_json(a) for a in data["arguments"])
+    arguments = _Arguments(list(data["arguments"]))
     n_constants = int(data["n_constants"])
     return make(model, tuple(axes), fixed_names, structures, Program(data["constant_function"]), n_constants,
                       cores, layouts, details, _Expressions(expressions), arguments)  # type: ignore[arg-type]
+
+
+class _Arguments(Sequence["sp.Symbol"]):
+    """The compiled functions' arguments as SymPy symbols, decoded on first use (only ``--backend
+    jax`` reads them): a kernel read from the cache is evaluated without importing SymPy."""
+
+    def __init__(self, encoded: list[Any]):
+        self._encoded = encoded
+        self._decoded: tuple[sp.Symbol, ...] | None = None
+
+    def _symbols(self) -> tuple[sp.Symbol, ...]:
+        if self._decoded is None:
+            from inframarginal.serialization import expression_from_json
+
+            self._decoded = tuple(expression_from_json(e) for e in self._encoded)
+        return self._decoded
+
+    @overload
+    def __getitem__(self, index: int) -> sp.Symbol: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[sp.Symbol, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> sp.Symbol | tuple[sp.Symbol, ...]:
+        return self._symbols()[index]
+
+    def __len__(self) -> int:
+        return len(self._encoded)
 
 
 class _Expressions(Mapping[bool, tuple["sp.Expr", ...]]):

@@ -13,6 +13,8 @@ with a ``RecursionError`` deep in the parser.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from functools import cache
@@ -203,3 +205,28 @@ def _typed_builtin_names() -> list[str]:
 
 def _builtin_names() -> list[str]:
     return sorted(e.name[:-5] for e in resources.files("inframarginal.models").iterdir() if e.name.endswith(".toml"))
+
+
+def content_hash(name_or_path: str | Path) -> str | None:
+    """The content hash :attr:`Model.content_hash` of a built-in model or model file, without
+    building the model (no SymPy: the key of what the disk cache keeps for a warm ``solve`` or
+    ``show``); ``None`` where the file cannot be read or parsed (the full path says why)."""
+    text = str(name_or_path)
+    try:
+        models = resources.files("inframarginal.models")
+        builtin = {e.name[:-5] for e in models.iterdir() if e.name.endswith(".toml")}
+        if text in builtin:  # a lookup by name: user text never becomes a package path
+            source = models.joinpath(f"{text}.toml").read_text("utf-8")
+        else:
+            path = Path(text)
+            if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+                return None
+            with path.open("rb") as fh:
+                source = fh.read(MAX_FILE_BYTES + 1).decode("utf-8")
+        if len(source) > MAX_FILE_BYTES:
+            return None
+        spec = tomllib.loads(source)
+        encoded = json.dumps(spec, sort_keys=True, default=str)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
+        return None
+    return hashlib.sha256(encoded.encode()).hexdigest()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,30 @@ def _parameter_attrs(model: Model, name: str) -> dict[str, str]:
     return {"long_name": name, "units": DIMENSIONLESS, "description": f"axis {name}"}
 
 
+def coordinate_attrs(model: Model, name: str) -> dict[str, str]:
+    """CF-style attributes of a sweep's coordinate ``name`` (an axis, ``structure`` or ``good``)."""
+    if name == "structure":
+        return {"long_name": "structure", "description": "structures compared (named in the model file or enumerated)"}
+    if name == "good":
+        return {"long_name": "good",
+                "description": ", ".join(f"{g.name}: {g.description or g.name}" for g in model.goods)}
+    return _parameter_attrs(model, name)
+
+
+def variable_attrs(name: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes ``attrs`` of a sweep's data variable ``name`` with CF-style ones added.
+
+    An existing ``long_name`` is kept; ``units`` is ``"1"`` for every number (the models'
+    quantities are dimensionless) and absent for text and flags.
+    """
+    text, units = _VARIABLES.get(name, (name, None))
+    added: dict[str, Any] = {"description": text}
+    added.setdefault("long_name", attrs.get("long_name", text))
+    if units is not None:
+        added["units"] = units
+    return {**attrs, **added}
+
+
 def describe(ds: xr.Dataset, model: Model, axes: tuple[str, ...] | list[str]) -> xr.Dataset:
     """Give the coordinates and variables of a sweep ``ds`` CF-style attributes (in place).
 
@@ -126,20 +151,9 @@ def describe(ds: xr.Dataset, model: Model, axes: tuple[str, ...] | list[str]) ->
     xarray.Dataset
         ``ds`` itself, for chaining.
     """
-    for name in axes:
+    for name in [*axes, "structure", "good"]:
         if name in ds.coords:
-            ds.coords[name].attrs.update(_parameter_attrs(model, name))
-    if "structure" in ds.coords:
-        ds.coords["structure"].attrs.update(
-            long_name="structure", description="structures compared (named in the model file or enumerated)")
-    if "good" in ds.coords:
-        ds.coords["good"].attrs.update(
-            long_name="good", description=", ".join(f"{g.name}: {g.description or g.name}" for g in model.goods))
+            ds.coords[name].attrs.update(coordinate_attrs(model, name))
     for key, var in ds.data_vars.items():
-        text, units = _VARIABLES.get(str(key), (str(key), None))
-        attrs: dict[str, Any] = {"description": text}
-        attrs.setdefault("long_name", var.attrs.get("long_name", text))
-        if units is not None:
-            attrs["units"] = units
-        var.attrs.update(attrs)
+        var.attrs.update(variable_attrs(str(key), var.attrs))
     return ds

@@ -710,17 +710,21 @@ class Certification:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Certification:
-        """The certification of :meth:`to_dict` (a stored one); ``ValueError`` where ``data`` is not one."""
-        try:
-            values = (data["certified"], data["general_equilibrium"], data["per_capita_real_income"],
-                      data["listed_general_equilibrium"], data["listed_per_capita_real_income"],
-                      data["unlisted_beats_listed"], data["certified_by"] or "", data["bound_gap"])
-        except (KeyError, TypeError) as err:
-            raise ValueError("not a stored certification") from err
+        """The certification of :meth:`to_dict` (a stored one, read back from the disk cache).
+
+        Raises
+        ------
+        KeyError, TypeError, ValueError
+            For a mapping :meth:`to_dict` did not give (``ValueError``: one without ``advice``,
+            stored before the reason was structured advice).
+        """
+        values = (data["certified"], data["general_equilibrium"], data["per_capita_real_income"],
+                  data["listed_general_equilibrium"], data["listed_per_capita_real_income"],
+                  data["unlisted_beats_listed"], data["certified_by"] or "", data["bound_gap"])
         if not (isinstance(values[0], bool) and isinstance(values[5], bool) and isinstance(values[6], str)
                 and all(v is None or isinstance(v, str) for v in (values[1], values[3]))
                 and all(v is None or isinstance(v, (int, float)) for v in (values[2], values[4], values[7]))):
-            raise ValueError("not a stored certification")
+            raise TypeError("not a stored certification")
         return cls(*values, reason=Advice.from_dict(data.get("advice")))
 
 

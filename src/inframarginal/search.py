@@ -459,6 +459,20 @@ def _without_settings(err: InframarginalError) -> str:
     return f"{err.field} {err.value}: {err.detail}" if err.field is not None else err.detail
 
 
+def certify_kept(model: Model, values: Mapping[str, float]) -> Certification:
+    """:func:`certify` at a full parameter point, read from the disk cache of certificates that
+    warm solves read (:func:`inframarginal.bundle.stored_certificate`), or computed and kept there:
+    a sweep or path run again certifies its sample without the LP (nor SciPy)."""
+    from inframarginal.bundle import store_certificate, stored_certificate
+
+    stored = stored_certificate(model, values)  # None where absent or not what to_dict gave
+    if stored is not None:
+        return stored
+    cert = certify(model, values)
+    store_certificate(model, values, cert)
+    return cert
+
+
 #: Points certified per region of a sweep (points with the same listed GE), and in all.
 SWEEP_SAMPLES_PER_REGION = 4
 SWEEP_SAMPLES = 64
@@ -475,7 +489,7 @@ def certify_sample(model: Model, points: list[dict[str, float]], regions: list[s
     beaten: dict[str, dict[str, float]] = {}
     failed: list[Advice] = []
     for point in points:
-        cert = certify(model, point)
+        cert = certify_kept(model, point)
         if not cert.certified:
             failed.append(cert.reason)
         elif cert.unlisted_beats and cert.general_equilibrium is not None:

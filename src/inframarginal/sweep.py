@@ -53,13 +53,12 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 from numpy.typing import ArrayLike
 
 from inframarginal.backends import (
@@ -67,11 +66,17 @@ from inframarginal.backends import (
     bound_kernel,
     check_backend,
 )
-from inframarginal.equilibrium import general_equilibrium_at
 from inframarginal.errors import Advice, ParameterError, SweepError
 from inframarginal.model import Model
-from inframarginal.provenance import describe, provenance
+from inframarginal.provenance import coordinate_attrs, provenance, variable_attrs
+from inframarginal.results import general_equilibrium_at
 from inframarginal.version import __version__
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+# xarray (with pandas, and Dask where installed) is imported where a Dataset is made: the
+# command line evaluates a grid and writes its file (inframarginal.netcdf_file) without it.
 
 #: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
 CHUNK_POINTS = 1_000_000
@@ -635,6 +640,17 @@ def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
                chunk_points: int = CHUNK_POINTS, variables: tuple[str, ...] | None = None,
                decode: bool = True) -> xr.Dataset:
     """Evaluate a checked :class:`Grid` in memory, chunk by chunk (``variables``: default all)."""
+    arrays = evaluate_grid(grid, backend=backend, progress=progress, chunk_points=chunk_points,
+                           variables=variables)
+    ds = to_dataset(grid, arrays, backend)
+    ds.attrs.update(certification_attrs(certification_advice(grid, arrays)))
+    return decode_general_equilibrium(ds) if decode else ds
+
+
+def evaluate_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
+                  chunk_points: int = CHUNK_POINTS, variables: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of a checked :class:`Grid`, evaluated in memory chunk by chunk, as
+    :func:`evaluate_chunk` gives them (leading ``structure``/``good`` dimension first)."""
     from tqdm import tqdm
 
     shape = grid.shape
@@ -649,17 +665,18 @@ def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
                      for name, a in arrays.items()}
             evaluate_chunk(grid, region, backend, views)
             bar.update(math.prod(s.stop - s.start for s in region))
-    ds = to_dataset(grid, arrays, backend)
-    certification = _certification(grid, arrays)
-    # Attributes are plain text (NetCDF): the advice in Python words, and as JSON for the edges' words.
-    ds.attrs["certification"] = str(certification)
-    if certification.use:
-        ds.attrs["certification_advice"] = json.dumps(certification.to_dict())
-    return decode_general_equilibrium(ds) if decode else ds
+    return arrays
 
 
-def _certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice:
-    """The listed GE certified against all structures at a few points per region (issue 13, item 6)."""
+def certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> str:
+    """The listed GE certified against all structures at a few points per region (issue 13, item 6):
+    the sweep's attribute ``certification``, in Python words (:func:`certification_advice`)."""
+    return str(certification_advice(grid, arrays))
+
+
+def certification_advice(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice:
+    """:func:`certification` with the settings that would help where not certified, as advice:
+    the sweep's attributes (:func:`certification_attrs`)."""
     from inframarginal.search import certify_sample, sweep_sample
 
     if "general_equilibrium" not in arrays:
@@ -670,6 +687,16 @@ def _certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice:
     names = ["", *grid.structures]
     points = [dict(grid.fixed) | {n: float(v[j]) for (n, v), j in zip(grid.axes, i, strict=True)} for i in picks]
     return certify_sample(grid.model, points, [names[int(codes[i]) + 1] for i in picks])
+
+
+def certification_attrs(certification: Advice) -> dict[str, str]:
+    """A sweep's attributes for its certification: plain text (NetCDF holds no objects), in Python
+    words, and where it suggests settings ``certification_advice``, the advice as JSON
+    (:meth:`inframarginal.errors.Advice.to_dict`) for the edges' words (the explorer's)."""
+    attrs = {"certification": str(certification)}
+    if certification.use:
+        attrs["certification_advice"] = json.dumps(certification.to_dict())
+    return attrs
 
 
 _LONG_NAMES = {
@@ -687,31 +714,68 @@ _CODE_COMMENT = ("integer code: the index of the {coord} in the coordinate '{coo
                  "flag_values and flag_meanings name them")
 
 
-def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "numpy",
-               region: tuple[slice, ...] | None = None) -> xr.Dataset:
-    """Wrap evaluated arrays (of the whole grid, or of ``region``) as the sweep's Dataset.
+@dataclass(frozen=True)
+class SweepVariable:
+    """A coordinate or data variable of a sweep as plain arrays: its dimensions, values and
+    attributes (what :func:`to_dataset` wraps and :mod:`inframarginal.netcdf_file` writes)."""
 
-    Arrays with a leading ``structure`` or ``good`` dimension become variables with that
-    dimension last (a transposed view, not a copy).  ``general_equilibrium`` and
-    ``numeraire`` stay integer codes, with CF ``flag_values`` and ``flag_meanings``.
+    dims: tuple[str, ...]
+    values: np.ndarray
+    attrs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SweepContents:
+    """A sweep's Dataset without xarray: coordinates, data variables (in order) and attributes."""
+
+    coords: dict[str, SweepVariable]
+    data_vars: dict[str, SweepVariable]
+    attrs: dict[str, Any]
+
+
+def sweep_contents(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "numpy",
+                   region: tuple[slice, ...] | None = None) -> SweepContents:
+    """The coordinates, variables and attributes of the sweep's Dataset (of the whole grid, or
+    of ``region``), every attribute included, as plain arrays.
+
+    Arrays with a leading ``structure`` or ``good`` dimension get it last (a view, not a copy).
+    ``general_equilibrium`` and ``numeraire`` stay integer codes, with CF ``flag_values`` and
+    ``flag_meanings``.
     """
     region = region or tuple(slice(0, n) for n in grid.shape)
     dims = grid.names
-    coords: dict[str, Any] = {n: v[s] for (n, v), s in zip(grid.axes, region, strict=True)}
-    coords["structure"] = list(grid.structures)
-    coords["good"] = list(grid.model.good_names)
+    coords = {n: SweepVariable((n,), v[s], coordinate_attrs(grid.model, n))
+              for (n, v), s in zip(grid.axes, region, strict=True)}
+    coords["structure"] = SweepVariable(("structure",), np.asarray(list(grid.structures)),
+                                        coordinate_attrs(grid.model, "structure"))
+    coords["good"] = SweepVariable(("good",), np.asarray(list(grid.model.good_names)),
+                                   coordinate_attrs(grid.model, "good"))
     data_vars = {}
     for name, (lead, _, _) in chunk_layout(grid, tuple(arrays)).items():
         attrs: dict[str, Any] = {"long_name": _LONG_NAMES[name]}
         if name in CODED:
-            attrs.update(flag_attrs(coords[CODED[name]], arrays[name].dtype),
+            attrs.update(flag_attrs(list(coords[CODED[name]].values), arrays[name].dtype),
                          comment=_CODE_COMMENT.format(coord=CODED[name]))
+        attrs = variable_attrs(name, attrs)  # CF-style long_name/units/description
         if lead:
-            data_vars[name] = xr.DataArray(arrays[name], dims=(lead, *dims), attrs=attrs).transpose(*dims, lead)
+            data_vars[name] = SweepVariable((*dims, lead), np.moveaxis(arrays[name], 0, -1), attrs)
         else:
-            data_vars[name] = xr.DataArray(arrays[name], dims=dims, attrs=attrs)
-    ds = xr.Dataset(data_vars, coords=coords, attrs=sweep_attrs(grid, backend))
-    return describe(ds, grid.model, grid.names)  # CF-style long_name/units/description
+            data_vars[name] = SweepVariable(dims, arrays[name], attrs)
+    return SweepContents(coords, data_vars, sweep_attrs(grid, backend))
+
+
+def to_dataset(grid: Grid, arrays: Mapping[str, np.ndarray], backend: str = "numpy",
+               region: tuple[slice, ...] | None = None) -> xr.Dataset:
+    """Wrap evaluated arrays (of the whole grid, or of ``region``) as the sweep's Dataset
+    (:func:`sweep_contents` as xarray variables)."""
+    import xarray as xr
+
+    contents = sweep_contents(grid, arrays, backend, region)
+    data_vars = {n: xr.DataArray(v.values, dims=v.dims, attrs=v.attrs) for n, v in contents.data_vars.items()}
+    ds = xr.Dataset(data_vars, coords={n: v.values for n, v in contents.coords.items()}, attrs=contents.attrs)
+    for name, var in contents.coords.items():
+        ds.coords[name].attrs.update(var.attrs)
+    return ds
 
 
 def is_coded(var: xr.DataArray) -> bool:
@@ -740,6 +804,8 @@ def decode_general_equilibrium(ds: xr.Dataset) -> xr.Dataset:
     >>> decode_general_equilibrium(coded).general_equilibrium.values.tolist()
     ['A', 'PC']
     """
+    import xarray as xr
+
     updates = {}
     for name, coord in CODED.items():
         if name not in ds.data_vars or not is_coded(ds[name]):
@@ -781,6 +847,8 @@ def encode_general_equilibrium(ds: xr.Dataset) -> xr.Dataset:
     SweepError
         For a name that is not a value of the coordinate the codes index.
     """
+    import xarray as xr
+
     updates = {}
     for name, coord in CODED.items():
         if name not in ds.data_vars or is_coded(ds[name]):
@@ -824,6 +892,8 @@ def open_sweep(path: str | os.PathLike, decode: bool = True) -> xr.Dataset:
     in the Dataset :func:`sweep` returns (files store integer codes); files written
     before the codes hold names already and read the same.
     """
+    import xarray as xr
+
     text = os.fspath(path)
     if text.rstrip("/").endswith(".zarr"):
         from inframarginal.zarr_layout import open_zarr_dataset
@@ -879,17 +949,41 @@ NETCDF_COMPRESSION = {"zlib": True, "complevel": 1, "shuffle": True}
 NETCDF_UNCOMPRESSED = ("per_capita_real_income",)
 
 
+def netcdf_variable_encoding(name: str, shape: tuple[int, ...]) -> dict[str, Any]:
+    """NetCDF encoding of the data variable ``name`` of ``shape`` (xarray's keywords): chunks of
+    about :data:`NETCDF_CHUNK_POINTS` values, whole along the last dimensions, compressed unless
+    in :data:`NETCDF_UNCOMPRESSED`; ``{}`` for a scalar or empty variable."""
+    if len(shape) == 0 or math.prod(shape) == 0:
+        return {}
+    compression = {} if name in NETCDF_UNCOMPRESSED else NETCDF_COMPRESSION
+    return {**compression, "chunksizes": chunk_shape(shape, NETCDF_CHUNK_POINTS)}
+
+
 def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
-    """Chunked, compressed encoding of every data variable of a sweep (chunks of
-    about :data:`NETCDF_CHUNK_POINTS` values, whole along the last dimensions; those of
-    :data:`NETCDF_UNCOMPRESSED` chunked only)."""
+    """Chunked, compressed encoding of every data variable of a sweep (:func:`netcdf_variable_encoding`)."""
     out = {}
     for name, var in ds.data_vars.items():
-        if var.ndim == 0 or var.size == 0:
-            continue
-        compression = {} if name in NETCDF_UNCOMPRESSED else NETCDF_COMPRESSION
-        out[str(name)] = {**compression, "chunksizes": chunk_shape(tuple(var.shape), NETCDF_CHUNK_POINTS)}
+        encoding = netcdf_variable_encoding(str(name), tuple(var.shape))
+        if encoding:
+            out[str(name)] = encoding
     return out
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+    """Call ``write`` on a temporary file next to ``path``, then rename it into place.
+
+    Temporary files of the same target left by killed runs are removed first; none is
+    left behind when ``write`` fails.
+    """
+    path = os.fspath(path)
+    remove_stale_temporaries(f"{path}.tmp-")
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> None:
@@ -899,13 +993,5 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> None:
     encoded first); every variable is chunked and compressed (:func:`netcdf_encoding`).
     Temporary files of the same target left by killed runs are removed first.
     """
-    path = os.fspath(path)
-    remove_stale_temporaries(f"{path}.tmp-")
-    tmp = f"{path}.tmp-{os.getpid()}"
     ds = encode_general_equilibrium(ds)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(ds))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomically(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(ds)))

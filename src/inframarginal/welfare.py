@@ -44,7 +44,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
 
 from inframarginal.enumeration import configuration_table, mask_of
 from inframarginal.loglinear import ConfigurationArrays, solve_block
@@ -106,6 +105,9 @@ def welfare_bound(arrays: ConfigurationArrays, fixed: dict[int, float] | None = 
     cost = np.zeros(len(free) + 1)
     cost[-1] = 1.0
     bounds = [(-LOG_PRICE_BOX, LOG_PRICE_BOX)] * len(free) + [(None, None)]
+    # imported here: a certificate read from the disk cache needs no SciPy
+    from scipy.optimize import linprog
+
     res = linprog(cost, A_ub=lhs, b_ub=-shift, bounds=bounds, method="highs",
                   options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
     if res.status != 0:
@@ -241,6 +243,8 @@ def warm_up() -> None:
     eye = np.broadcast_to(np.eye(3), (2, 3, 3)).copy()
     np.linalg.solve(eye, np.ones((2, 3, 1)))
     np.linalg.inv(eye[0])
+    from scipy.optimize import linprog
+
     linprog(np.ones(2), A_ub=-np.eye(2), b_ub=-np.ones(2), method="highs")
 
 

@@ -116,6 +116,7 @@ def no_compute(monkeypatch):
         raise AssertionError("the sweep was computed before the output was checked")
 
     monkeypatch.setattr(sweep, "sweep_grid", boom)
+    monkeypatch.setattr(sweep, "evaluate_grid", boom)  # what the command calls
     monkeypatch.setattr(distributed, "_prepare_store", boom)
 
 

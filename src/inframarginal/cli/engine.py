@@ -82,6 +82,7 @@ def enumeration_counts(configs, structures, studied) -> dict[str, object]:
 def register(group: click.Group) -> None:
     """Add the engine commands to ``group``."""
     from inframarginal.cli.elasticities import elasticities_option
+    from inframarginal.cli.kept import kept_output
 
     @group.command("models")
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -106,6 +107,7 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
     @click.option("--count", "count_only", is_flag=True,
                   help="Only count structures (by traded goods, and up to symmetry), without listing them.")
+    @kept_output("show")  # a warm show prints its kept output: no SymPy
     def show_command(model: str, fmt: str, count_only: bool) -> None:
         """Show a model: parameters, goods, technologies, configurations, structures.
 

@@ -130,12 +130,15 @@ def register(group: click.Group) -> None:
         from inframarginal.sweep import (
             CHUNK_POINTS,
             InMemoryLimitError,
+            certification_advice,
+            certification_attrs,
             check_grid_size,
+            evaluate_grid,
             make_grid,
             parse_variables,
             structure_counts,
-            sweep_grid,
-            write_netcdf,
+            sweep_contents,
+            to_dataset,
         )
 
         started = time.perf_counter()
@@ -189,12 +192,22 @@ def register(group: click.Group) -> None:
                            counts=result.counts)
             ds = open_zarr_sweep(out, decode=False) if plot else None
         else:
-            # codes from here to the file: names only in the summary and on the plot
-            ds = sweep_grid(grid, backend=backend, progress=True, chunk_points=chunk_points, variables=chosen,
-                            decode=False)
-            summary["counts"] = structure_counts(ds["general_equilibrium"].values, grid.structures)
+            # codes from here to the file: names only in the summary and on the plot; the file is
+            # written from the arrays (netcdf_file), xarray is imported only for a plot
+            arrays = evaluate_grid(grid, backend=backend, progress=True, chunk_points=chunk_points,
+                                   variables=chosen)
+            summary["counts"] = structure_counts(arrays["general_equilibrium"], grid.structures)
+            # the certification is an attribute of the file and the plot's Dataset, not of the summary
+            certified = certification_attrs(certification_advice(grid, arrays)) if out is not None or plot else {}
             if out is not None:
-                write_netcdf(ds, out)
+                from inframarginal.netcdf_file import write_sweep_netcdf
+
+                contents = sweep_contents(grid, arrays, backend)
+                contents.attrs.update(certified)
+                write_sweep_netcdf(contents, out)
+            if plot:
+                ds = to_dataset(grid, arrays, backend)
+                ds.attrs.update(certified)
         if plot:
             from inframarginal.phase import plot_phase, thin
 
