@@ -129,3 +129,9 @@ def test_a_sweep_keeps_text_attributes_and_its_advice_for_the_explorer(uncertifi
     write_netcdf(ds, tmp_path / "s.nc")  # NetCDF holds text only
     explorer = in_plain_words(ds.attrs["certification"], ds.attrs["certification_advice"])
     assert explorer.endswith("; use the search method") and explorer.startswith("certified against all structures")
+
+
+def test_a_reason_given_as_plain_text_is_advice_without_settings():
+    cert = Certification(False, None, None, None, None, False, "", None, "no reason to suggest anything")
+    assert isinstance(cert.reason, Advice) and cert.reason.use == ()
+    assert cert.summary(flag_words) == cert.summary() == "not certified: no reason to suggest anything"

@@ -682,6 +682,10 @@ class Certification:
     gap: float | None
     reason: Advice = Advice("")
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.reason, Advice):  # a plain text: advice that suggests no setting
+            object.__setattr__(self, "reason", Advice(str(self.reason)))
+
     def summary(self, write: Callable[[str, object], str] = python_words) -> str:
         """One line for the outputs: certified (and how), an unlisted structure beats the listed ones, or
         why not (its suggested settings written by ``write(field, value)``)."""
