@@ -295,7 +295,13 @@ def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm
 
 
 def _shares(model, structure, forms, price_subs, num) -> list[sp.Expr]:
-    """Shares of people in each configuration, from market clearing and sum(shares) = 1."""
+    """Shares of people in each configuration, from market clearing and sum(shares) = 1.
+
+    Each market's flows are products of powers (exponentials of log-linear forms); the
+    market's equation is divided by its first flow, in logs, before solving, so that the
+    powers the flows share cancel exactly (in the complete division of labour all of them
+    do) and the linear system, and its factoring, stay small.
+    """
     configs = structure.configurations
     if len(configs) == 1:
         return [sp.Integer(1)]
@@ -305,14 +311,16 @@ def _shares(model, structure, forms, price_subs, num) -> list[sp.Expr]:
     for good in structure.traded_goods:
         if good == num:
             continue  # Walras' law: the numeraire's market clears when the others do
-        flow = sp.Integer(0)
+        flows: list[tuple[sp.Symbol, int, sp.Expr]] = []  # (mass, +1 sold / -1 bought, log quantity)
         for m, config, form in zip(masses, configs, forms, strict=True):
             values = dict(form.log_values)
             if config.sells == good:
-                flow += m * sp.exp(normalize_log(values[f"s_{good}"].xreplace(price_subs), point, memo))
+                flows.append((m, 1, values[f"s_{good}"].xreplace(price_subs)))
             if good in config.buys:
-                flow -= m * sp.exp(normalize_log(values[f"d_{good}"].xreplace(price_subs), point, memo))
-        equations.append(flow)
+                flows.append((m, -1, values[f"d_{good}"].xreplace(price_subs)))
+        reference = flows[0][2]
+        equations.append(sum((sign * m * sp.exp(normalize_log(log_q - reference, point, memo))
+                              for m, sign, log_q in flows), sp.Integer(0)))
         checkpoint()
     matrix, rhs = sp.linear_eq_to_matrix(equations, masses)
     return [_tidy(sp.powsimp(s, force=True)) for s in matrix.LUsolve(rhs)]
