@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
 
 from inframarginal import disk_cache
 from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, time_limit
@@ -98,7 +99,7 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
     system[1:, :] = a.T
     rhs = sp.zeros(n_terms, 1)
     rhs[0] = 1
-    delta = [sp.cancel(sp.together(d)) for d in system.LUsolve(rhs)]
+    delta = [sp.cancel(sp.together(d)) for d in _exact_solve(system, rhs)]
 
     groups: dict[str, list[int]] = {}
     for i, t in enumerate(prog.terms[1:], start=1):
@@ -117,7 +118,7 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
         sp.log(delta[i]) - sp.log(lam[t.constraint]) - t.log_coefficient
         for i, t in enumerate(prog.terms[1:], start=1)
     ])
-    logs = rows.LUsolve(rhs_primal)
+    logs = _exact_solve(rows, rhs_primal)
     log_values = tuple((v.name, logs[j]) for j, v in enumerate(prog.variables))
 
     conditions = [(model.endowment - prog.fixed_costs,
@@ -134,6 +135,21 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
         tuple((name, normalize_log(v, point, memo)) for name, v in log_values),
         tuple(conditions),
     )
+
+
+def _exact_solve(matrix: sp.Matrix, rhs: sp.Matrix) -> sp.Matrix:
+    """``matrix**-1 * rhs`` for a square ``matrix`` of rational functions of the parameters.
+
+    The inverse is computed over the field of rational functions (``DomainMatrix``), whose
+    entries stay cancelled at every step, rather than by ``Matrix.LUsolve`` on expressions that
+    grow at each elimination; ``rhs`` may hold anything (logarithms).  Other matrices (not
+    square, entries outside that field) are left to ``LUsolve``.
+    """
+    if matrix.is_square:
+        dm = DomainMatrix.from_Matrix(matrix)
+        if dm.domain.is_ZZ or dm.domain.is_QQ or dm.domain.is_PolynomialRing or dm.domain.is_FractionField:
+            return dm.to_field().inv().to_Matrix() * rhs
+    return matrix.LUsolve(rhs)
 
 
 def normalize_log(expr: sp.Expr, point: dict[sp.Symbol, float], memo: LogMemo | None = None) -> sp.Expr:
