@@ -5,6 +5,7 @@ import math
 
 import pytest
 import sympy as sp
+from sympy.matrices.exceptions import NonInvertibleMatrixError
 
 import inframarginal as im
 from inframarginal import disk_cache, symbolic
@@ -52,6 +53,12 @@ def test_exact_solve_leaves_other_matrices_to_lusolve():
     matrix = sp.Matrix([[sp.sqrt(2), 1], [x, sp.exp(x)]])  # not rational functions of symbols
     rhs = sp.Matrix([1, 2])
     assert sp.simplify(matrix * symbolic._exact_solve(matrix, rhs) - rhs) == sp.zeros(2, 1)
+
+
+def test_exact_solve_of_a_singular_matrix_raises_as_lusolve_does():
+    a = sp.Symbol("a", positive=True)
+    with pytest.raises(NonInvertibleMatrixError):
+        symbolic._exact_solve(sp.Matrix([[a, 1], [2 * a, 2]]), sp.Matrix([1, 2]))
 
 
 def test_normalize_log_memo_changes_nothing():

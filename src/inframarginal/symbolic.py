@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
 
 from inframarginal import disk_cache
 from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, time_limit
@@ -148,7 +149,10 @@ def _exact_solve(matrix: sp.Matrix, rhs: sp.Matrix) -> sp.Matrix:
     if matrix.is_square:
         dm = DomainMatrix.from_Matrix(matrix)
         if dm.domain.is_ZZ or dm.domain.is_QQ or dm.domain.is_PolynomialRing or dm.domain.is_FractionField:
-            return dm.to_field().inv().to_Matrix() * rhs
+            try:
+                return dm.to_field().inv().to_Matrix() * rhs
+            except DMNonInvertibleMatrixError:
+                pass  # singular: LUsolve raises its usual error
     return matrix.LUsolve(rhs)
 
 
