@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # not imported at run time: the warm command line reads entri
 
 _FORMAT = "inframarginal-cache"
 _LAYOUT = "v1"
+#: Part of every model folder's hash: bumped when the derivations store different closed forms,
+#: so that entries written before are not read back (2: shares from market clearing on flows
+#: divided by one of them, in lowest terms).
+DERIVATION = "2"
 #: Entries larger than this are neither written nor read (a planted huge file costs nothing).
 MAX_ENTRY_BYTES = 64 * 2**20
 
@@ -78,7 +82,7 @@ def model_folder(model: Model | str) -> Path:
     """The folder of a model's entries (``model``: the model or its content hash): a hash of
     its content and of the software versions."""
     content_hash = model if isinstance(model, str) else model.content_hash
-    text = f"{__version__}|sympy {sympy_version()}|{content_hash}"
+    text = f"{__version__}|sympy {sympy_version()}|derivation {DERIVATION}|{content_hash}"
     return cache_root() / _LAYOUT / hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
