@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -57,8 +58,14 @@ def code_fingerprint() -> str:
     """A hash of this package's top-level modules, part of every compiled numeric entry's key:
     compiled functions follow the code that derives and compiles them, which can change
     within one version (a development checkout), and are cheap to rebuild."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    return files_fingerprint(sorted(Path(__file__).parent.glob("*.py")))
+
+
+def files_fingerprint(paths: Iterable[Path], seed: str = "") -> str:
+    """A short hash of ``seed`` and the names and contents of ``paths`` (an unreadable file
+    counts as ``?``)."""
+    digest = hashlib.sha256(seed.encode())
+    for path in paths:
         digest.update(path.name.encode() + b"\0")
         try:
             digest.update(path.read_bytes())
