@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -23,3 +25,20 @@ def twin(output: str = "l**a"):
 @pytest.fixture(scope="session")
 def twin_model():
     return twin
+
+
+def run_cli(*args: str, env: dict[str, str], watch: tuple[str, ...] = ("sympy", "scipy")):
+    """``inframarginal ARGS`` in a fresh process; its stderr ends with ``MODULES [...]``: which of
+    the top-level packages ``watch`` it imported."""
+    code = ("import sys; from inframarginal.cli import main\n"
+            "try:\n    main(sys.argv[1:], standalone_mode=False)\n"
+            f"finally:\n    print('MODULES', sorted({{m.split('.')[0] for m in sys.modules}} & {set(watch)!r}),"
+            " file=sys.stderr)")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                          timeout=300, check=True)
+
+
+@pytest.fixture(scope="session")
+def cli_modules():
+    """:func:`run_cli`: a command in a fresh process, with the watched packages it imported."""
+    return run_cli

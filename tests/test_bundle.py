@@ -4,8 +4,6 @@ import json
 import math
 import os
 import random
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -203,26 +201,17 @@ def test_check_tree_refuses_deep_nesting():
         check_tree(tree, 1)
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    code = ("import sys; from inframarginal.cli import main\n"
-            "try:\n    main(sys.argv[1:], standalone_mode=False)\n"
-            "finally:\n    print('MODULES', sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'scipy'}),"
-            " file=sys.stderr)")
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
-                          timeout=300, check=True)
-
-
-def test_warm_cli_solve_imports_neither_sympy_nor_scipy_and_prints_the_same(tmp_path):
+def test_warm_cli_solve_imports_neither_sympy_nor_scipy_and_prints_the_same(tmp_path, cli_modules):
     env = {**os.environ, "INFRAMARGINAL_CACHE": str(tmp_path)}
-    cold = _cli("solve", "li-ke-2020", env=env)
+    cold = cli_modules("solve", "li-ke-2020", env=env)
     assert "MODULES ['scipy', 'sympy']" in cold.stderr  # the first solve derives and writes the bundle
     for args in (("solve", "li-ke-2020"),
                  ("solve", "li-ke-2020", "--set", "K=0.3", "--set", "t=0.2", "--format", "json"),
                  ("solve", "li-ke-2020", "--set", "K=1", "--set", "t=0", "--set", "F=0.05", "--set", "b=0.05")):
-        _cli(*args, env=env)  # a general equilibrium whose check needs configurations not in the bundle yet
-        warm = _cli(*args, env=env)
+        cli_modules(*args, env=env)  # a general equilibrium whose check needs configurations not in the bundle yet
+        warm = cli_modules(*args, env=env)
         assert "MODULES []" in warm.stderr
-        baseline = _cli(*args, env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
+        baseline = cli_modules(*args, env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
         assert "MODULES ['scipy', 'sympy']" in baseline.stderr
         assert warm.stdout == baseline.stdout
-    assert cold.stdout == _cli("solve", "li-ke-2020", env=env).stdout
+    assert cold.stdout == cli_modules("solve", "li-ke-2020", env=env).stdout

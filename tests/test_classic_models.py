@@ -277,3 +277,21 @@ def test_total_cost_benefit_check_finds_a_structure_the_roundabout_analysis_leav
     assert ce.per_capita_real_income > forms["C"]["u"]
     assert numeric.per_capita_real_income == pytest.approx(ce.per_capita_real_income, rel=1e-9)
     assert deviation_check(model, ce, values).passed
+
+
+def test_numeric_path_never_reports_a_corner_equilibrium_with_unequal_utilities():
+    """Near alpha = 1 the z-buying x-maker's scale is (price ratio)**(1/(1 - alpha)), far beyond
+    the numeric path's reach at every price on Newton's way to the solution; the closed form
+    (utility equalization and market clearing to rounding) exists there.  The numeric path
+    once stopped on the way and still reported a corner equilibrium, utilities 113x apart."""
+    model = im.load_model("yang-2001-roundabout")
+    structure = find_structure(model, "(x/yz) (yx/z) (zy/x)")
+    point = {"k": 0.5861228925666032, "a": 2.8873537557473146, "alpha": 0.9995003532543223}
+    closed = corner_equilibrium(model, structure, point, "symbolic")
+    assert closed.exists and max(closed.residuals.values()) < 1e-9, closed.residuals
+    numeric = corner_equilibrium(model, structure, point, "numeric")
+    if numeric.exists:  # only as the same equilibrium
+        assert numeric.residuals["utility equalization"] < 1e-7, numeric.residuals
+        assert math.isclose(numeric.per_capita_real_income, closed.per_capita_real_income, rel_tol=1e-8)
+    else:
+        assert "utility equalization" in numeric.reason, numeric.reason

@@ -12,49 +12,40 @@ import inframarginal
 MODELS = Path(inframarginal.__file__).parent / "models"
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    code = ("import sys; from inframarginal.cli import main\n"
-            "try:\n    main(sys.argv[1:], standalone_mode=False)\n"
-            "finally:\n    print('MODULES', sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'scipy'}),"
-            " file=sys.stderr)")
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
-                          timeout=300, check=True)
-
-
-def test_models_imports_neither_sympy_nor_scipy(tmp_path):
-    result = _cli("models", env={**os.environ, "INFRAMARGINAL_CACHE": str(tmp_path)})
+def test_models_imports_neither_sympy_nor_scipy(tmp_path, cli_modules):
+    result = cli_modules("models", env={**os.environ, "INFRAMARGINAL_CACHE": str(tmp_path)})
     assert "MODULES []" in result.stderr and "li-ke-2020" in result.stdout
 
 
 @pytest.mark.parametrize("options", [(), ("--format", "json"), ("--count",)])
-def test_warm_show_imports_neither_sympy_nor_scipy_and_prints_the_same(tmp_path, options):
+def test_warm_show_imports_neither_sympy_nor_scipy_and_prints_the_same(tmp_path, options, cli_modules):
     env = {**os.environ, "INFRAMARGINAL_CACHE": str(tmp_path)}
-    cold = _cli("show", "li-ke-2020", *options, env=env)
+    cold = cli_modules("show", "li-ke-2020", *options, env=env)
     assert "MODULES ['sympy']" in cold.stderr  # the first show builds the model
-    warm = _cli("show", "li-ke-2020", *options, env=env)
+    warm = cli_modules("show", "li-ke-2020", *options, env=env)
     assert "MODULES []" in warm.stderr
-    baseline = _cli("show", "li-ke-2020", *options, env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
+    baseline = cli_modules("show", "li-ke-2020", *options, env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
     assert "sympy" in baseline.stderr
     assert warm.stdout == cold.stdout == baseline.stdout
     assert "li-ke-2020" in warm.stdout
 
 
-def test_show_of_a_model_file_follows_its_content_and_its_name(tmp_path):
+def test_show_of_a_model_file_follows_its_content_and_its_name(tmp_path, cli_modules):
     env = {**os.environ, "INFRAMARGINAL_CACHE": str(tmp_path / "cache")}
     path = tmp_path / "mine.toml"
     text = (MODELS / "yang-2001-specialization.toml").read_text()
     path.write_text(text)
-    first = _cli("show", str(path), env=env)
-    warm = _cli("show", str(path), env=env)
+    first = cli_modules("show", str(path), env=env)
+    warm = cli_modules("show", str(path), env=env)
     assert "MODULES []" in warm.stderr and warm.stdout == first.stdout and str(path) in warm.stdout
     # the same content under another name prints that name (show says where the model came from)
     other = tmp_path / "other.toml"
     other.write_text(text)
-    assert str(other) in _cli("show", str(other), env=env).stdout
+    assert str(other) in cli_modules("show", str(other), env=env).stdout
     # an edited file is shown as it is now, not as it was kept
     assert "default = 0.6" in text
     path.write_text(text.replace("default = 0.6", "default = 0.25", 1))
-    edited = _cli("show", str(path), env=env)
+    edited = cli_modules("show", str(path), env=env)
     assert "MODULES ['sympy']" in edited.stderr
     assert edited.stdout != first.stdout and "0.25" in edited.stdout
 

@@ -30,7 +30,10 @@ from inframarginal.symbolic import (
 Function = Callable[..., np.ndarray]
 
 
+@model_cache
 def _lambdify(model: Model, expr: sp.Expr, extra: tuple[sp.Symbol, ...] = ()) -> Function:
+    # Kept per model: structures repeat their configurations' conditions, and configurations
+    # recur across structures, so one cold solve compiles each distinct formula once, not twice.
     if not extra:
         return parameter_function(model, sp.sympify(expr))
     expr = sp.sympify(expr).xreplace(model.derived_substitution())

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,10 @@ if TYPE_CHECKING:  # not imported at run time: the warm command line reads entri
 
 _FORMAT = "inframarginal-cache"
 _LAYOUT = "v1"
+#: Part of every model folder's hash: bumped when the derivations store different closed forms,
+#: so that entries written before are not read back (2: shares from market clearing on flows
+#: divided by one of them, in lowest terms; 3: conditions stored as objects beside their texts).
+DERIVATION = "3"
 #: Entries larger than this are neither written nor read (a planted huge file costs nothing).
 MAX_ENTRY_BYTES = 64 * 2**20
 
@@ -53,8 +58,14 @@ def code_fingerprint() -> str:
     """A hash of this package's top-level modules, part of every compiled numeric entry's key:
     compiled functions follow the code that derives and compiles them, which can change
     within one version (a development checkout), and are cheap to rebuild."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    return files_fingerprint(sorted(Path(__file__).parent.glob("*.py")))
+
+
+def files_fingerprint(paths: Iterable[Path], seed: str = "") -> str:
+    """A short hash of ``seed`` and the names and contents of ``paths`` (an unreadable file
+    counts as ``?``)."""
+    digest = hashlib.sha256(seed.encode())
+    for path in paths:
         digest.update(path.name.encode() + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -78,7 +89,7 @@ def model_folder(model: Model | str) -> Path:
     """The folder of a model's entries (``model``: the model or its content hash): a hash of
     its content and of the software versions."""
     content_hash = model if isinstance(model, str) else model.content_hash
-    text = f"{__version__}|sympy {sympy_version()}|{content_hash}"
+    text = f"{__version__}|sympy {sympy_version()}|derivation {DERIVATION}|{content_hash}"
     return cache_root() / _LAYOUT / hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

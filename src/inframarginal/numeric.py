@@ -39,6 +39,9 @@ from inframarginal.primal import (
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
 BOUND = 200.0
+#: Largest gap in log utility between configurations at which utility equalization counts as
+#: reached (Newton's method ends far below it when it converges).
+EQUALIZATION_TOLERANCE = 1e-7
 NO_PLAN = (f"no feasible plan found (the numeric path searches quantities between exp(-{BOUND:g}) and "
            f"exp({BOUND:g}); where closed forms exist, the symbolic method has no such limit)")
 
@@ -449,6 +452,13 @@ def numeric_corner_equilibrium(
             return NumericCornerEquilibrium(
                 structure, False, f"{o.configuration.label}: {o.message}", prices, (), float("nan"), tuple(optima), {})
     utilities = np.array([o.utility for o in optima])
+    gap = float(np.max(np.abs(np.log(utilities / utilities[0]))))
+    if gap > EQUALIZATION_TOLERANCE:
+        # Newton's method stalled: these prices are no corner equilibrium, and the numeric
+        # path cannot say whether one exists (never report one with unequal utilities)
+        return NumericCornerEquilibrium(
+            structure, False, f"the numeric solver did not reach utility equalization (largest gap in log "
+            f"utility {gap:.3g} at the last prices tried)", prices, (), float("nan"), tuple(optima), {})
 
     flows = np.array([[o.values.get(f"s_{g}", 0.0) - o.values.get(f"d_{g}", 0.0) for o in optima] for g in traded])
     shares = market_clearing_shares(flows.reshape(1, len(traded), len(configs)))[0]

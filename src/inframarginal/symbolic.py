@@ -21,9 +21,12 @@ Duffin, R. J., Peterson, E. L. and Zener, C. (1967). *Geometric Programming*. Wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
 
 from inframarginal import disk_cache
 from inframarginal.budget import can_interrupt, checkpoint, symbolic_seconds, time_limit
@@ -102,7 +105,7 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
     system[1:, :] = a.T
     rhs = sp.zeros(n_terms, 1)
     rhs[0] = 1
-    delta = [sp.cancel(sp.together(d)) for d in system.LUsolve(rhs)]
+    delta = [sp.cancel(sp.together(d)) for d in _exact_solve(system, rhs)]
 
     groups: dict[str, list[int]] = {}
     for i, t in enumerate(prog.terms[1:], start=1):
@@ -121,7 +124,7 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
         sp.log(delta[i]) - sp.log(lam[t.constraint]) - t.log_coefficient
         for i, t in enumerate(prog.terms[1:], start=1)
     ])
-    logs = rows.LUsolve(rhs_primal)
+    logs = _exact_solve(rows, rhs_primal)
     log_values = tuple((v.name, logs[j]) for j, v in enumerate(prog.variables))
 
     conditions = [(model.endowment - prog.fixed_costs, Condition(ConditionKind.LABOUR, config.label))]
@@ -129,24 +132,46 @@ def _configuration_closed_form(model: Model, config: Configuration) -> Configura
         if not (delta[i].is_number and delta[i] > 0):
             conditions.append((delta[i], Condition(ConditionKind.DUAL_WEIGHT, config.label, t.meaning, t.constraint,
                                                    t.good, t.role.value)))
-    point = default_point(model)
+    point, memo = default_point(model), log_memo(model)
     return ConfigurationClosedForm(
         config,
         tuple((t.meaning, delta[i]) for i, t in enumerate(prog.terms)),
-        normalize_log(log_u, point),
-        tuple((name, normalize_log(v, point)) for name, v in log_values),
+        normalize_log(log_u, point, memo),
+        tuple((name, normalize_log(v, point, memo)) for name, v in log_values),
         tuple(conditions),
     )
 
 
-def normalize_log(expr: sp.Expr, point: dict[sp.Symbol, float]) -> sp.Expr:
+def _exact_solve(matrix: sp.Matrix, rhs: sp.Matrix) -> sp.Matrix:
+    """``matrix**-1 * rhs`` for a square ``matrix`` of rational functions of the parameters.
+
+    The inverse is computed over the field of rational functions (``DomainMatrix``), whose
+    entries stay cancelled at every step, rather than by ``Matrix.LUsolve`` on expressions that
+    grow at each elimination; ``rhs`` may hold anything (logarithms).  Other matrices (not
+    square, entries outside that field) are left to ``LUsolve``.
+    """
+    if matrix.is_square:
+        dm = DomainMatrix.from_Matrix(matrix)
+        if dm.domain.is_ZZ or dm.domain.is_QQ or dm.domain.is_PolynomialRing or dm.domain.is_FractionField:
+            try:
+                return dm.to_field().inv().to_Matrix() * rhs
+            except DMNonInvertibleMatrixError:
+                pass  # singular: LUsolve raises its usual error
+    return matrix.LUsolve(rhs)
+
+
+def normalize_log(expr: sp.Expr, point: dict[sp.Symbol, float], memo: LogMemo | None = None) -> sp.Expr:
     """Rewrite a sum of logarithms as ``sum_j e_j log(atom_j)`` with simple atoms.
 
     Atoms are primes, symbols and irreducible polynomial factors, each oriented so
     that it is positive at ``point`` (``1 - alpha`` rather than ``alpha - 1`` when
     ``alpha < 1`` there); coefficients are cancelled rational functions.  This keeps
     closed forms short, fast to evaluate and readable as products of powers.
+    ``memo`` (one per ``point``, see :func:`log_memo`) reuses the splits of log arguments
+    and the tidied coefficients met before: the same few recur in every closed form.
     """
+    if memo is None:
+        memo = LogMemo()
     atoms: dict[sp.Expr, sp.Expr] = {}
     rest = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(expr)):
@@ -155,7 +180,11 @@ def normalize_log(expr: sp.Expr, point: dict[sp.Symbol, float]) -> sp.Expr:
             rest += term
             continue
         coefficient = term / logs[0]
-        split = _split_log_argument(logs[0].args[0], point)
+        arg = logs[0].args[0]
+        try:
+            split = memo.splits[arg]
+        except KeyError:
+            split = memo.splits[arg] = _split_log_argument(arg, point)
         if split is None:
             rest += term
             continue
@@ -164,12 +193,47 @@ def normalize_log(expr: sp.Expr, point: dict[sp.Symbol, float]) -> sp.Expr:
     out = sp.Integer(0)
     if rest != 0:
         collected = sp.collect(sp.expand(rest), sorted(rest.free_symbols - set(point), key=str), evaluate=False)
-        out = sum((sp.factor(sp.cancel(c)) * v for v, c in collected.items()), sp.Integer(0))
+        out = sum((memo.tidy(c, _factor_cancel) * v for v, c in collected.items()), sp.Integer(0))
     for atom in sorted(atoms, key=sp.default_sort_key):
-        c = sp.factor(sp.cancel(sp.together(atoms[atom])))
+        c = memo.tidy(atoms[atom], _factor_cancel_together)
         if c != 0:
             out += c * sp.log(atom)
     return out
+
+
+def _factor_cancel(c: sp.Expr) -> sp.Expr:
+    return sp.factor(sp.cancel(c))
+
+
+def _factor_cancel_together(c: sp.Expr) -> sp.Expr:
+    # ``factor`` brings ``c`` over a common denominator and factors both sides itself, which
+    # cancels what they share: the same expression as factor(cancel(together(c))) on every
+    # coefficient of the built-in models, in half the time.
+    return sp.factor(c)
+
+
+@dataclass
+class LogMemo:
+    """What :func:`normalize_log` derived at one point: splits of log arguments and tidied
+    coefficients (both pure functions of their expression, so reusing them changes nothing)."""
+
+    splits: dict[sp.Expr, list[tuple[sp.Expr, sp.Expr]] | None] = field(default_factory=dict)
+    coefficients: dict[tuple[Callable[[sp.Expr], sp.Expr], sp.Expr], sp.Expr] = field(default_factory=dict)
+
+    def tidy(self, c: sp.Expr, simplify: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+        """``simplify(c)``, computed once per expression."""
+        key = (simplify, c)
+        try:
+            return self.coefficients[key]
+        except KeyError:
+            out = self.coefficients[key] = simplify(c)
+            return out
+
+
+@model_cache
+def log_memo(model: Model) -> LogMemo:
+    """The :class:`LogMemo` of ``model``'s default point (kept on the model, freed with it)."""
+    return LogMemo()
 
 
 def _split_log_argument(arg: sp.Expr, point) -> list[tuple[sp.Expr, sp.Expr]] | None:
@@ -235,19 +299,19 @@ def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm
     lp = {g: log_price_symbol(g) for g in structure.traded_goods}
     fix_num = {lp[num]: 0} if num else {}
     conditions = [c for f in forms for c in f.conditions]
+    point, memo = default_point(model), log_memo(model)
 
     if unknown:
         equations = [sp.expand((f.log_utility - forms[0].log_utility).xreplace(fix_num)) for f in forms[1:]]
         matrix, rhs = sp.linear_eq_to_matrix(equations, [lp[g] for g in unknown])
         solution = matrix.LUsolve(rhs)
-        point = default_point(model)
-        log_prices = {g: normalize_log(solution[i], point) for i, g in enumerate(unknown)}
+        log_prices = {g: normalize_log(solution[i], point, memo) for i, g in enumerate(unknown)}
     else:
         log_prices = {}
     if num:
         log_prices[num] = sp.Integer(0)
     price_subs = {lp[g]: v for g, v in log_prices.items()}
-    log_income = normalize_log(forms[0].log_utility.xreplace(price_subs), default_point(model))
+    log_income = normalize_log(forms[0].log_utility.xreplace(price_subs), point, memo)
 
     shares = _shares(model, structure, forms, price_subs, num)
     for c, share in zip(structure.configurations, shares, strict=True):
@@ -258,24 +322,32 @@ def _derive_structure(model: Model, structure: Structure) -> StructureClosedForm
 
 
 def _shares(model, structure, forms, price_subs, num) -> list[sp.Expr]:
-    """Shares of people in each configuration, from market clearing and sum(shares) = 1."""
+    """Shares of people in each configuration, from market clearing and sum(shares) = 1.
+
+    Each market's flows are products of powers (exponentials of log-linear forms); the
+    market's equation is divided by its first flow, in logs, before solving, so that the
+    powers the flows share cancel exactly (in the complete division of labour all of them
+    do) and the linear system, and its factoring, stay small.
+    """
     configs = structure.configurations
     if len(configs) == 1:
         return [sp.Integer(1)]
-    point = default_point(model)
+    point, memo = default_point(model), log_memo(model)
     masses = sp.symbols(f"M0:{len(configs)}", positive=True)
     equations = [sum(masses) - 1]
     for good in structure.traded_goods:
         if good == num:
             continue  # Walras' law: the numeraire's market clears when the others do
-        flow = sp.Integer(0)
+        flows: list[tuple[sp.Symbol, int, sp.Expr]] = []  # (mass, +1 sold / -1 bought, log quantity)
         for m, config, form in zip(masses, configs, forms, strict=True):
             values = dict(form.log_values)
             if config.sells == good:
-                flow += m * sp.exp(normalize_log(values[f"s_{good}"].xreplace(price_subs), point))
+                flows.append((m, 1, values[f"s_{good}"].xreplace(price_subs)))
             if good in config.buys:
-                flow -= m * sp.exp(normalize_log(values[f"d_{good}"].xreplace(price_subs), point))
-        equations.append(flow)
+                flows.append((m, -1, values[f"d_{good}"].xreplace(price_subs)))
+        reference = flows[0][2]
+        equations.append(sum((sign * m * sp.exp(normalize_log(log_q - reference, point, memo))
+                              for m, sign, log_q in flows), sp.Integer(0)))
         checkpoint()
     matrix, rhs = sp.linear_eq_to_matrix(equations, masses)
     return [_tidy(sp.powsimp(s, force=True)) for s in matrix.LUsolve(rhs)]

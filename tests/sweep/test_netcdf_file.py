@@ -8,8 +8,6 @@ xarray nor Dask, and a sweep's certification is read back from the disk cache.
 """
 
 import os
-import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -99,21 +97,16 @@ def test_certification_round_trips_through_its_dict():
         Certification.from_dict({"certified": "yes"})
 
 
-def _cli_modules(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    code = ("import sys; from inframarginal.cli import main\n"
-            "try:\n    main(sys.argv[1:], standalone_mode=False)\n"
-            "finally:\n    print('MODULES', sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'scipy', 'xarray', 'pandas', 'dask', 'distributed', 'matplotlib'}), file=sys.stderr)")
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
-                          timeout=300, check=True)
+#: What the warm sweep command must not import.
+HEAVY = ("scipy", "xarray", "pandas", "dask", "distributed", "matplotlib")
 
 
-def test_warm_sweep_command_imports_neither_scipy_nor_xarray_and_writes_the_same_file(tmp_path):
+def test_warm_sweep_command_imports_neither_scipy_nor_xarray_and_writes_the_same_file(tmp_path, cli_modules):
     env = {**os.environ, "INFRAMARGINAL_CACHE": str(tmp_path / "cache")}
     out = tmp_path / "s.nc"
     command = ("sweep", "li-ke-2020", "--axis", "K=0.05:1:40", "--axis", "t=0:0.9:30", "--out", str(out))
-    _cli_modules(*command, env=env)  # builds and keeps the kernel and the sample's certificates
-    warm = _cli_modules(*command, env=env)
+    cli_modules(*command, env=env, watch=HEAVY)  # keeps the kernel and the sample's certificates
+    warm = cli_modules(*command, env=env, watch=HEAVY)
     assert "MODULES []" in warm.stderr
     # the file is the one the API writes through xarray at the same points
     model = im.load_model("li-ke-2020")
@@ -123,5 +116,5 @@ def test_warm_sweep_command_imports_neither_scipy_nor_xarray_and_writes_the_same
     _same_file(tmp_path / "api.nc", out)
     # without the caches (the certification computed again): the same file
     baseline = tmp_path / "baseline.nc"
-    _cli_modules(*command[:-1], str(baseline), env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
+    cli_modules(*command[:-1], str(baseline), env={**env, "INFRAMARGINAL_NUMERIC_CACHE": "0"})
     _same_file(baseline, out)

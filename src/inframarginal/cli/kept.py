@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -35,14 +34,8 @@ def _printing_code() -> str:
     from inframarginal import disk_cache
 
     package = Path(__file__).parent.parent
-    digest = hashlib.sha256(disk_cache.code_fingerprint().encode())
-    for path in sorted([*Path(__file__).parent.glob("*.py"), *(package / "heterogeneous").glob("*.py")]):
-        digest.update(path.name.encode() + b"\0")
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"?")
-    return digest.hexdigest()[:16]
+    paths = sorted([*Path(__file__).parent.glob("*.py"), *(package / "heterogeneous").glob("*.py")])
+    return disk_cache.files_fingerprint(paths, seed=disk_cache.code_fingerprint())
 
 
 def kept_output(command: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
