@@ -147,6 +147,12 @@ def test_content_hash_without_building_the_model(tmp_path):
     (tmp_path / "bad.toml").write_text("[[[not toml")
     assert content_hash(str(tmp_path / "bad.toml")) is None
     assert content_hash(str(tmp_path / "missing.toml")) is None
+    # the parser's limits hold before a warm command hashes a file (tomllib's work on a long
+    # dotted key grows with the square of its parts)
+    from inframarginal.modelfile import MAX_KEY_PARTS
+
+    (tmp_path / "hostile.toml").write_text("a" + ".a" * MAX_KEY_PARTS + " = 1\n")
+    assert content_hash(str(tmp_path / "hostile.toml")) is None
 
 
 def _builtin_text(name: str) -> str:

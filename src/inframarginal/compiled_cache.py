@@ -11,7 +11,8 @@ they compute the same floats.  A missing, stale or malformed entry is recompiled
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from inframarginal import disk_cache
 from inframarginal.numeric_tree import Program, UnsupportedFunction, encode_program
@@ -31,6 +32,8 @@ class _Missing:
 
 
 MISSING = _Missing()
+
+_T = TypeVar("_T")
 
 
 def _read(model: Model, kind: str, key: str) -> Any:
@@ -53,24 +56,28 @@ def _conditions(entries: Any) -> tuple[tuple[Program, Condition], ...]:
     return tuple((Program(f), condition) for f, condition in pairs)
 
 
+def _load(model: Model, kind: str, key: str, build: Callable[[Any], _T]) -> _T | None | _Missing:
+    """``build(entry)`` of the cached entry, ``None`` where it says there is no closed form, or
+    :data:`MISSING` where there is none or it is malformed (then rebuilt, never trusted)."""
+    data = _read(model, kind, key)
+    if data is None:
+        return MISSING
+    try:
+        return None if data.get("closed_form") is False else build(data)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return MISSING
+
+
 def load_structure(model: Model, structure: Structure,
                    make: type[CompiledStructure]) -> CompiledStructure | None | _Missing:
     """The cached compiled structure, ``None`` where it has no closed form, or :data:`MISSING`;
     ``make`` is :class:`~inframarginal.compiled.CompiledStructure` (passed in: this module sits
     below :mod:`inframarginal.compiled`, which calls it)."""
-    data = _read(model, "compiled-structure", " ".join(structure.labels))
-    if data is None:
-        return MISSING
-    try:
-        if data.get("closed_form") is False:
-            return None
-        return make(
-            structure, None if data["numeraire"] is None else str(data["numeraire"]), Program(data["log_income"]),
-            {str(g): Program(f) for g, f in _pairs(data["log_prices"])},
-            tuple(Program(f) for f in data["shares"]),
-            _conditions(data["conditions"]))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return MISSING
+    return _load(model, "compiled-structure", " ".join(structure.labels), lambda data: make(
+        structure, None if data["numeraire"] is None else str(data["numeraire"]), Program(data["log_income"]),
+        {str(g): Program(f) for g, f in _pairs(data["log_prices"])},
+        tuple(Program(f) for f in data["shares"]),
+        _conditions(data["conditions"])))
 
 
 def store_structure(model: Model, structure: Structure, compiled: CompiledStructure | None) -> None:
@@ -91,19 +98,11 @@ def load_configuration(model: Model, config: Configuration,
                        make: type[CompiledConfiguration]) -> CompiledConfiguration | None | _Missing:
     """The cached compiled configuration, ``None`` where it has no closed form, or :data:`MISSING`;
     ``make`` is :class:`~inframarginal.compiled.CompiledConfiguration`."""
-    data = _read(model, "compiled-configuration", config.label)
-    if data is None:
-        return MISSING
-    try:
-        if data.get("closed_form") is False:
-            return None
-        return make(
-            config, tuple(map(str, data["price_goods"])), Program(data["log_utility"]),
-            {str(n): Program(f) for n, f in _pairs(data["log_values"])},
-            {str(g): Program(f) for g, f in _pairs(data["fixed_costs"])},
-            _conditions(data["conditions"]))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return MISSING
+    return _load(model, "compiled-configuration", config.label, lambda data: make(
+        config, tuple(map(str, data["price_goods"])), Program(data["log_utility"]),
+        {str(n): Program(f) for n, f in _pairs(data["log_values"])},
+        {str(g): Program(f) for g, f in _pairs(data["fixed_costs"])},
+        _conditions(data["conditions"])))
 
 
 def store_configuration(model: Model, config: Configuration, compiled: CompiledConfiguration | None) -> None:

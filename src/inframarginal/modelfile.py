@@ -58,14 +58,15 @@ def _load_builtin(name: str, package: str = "inframarginal.models") -> Model:
     return read_model_text(text, source=f"<built-in {name}>")
 
 
-def read_model_text(text: str, source: str = "<text>") -> Model:
-    """Parse the TOML text of a model file.
+def parse_toml(text: str, source: str = "<text>") -> dict[str, Any]:
+    """The TOML of a model file, read within the limits that keep its reader's work small.
 
     Raises
     ------
     ModelFileError
         If the text is too large (:data:`MAX_FILE_BYTES`), nests too deep
-        (:data:`MAX_NESTING`), is not valid TOML or not a valid model.
+        (:data:`MAX_NESTING`), has a dotted key of too many parts (:data:`MAX_KEY_PARTS`) or
+        is not valid TOML.
     """
     if len(text) > MAX_FILE_BYTES:
         raise ModelFileError(f"the model is {len(text)} characters long; at most {MAX_FILE_BYTES} are read", source)
@@ -81,6 +82,19 @@ def read_model_text(text: str, source: str = "<text>") -> Model:
         raise ModelFileError(f"not valid TOML: {err}", source) from None
     except RecursionError:  # a nesting the scan above did not see
         raise ModelFileError(f"arrays and inline tables nest too deep (at most {MAX_NESTING})", source) from None
+    return spec
+
+
+def read_model_text(text: str, source: str = "<text>") -> Model:
+    """Parse the TOML text of a model file.
+
+    Raises
+    ------
+    ModelFileError
+        If the text is too large (:data:`MAX_FILE_BYTES`), nests too deep
+        (:data:`MAX_NESTING`), is not valid TOML or not a valid model.
+    """
+    spec = parse_toml(text, source)
     declared = _declared_symmetry(spec.pop("symmetry", None), source)
     model: Model
     if "types" in spec:  # people who differ: the typed model is a Model with its types
@@ -223,10 +237,8 @@ def content_hash(name_or_path: str | Path) -> str | None:
                 return None
             with path.open("rb") as fh:
                 source = fh.read(MAX_FILE_BYTES + 1).decode("utf-8")
-        if len(source) > MAX_FILE_BYTES:
-            return None
-        spec = tomllib.loads(source)
-        encoded = json.dumps(spec, sort_keys=True, default=str)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
+        # the parser's limits: a hostile file is refused here as it would be there
+        encoded = json.dumps(parse_toml(source), sort_keys=True, default=str)
+    except (OSError, UnicodeDecodeError, ModelFileError):
         return None
     return hashlib.sha256(encoded.encode()).hexdigest()

@@ -134,6 +134,18 @@ class Failure:
         return {**self.condition.to_dict(), "value": _jsonable(self.value), "text": self.text}
 
 
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None``, recursively: JSON has neither
+    NaN nor infinities (a structure without a corner equilibrium has no income)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    return value
+
 #: A closed form as a function of the base parameters (and log prices), evaluated by an engine.
 Evaluator = Callable[..., float]
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+from conftest import SMALL_MODEL
 
 import inframarginal as im
 from inframarginal.configurations import studied_structures
@@ -120,33 +121,13 @@ def test_dependencies_leave_out_a_parameter_no_structure_uses():
     assert kernels.dependencies(im.load_model(SEED)) == frozenset(p.name for p in im.load_model(SEED).parameters)
 
 
-SMALL_MODEL_WITH_UNUSED = """
-[model]
-name = "unused-parameter"
-[parameters.k]
-default = 0.9
-domain = "(0, 1]"
-[parameters.a]
-default = 1.5
-domain = "(1, inf)"
-[parameters.c]
+#: The README's two-good model with one more parameter that no technology uses.
+SMALL_MODEL_WITH_UNUSED = SMALL_MODEL.replace("[goods.x]", """[parameters.c]
 default = 2.0
 domain = "(0, inf)"
 description = "used by no technology"
-[goods.x]
-trading_efficiency = "k"
-[goods.y]
-trading_efficiency = "k"
-[utility]
-weights = { x = 1, y = 1 }
-[[technologies.x]]
-output = "l**a"
-[[technologies.y]]
-output = "l**a"
-[structures]
-A = ["(xy)"]
-D = ["(x/y)", "(y/x)"]
-"""
+
+[goods.x]""", 1)
 
 
 def test_notation_gathers_exponentials_and_writes_derived_parameters():

@@ -27,6 +27,7 @@ from inframarginal.report.figures import save_figure
 from inframarginal.report.networks import plot_typed_network
 from inframarginal.report.render import Cell, Document, to_html, to_markdown
 from inframarginal.report.settings import DEFAULT_SETTINGS, ReportSettings
+from inframarginal.results import finite_json
 from inframarginal.version import __version__
 
 #: Most structure-points of the phase diagram (every grid point solves every structure): a
@@ -42,16 +43,6 @@ PHASE_STRUCTURES = 500
 #: How far an axis of the phase diagram reaches around the default of an unbounded parameter.
 SPAN = 4.0
 
-
-def finite_json(value: Any) -> Any:
-    """JSON without NaN or infinities (``null`` instead), as ``solve --format json`` writes."""
-    if isinstance(value, dict):
-        return {str(k): finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def phase_axes(model: TypedModel) -> tuple[str, str]:

@@ -8,7 +8,6 @@ beside it says why (for instance the reason a corner equilibrium does not exist)
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
@@ -16,17 +15,7 @@ import sympy as sp
 from inframarginal.configurations import find_structure, studied_structures, trades
 from inframarginal.equilibrium import Solution
 from inframarginal.model import Model, Parameter
-
-
-def finite(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by ``None`` (recursively)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite(v) for v in value]
-    return value
+from inframarginal.results import finite_json as finite
 
 
 def slider_range(parameter: Parameter) -> dict[str, float]:

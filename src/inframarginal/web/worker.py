@@ -158,18 +158,10 @@ def op_typed(model: Model, values: dict[str, float]) -> dict[str, Any]:
 
     if not isinstance(model, TypedModel):
         raise ParameterError(f"model {model.name!r} has no types (the explorer's main page shows it)")
-    return _finite(explorer_payload(model, values))
+    from inframarginal.results import finite_json
 
+    return finite_json(explorer_payload(model, values))
 
-def _finite(value: Any) -> Any:
-    """``null`` for NaN and infinities (a structure without an equilibrium): JSON has neither."""
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def op_phase(model: Model, x: dict[str, Any], y: dict[str, Any], fixed: dict[str, float]) -> dict[str, Any]:
