@@ -39,7 +39,7 @@ from inframarginal.primal import (
 #: Log-variables are confined to [-BOUND, BOUND]; an optimum on the upper bound means
 #: the problem is unbounded (utility grows without limit).
 BOUND = 200.0
-#: Largest gap in log utility between configurations at which utility equalization counts as
+#: Largest relative gap in utility between configurations at which utility equalization counts as
 #: reached (Newton's method ends far below it when it converges).
 EQUALIZATION_TOLERANCE = 1e-7
 NO_PLAN = (f"no feasible plan found (the numeric path searches quantities between exp(-{BOUND:g}) and "
@@ -452,17 +452,17 @@ def numeric_corner_equilibrium(
             return NumericCornerEquilibrium(
                 structure, False, f"{o.configuration.label}: {o.message}", prices, (), float("nan"), tuple(optima), {})
     utilities = np.array([o.utility for o in optima])
-    gap = float(np.max(np.abs(np.log(utilities / utilities[0]))))
+    gap = float(np.max(np.abs(utilities / utilities[0] - 1.0)))
     if gap > EQUALIZATION_TOLERANCE:
         # Newton's method stalled: these prices are no corner equilibrium, and the numeric
         # path cannot say whether one exists (never report one with unequal utilities)
         return NumericCornerEquilibrium(
-            structure, False, f"the numeric solver did not reach utility equalization (largest gap in log "
-            f"utility {gap:.3g} at the last prices tried)", prices, (), float("nan"), tuple(optima), {})
+            structure, False, f"the numeric solver did not reach utility equalization (largest relative gap "
+            f"in utility {gap:.3g} at the last prices tried)", prices, (), float("nan"), tuple(optima), {})
 
     flows = np.array([[o.values.get(f"s_{g}", 0.0) - o.values.get(f"d_{g}", 0.0) for o in optima] for g in traded])
     shares = market_clearing_shares(flows.reshape(1, len(traded), len(configs)))[0]
-    residuals = {"utility equalization": float(np.max(np.abs(utilities / utilities[0] - 1.0)))}
+    residuals = {"utility equalization": gap}
     scale = max(1e-300, float(np.max(np.abs(flows * shares)))) if traded else 1.0
     residuals["market clearing"] = float(np.max(np.abs(flows @ shares)) / scale) if traded else 0.0
     exists = bool(np.all(shares > 0))
