@@ -30,17 +30,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inframarginal.configurations import Structure, studied_structures
 from inframarginal.errors import InframarginalError
 from inframarginal.memo import model_cache
-from inframarginal.model import Model
+from inframarginal.outline import ModelOutline, SweepModel, full_model
 from inframarginal.results import general_equilibrium_at
 
 if TYPE_CHECKING:
     import sympy as sp
 
+    from inframarginal.configurations import Structure
+    from inframarginal.model import Model
+
 # SymPy, the symbolic closed forms and their compilation are imported where a kernel is
-# built: a kernel read from the disk cache (kernel_cache) needs none of them, nor SciPy.
+# built: a kernel read from the disk cache (kernel_cache) needs none of them, nor SciPy,
+# nor a model (a warm sweep's model is an outline: inframarginal.outline).
 
 #: The engines a sweep can run on.
 BACKENDS = ("numpy", "jax")
@@ -152,7 +155,7 @@ class StructureKernel:
     ``(log_income, conditions, log_prices, shares)``.
     """
 
-    structure: Structure
+    structure: Structure  # an outline's (OutlineStructure) where read for an outline: closed forms only
     closed: bool
     numeraire: str | None = None
     log_prices: tuple[str, ...] = ()
@@ -219,7 +222,7 @@ class GridKernel:
     constants for given values and returns a :class:`BoundKernel`.
     """
 
-    model: Model
+    model: SweepModel  # a model, or a warm command's outline (inframarginal.outline)
     axes: tuple[str, ...]
     fixed_names: tuple[str, ...]
     structures: tuple[StructureKernel, ...]
@@ -247,6 +250,8 @@ class GridKernel:
         from inframarginal.kernel_cache import load_verdict, store_verdict
 
         plain = load_verdict(self, fixed)  # the check below, made before at these values
+        if plain is None and isinstance(self.model, ModelOutline):  # the check needs the model
+            return bound_kernel(full_model(self.model), self.axes, fixed)
         if plain is None:
             sample = _sample_points(self.model, self.axes, fixed)
             mesh = [sample[a] for a in self.axes]
@@ -322,7 +327,7 @@ def _symbols(model: Model, axes: Sequence[str]) -> list[sp.Symbol]:
     return [model.parameter(a).symbol for a in axes]
 
 
-def _sample_points(model: Model, axes: Sequence[str], fixed: Mapping[str, float], n: int = 48) -> dict[str, np.ndarray]:
+def _sample_points(model: SweepModel, axes: Sequence[str], fixed: Mapping[str, float], n: int = 48) -> dict[str, np.ndarray]:
     """Random admissible points for the axes (validation of split forms)."""
     rng = np.random.default_rng(12345)
     out = {}
@@ -355,19 +360,20 @@ def _agrees(model: Model, kernel_incomes, kernel_exists, structure: Structure, p
 
 
 @model_cache
-def grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
+def grid_kernel(model: SweepModel, axes: tuple[str, ...]) -> GridKernel:
     """The compiled kernel of ``model``'s studied structures over the ``axes`` (cached on disk:
-    :mod:`inframarginal.kernel_cache`)."""
+    :mod:`inframarginal.kernel_cache`; an outline's model is built only to build a kernel)."""
     from inframarginal.kernel_cache import load_kernel, store_kernel
 
     kernel = load_kernel(model, tuple(axes), GridKernel, StructureKernel)
     if kernel is None:
-        kernel = _build_grid_kernel(model, tuple(axes))
+        kernel = _build_grid_kernel(full_model(model), tuple(axes))
         store_kernel(kernel)
     return kernel
 
 
 def _build_grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
+    from inframarginal.configurations import studied_structures
     from inframarginal.expressions import to_function
 
     symbols = _symbols(model, axes)
@@ -399,7 +405,7 @@ def _build_grid_kernel(model: Model, axes: tuple[str, ...]) -> GridKernel:
                       cores, layouts, details, expressions, tuple(args))
 
 
-def bound_kernel(model: Model, axes: tuple[str, ...], fixed: Mapping[str, float]) -> BoundKernel:
+def bound_kernel(model: SweepModel, axes: tuple[str, ...], fixed: Mapping[str, float]) -> BoundKernel:
     """The kernel of ``model`` over ``axes`` at the fixed values ``fixed``."""
     return grid_kernel(model, tuple(axes)).bind(fixed)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from inframarginal import disk_cache
+from inframarginal.domain import Domain
 from inframarginal.modelfile import content_hash
 from inframarginal.numeric_tree import (
     UnsupportedFunction,
@@ -38,6 +38,7 @@ from inframarginal.numeric_tree import (
     encode_function,
     evaluate_tree,
 )
+from inframarginal.outline import Formula, admissible_values, formulas_payload
 from inframarginal.results import (
     Certification,
     Condition,
@@ -58,8 +59,6 @@ if TYPE_CHECKING:
 _KIND = "numeric-bundle"
 #: Raised whenever the bundle's layout changes, so older bundles are ignored.
 _LAYOUT = "2"  # 2: conditions stored as objects beside their texts
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
 
 def _key(which: str) -> str:
@@ -162,7 +161,6 @@ def build_bundle(model: Model, which: str = "studied", needed: set[str] | None =
         structure_defect,
         studied_structures,
     )
-    from inframarginal.model import _compiled_formula
     from inframarginal.symbolic import numeraire
 
     try:
@@ -203,15 +201,8 @@ def build_bundle(model: Model, which: str = "studied", needed: set[str] | None =
                 })
             structures.append(entry)
 
-        def formula(expr: Any) -> dict[str, Any]:
-            return encode_function(_compiled_formula(expr)[1])
-
         return {
-            "model": model.name, "goods": list(model.good_names),
-            "parameters": [[p.name, p.default, [p.domain.lower, p.domain.upper, p.domain.lower_closed,
-                                                p.domain.upper_closed]] for p in model.parameters],
-            "derived": [[d.name, formula(d.formula)] for d in model.derived],
-            "constraints": [[formula(c.left), c.operator, formula(c.right)] for c in model.constraints],
+            "model": model.name, "goods": list(model.good_names), **formulas_payload(model),
             "configurations": configs, "structures": structures,
         }
     except UnsupportedFunction:
@@ -262,20 +253,14 @@ class _Structure:
 
 
 @dataclass(frozen=True)
-class _Formula:
-    arguments: tuple[str, ...]
-    body: Any
-
-
-@dataclass(frozen=True)
 class Bundle:
     """A model's closed forms as checked trees, read back from the disk cache."""
 
     model: str
     goods: tuple[str, ...]
     parameters: tuple[tuple[str, float, tuple[float, float, bool, bool]], ...]
-    derived: tuple[tuple[str, _Formula], ...]
-    constraints: tuple[tuple[_Formula, str, _Formula], ...]
+    derived: tuple[tuple[str, Formula], ...]
+    constraints: tuple[tuple[Formula, str, Formula], ...]
     configurations: tuple[_Configuration, ...]
     structures: tuple[_Structure, ...]
     which: str
@@ -305,10 +290,10 @@ def _parse(data: Any, which: str) -> Bundle:
                        for n, d, (lo, hi, lc, uc) in data["parameters"])
     arity = len(parameters)
 
-    def formula(entry: Any) -> _Formula:
+    def formula(entry: Any) -> Formula:
         arguments = tuple(_str(a) for a in entry["arguments"])
         check_tree(entry["body"], len(arguments))
-        return _Formula(arguments, entry["body"])
+        return Formula(arguments, entry["body"])
 
     def tree(entry: Any, extra: int = 0) -> Any:
         check_tree(entry, arity + extra)
@@ -454,37 +439,6 @@ class _Forms:
 
 def _check_parameters(bundle: Bundle, given: Mapping[str, float]) -> dict[str, float] | None:
     """:meth:`Model.check_parameters` where every value is admissible; ``None`` otherwise (the
-    full path then names the problem)."""
-    out: dict[str, float] = {name: default for name, default, _ in bundle.parameters}
-    domains = {name: domain for name, _, domain in bundle.parameters}
-    for name, value in given.items():
-        if name not in domains or type(value) is not float or not _inside(value, domains[name]):
-            return None
-        out[name] = value
-    for name, function in bundle.derived:
-        try:
-            result = evaluate_tree(function.body, [out[n] for n in function.arguments])
-            number = float(result) if not isinstance(result, complex) else math.nan
-        except (ArithmeticError, ValueError, TypeError):
-            return None
-        if not math.isfinite(number):
-            return None
-        out[name] = number
-    for left, operator, right in bundle.constraints:
-        try:
-            sides = [float(evaluate_tree(f.body, [out[n] for n in f.arguments])) for f in (left, right)]
-        except (ArithmeticError, ValueError, TypeError):
-            return None
-        if not _COMPARE[operator](sides[0], sides[1]):
-            return None
-    return out
-
-
-def _inside(value: float, domain: tuple[float, float, bool, bool]) -> bool:
-    """As :meth:`inframarginal.model.Domain.__contains__`."""
-    lower, upper, lower_closed, upper_closed = domain
-    if not math.isfinite(value):
-        return False
-    above = value >= lower if lower_closed else value > lower
-    below = value <= upper if upper_closed else value < upper
-    return above and below
+    full path then names the problem): :func:`inframarginal.outline.admissible_values`."""
+    parameters = [(name, default, Domain(*domain)) for name, default, domain in bundle.parameters]
+    return admissible_values(parameters, bundle.derived, bundle.constraints, given)

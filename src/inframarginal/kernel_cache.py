@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, overload
 
 from inframarginal import disk_cache
 from inframarginal.numeric_tree import Program, UnsupportedFunction, encode_program
+from inframarginal.outline import SweepModel, full_model, studied_structures
 
 if TYPE_CHECKING:
     import sympy as sp
 
     from inframarginal.backends import GridKernel, StructureKernel
-    from inframarginal.model import Model
 
 _KIND = "grid-kernel"
 _VERDICT = "grid-kernel-split"
@@ -61,18 +61,18 @@ def store_kernel(kernel: GridKernel) -> bool:
         }
     except (UnsupportedFunction, UnsupportedExpression):
         return False
-    disk_cache.write_entry(kernel.model, _KIND, _key(kernel.axes), payload)
+    disk_cache.write_entry(full_model(kernel.model), _KIND, _key(kernel.axes), payload)
     return True
 
 
-def load_kernel(model: Model, axes: tuple[str, ...], make: type[GridKernel],
+def load_kernel(model: SweepModel, axes: tuple[str, ...], make: type[GridKernel],
                 make_structure: type[StructureKernel]) -> GridKernel | None:
     """The cached kernel of ``model`` over ``axes``, or ``None``; ``make`` and ``make_structure``
     are :class:`~inframarginal.backends.GridKernel` and ``StructureKernel`` (passed in: this
     module sits below :mod:`inframarginal.backends`, which calls it)."""
     if not disk_cache.numeric_cache_enabled():
         return None
-    payload = disk_cache.read_entry(model, _KIND, _key(axes))
+    payload = disk_cache.read_entry(model.content_hash, _KIND, _key(axes))
     if payload is None:
         return None
     try:
@@ -92,7 +92,7 @@ def load_verdict(kernel: GridKernel, fixed: Mapping[str, float]) -> list[bool] |
     evaluates every structure's closed forms at sample points, the cost of a small sweep."""
     if not disk_cache.numeric_cache_enabled():
         return None
-    stored = disk_cache.read_entry(kernel.model, _VERDICT, _verdict_key(kernel, fixed))
+    stored = disk_cache.read_entry(kernel.model.content_hash, _VERDICT, _verdict_key(kernel, fixed))
     if not isinstance(stored, list) or len(stored) != len(kernel.structures):
         return None
     return stored if all(isinstance(v, bool) for v in stored) else None
@@ -101,17 +101,16 @@ def load_verdict(kernel: GridKernel, fixed: Mapping[str, float]) -> list[bool] |
 def store_verdict(kernel: GridKernel, fixed: Mapping[str, float], plain: list[bool]) -> None:
     """Keep the decision of :meth:`~inframarginal.backends.GridKernel.bind` at ``fixed``."""
     if disk_cache.numeric_cache_enabled():
-        disk_cache.write_entry(kernel.model, _VERDICT, _verdict_key(kernel, fixed), [bool(v) for v in plain])
+        disk_cache.write_entry(full_model(kernel.model), _VERDICT, _verdict_key(kernel, fixed), [bool(v) for v in plain])
 
 
 def _name(variant: bool) -> str:
     return "split" if variant else "plain"
 
 
-def _kernel(model: Model, axes: tuple[str, ...], data: Any, make: type[GridKernel],
+def _kernel(model: SweepModel, axes: tuple[str, ...], data: Any, make: type[GridKernel],
             make_structure: type[StructureKernel]) -> GridKernel:
-    from inframarginal.configurations import studied_structures
-
+    # an outline's structures where the model is an outline (a warm sweep builds no model)
     studied = studied_structures(model)
     entries = data["structures"]
     if [s.name for s in studied] != [e["name"] for e in entries]:
@@ -119,9 +118,12 @@ def _kernel(model: Model, axes: tuple[str, ...], data: Any, make: type[GridKerne
     fixed_names = tuple(p.name for p in model.parameters if p.name not in axes)
     if list(fixed_names) != data["fixed_names"]:
         raise ValueError("the fixed parameters changed")
+    # an outline's structures stand in for the model's (an outline is kept only where every
+    # structure has closed forms: the numeric path, which needs the model's, never sees them)
     structures = tuple(
-        make_structure(s, True, e["numeraire"], tuple(map(str, e["log_prices"])), tuple(map(int, e["shares"])), {})
-        if e["closed"] else make_structure(s, closed=False)
+        make_structure(s, True, e["numeraire"], tuple(map(str, e["log_prices"])), tuple(map(int, e["shares"])),  # type: ignore[arg-type]
+                       {})
+        if e["closed"] else make_structure(s, closed=False)  # type: ignore[arg-type]
         for s, e in zip(studied, entries, strict=True))
     cores, layouts, details, expressions = {}, {}, {}, {}
     for variant in (True, False):

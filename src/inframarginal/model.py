@@ -24,6 +24,7 @@ from typing import Any
 
 import sympy as sp
 
+from inframarginal.domain import Domain
 from inframarginal.errors import ExpressionError, ModelFileError, ParameterError, quote
 from inframarginal.expressions import free_names, parse_constraint, parse_expression, to_function
 
@@ -34,8 +35,6 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: A model's name is shown and stored, never used as a path: a plain identifier.
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _RESERVED = {"l", "exp", "log", "sqrt"}
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf"
-_DOMAIN = re.compile(rf"^\s*([\(\[])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\)\]])\s*$")
 _TECHNOLOGY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 # Limits on what a model may ask for, checked before any symbolic work.  Enumerating
@@ -56,44 +55,6 @@ MAX_STRUCTURES = 200
 MAX_NAME_LENGTH = 40
 #: Deepest nesting of tables and lists in a model.
 MAX_SPEC_DEPTH = 8
-
-
-@dataclass(frozen=True)
-class Domain:
-    """An interval of admissible values, such as ``(0, 1]``."""
-
-    lower: float
-    upper: float
-    lower_closed: bool
-    upper_closed: bool
-
-    @classmethod
-    def parse(cls, text: str) -> Domain:
-        """Read an interval written as ``(a, b]``, ``[a, inf)`` and so on."""
-        match = _DOMAIN.match(text) if isinstance(text, str) and len(text) <= 200 else None
-        if not match:
-            raise ValueError(f"domain {quote(text)} is not an interval such as '(0, 1]' or '[1, inf)'")
-        left, low, high, right = match.groups()
-        lower, upper = float(low), float(high)
-        if not lower < upper:
-            raise ValueError(f"domain {quote(text)} is empty: lower bound must be below upper bound")
-        return cls(lower, upper, left == "[" and math.isfinite(lower), right == "]" and math.isfinite(upper))
-
-    def __contains__(self, value: float) -> bool:
-        if not math.isfinite(value):
-            return False
-        above = value >= self.lower if self.lower_closed else value > self.lower
-        below = value <= self.upper if self.upper_closed else value < self.upper
-        return above and below
-
-    def __str__(self) -> str:
-        def fmt(v: float) -> str:
-            return "inf" if math.isinf(v) else f"{v:g}"
-
-        return (
-            f"{'[' if self.lower_closed else '('}{fmt(self.lower)}, "
-            f"{fmt(self.upper)}{']' if self.upper_closed else ')'}"
-        )
 
 
 @lru_cache(maxsize=4096)  # keyed by the formula: bounded, shared by equal formulas of any model

@@ -225,20 +225,32 @@ def content_hash(name_or_path: str | Path) -> str | None:
     """The content hash :attr:`Model.content_hash` of a built-in model or model file, without
     building the model (no SymPy: the key of what the disk cache keeps for a warm ``solve`` or
     ``show``); ``None`` where the file cannot be read or parsed (the full path says why)."""
+    read = read_spec(name_or_path)
+    return None if read is None else spec_hash(read[1])
+
+
+def spec_hash(spec: Any) -> str:
+    """:attr:`Model.content_hash` of a model built from the specification ``spec``."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def read_spec(name_or_path: str | Path) -> tuple[str, dict[str, Any]] | None:
+    """A built-in model's or model file's ``source`` (as :func:`load_model` names it) and its TOML,
+    read within the parser's limits but not built (no SymPy); ``None`` where it cannot be read
+    or parsed (the full path says why)."""
     text = str(name_or_path)
     try:
         models = resources.files("inframarginal.models")
         builtin = {e.name[:-5] for e in models.iterdir() if e.name.endswith(".toml")}
         if text in builtin:  # a lookup by name: user text never becomes a package path
-            source = models.joinpath(f"{text}.toml").read_text("utf-8")
+            source, label = models.joinpath(f"{text}.toml").read_text("utf-8"), f"<built-in {text}>"
         else:
             path = Path(text)
             if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
                 return None
             with path.open("rb") as fh:
-                source = fh.read(MAX_FILE_BYTES + 1).decode("utf-8")
+                source, label = fh.read(MAX_FILE_BYTES + 1).decode("utf-8"), str(path)
         # the parser's limits: a hostile file is refused here as it would be there
-        encoded = json.dumps(parse_toml(source), sort_keys=True, default=str)
+        return label, parse_toml(source)
     except (OSError, UnicodeDecodeError, ModelFileError):
         return None
-    return hashlib.sha256(encoded.encode()).hexdigest()

@@ -29,6 +29,12 @@ from typing import Any
 import numpy as np
 
 from inframarginal.budget import DEFAULT_SEARCH_LIMIT
+from inframarginal.certificates import (  # noqa: F401  (sweep_sample and its sizes: here before)
+    SWEEP_SAMPLES,
+    SWEEP_SAMPLES_PER_REGION,
+    sample_advice,
+    sweep_sample,
+)
 from inframarginal.configurations import Structure, named_structures
 from inframarginal.enumeration import (
     EnumerationInterrupted,
@@ -473,50 +479,14 @@ def certify_kept(model: Model, values: Mapping[str, float]) -> Certification:
     return cert
 
 
-#: Points certified per region of a sweep (points with the same listed GE), and in all.
-SWEEP_SAMPLES_PER_REGION = 4
-SWEEP_SAMPLES = 64
-
-
 def certify_sample(model: Model, points: list[dict[str, float]], regions: list[str]) -> Advice:
-    """One line on the certification of a sweep or a path, from certified sample points.
+    """One line on the certification of a sweep or a path, from certified sample points
+    (:func:`inframarginal.certificates.sample_advice` of their :func:`certify_kept`).
 
     ``points`` are full parameter points, ``regions`` the listed GE at each (the structure
-    region it stands for).  Says at how many points the listed GE was certified, names the
-    unlisted structures that beat the listed ones (with one point each), or why not certified
-    (with the settings that would help: :class:`inframarginal.errors.Advice`).
+    region it stands for).
     """
-    beaten: dict[str, dict[str, float]] = {}
-    failed: list[Advice] = []
-    for point in points:
-        cert = certify_kept(model, point)
-        if not cert.certified:
-            failed.append(cert.reason)
-        elif cert.unlisted_beats and cert.general_equilibrium is not None:
-            beaten.setdefault(cert.general_equilibrium, point)
-    head = (f"certified against all structures at {len(points)} sampled points "
-            f"({len(set(regions))} regions of the listed general equilibrium; a sample, not every point)")
-    if failed:
-        return Advice(f"{head}: not certified at {len(failed)} of them: {failed[0].body}", failed[0].use)
-    if not beaten:
-        return Advice(f"{head}: the listed general equilibrium is the general equilibrium over all structures at each")
-    shown = "; ".join(f"{name} (e.g. at " + ", ".join(f"{k}={v:.6g}" for k, v in point.items()) + ")"
-                      for name, point in list(beaten.items())[:3])
-    return Advice(f"{head}: an unlisted structure beats the listed ones at some: {shown}")
-
-
-def sweep_sample(codes: np.ndarray, per_region: int = SWEEP_SAMPLES_PER_REGION,
-                 total: int = SWEEP_SAMPLES) -> list[tuple[int, ...]]:
-    """Grid indices to certify: up to ``per_region`` evenly spread points of each GE code, ``total`` in all."""
-    out: list[tuple[int, ...]] = []
-    flat = codes.ravel()
-    values = np.unique(flat)
-    each = max(1, min(per_region, total // max(1, len(values))))
-    for v in values.tolist():
-        where = np.flatnonzero(flat == v)
-        pick = where[np.linspace(0, len(where) - 1, min(each, len(where))).round().astype(int)]
-        out.extend(tuple(int(i) for i in np.unravel_index(j, codes.shape)) for j in np.unique(pick))
-    return out[:total]
+    return sample_advice(points, regions, [certify_kept(model, point) for point in points])
 
 
 def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapping[str, float],

@@ -67,13 +67,15 @@ from inframarginal.backends import (
     check_backend,
 )
 from inframarginal.errors import Advice, ParameterError, SweepError
-from inframarginal.model import Model
+from inframarginal.outline import SweepModel, full_model, studied_structures
 from inframarginal.provenance import coordinate_attrs, provenance, variable_attrs
 from inframarginal.results import general_equilibrium_at
 from inframarginal.version import __version__
 
 if TYPE_CHECKING:
     import xarray as xr
+
+    from inframarginal.model import Model
 
 # xarray (with pandas, and Dask where installed) is imported where a Dataset is made: the
 # command line evaluates a grid and writes its file (inframarginal.netcdf_file) without it.
@@ -103,9 +105,11 @@ class Grid:
     ``fixed`` holds every base parameter that is not an axis (defaults filled in);
     ``admissible[i]`` marks the values of axis ``i`` inside the parameter's domain
     (domains are intervals, so admissibility of a point is the product over axes).
+    ``model`` is a :class:`~inframarginal.model.Model` or, for a warm command, its outline
+    (:class:`inframarginal.outline.ModelOutline`).
     """
 
-    model: Model
+    model: SweepModel
     axes: tuple[tuple[str, np.ndarray], ...]
     fixed: dict[str, float]
     admissible: tuple[np.ndarray, ...] = field(repr=False)
@@ -128,8 +132,6 @@ class Grid:
 
     @property
     def structures(self) -> tuple[str, ...]:
-        from inframarginal.configurations import studied_structures
-
         return tuple(s.name for s in studied_structures(self.model))
 
     def spec(self) -> dict[str, Any]:
@@ -149,7 +151,7 @@ def _axis_digest(values: np.ndarray) -> dict[str, Any]:
             "sha256": hashlib.sha256(np.ascontiguousarray(values, dtype=float).tobytes()).hexdigest()[:16]}
 
 
-def make_grid(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None) -> Grid:
+def make_grid(model: SweepModel, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float] | None = None) -> Grid:
     """Check the axes and fixed parameters of a sweep.
 
     Raises
@@ -677,7 +679,7 @@ def certification(grid: Grid, arrays: Mapping[str, np.ndarray]) -> str:
 def certification_advice(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice:
     """:func:`certification` with the settings that would help where not certified, as advice:
     the sweep's attributes (:func:`certification_attrs`)."""
-    from inframarginal.search import certify_sample, sweep_sample
+    from inframarginal.certificates import kept_sample_advice, sweep_sample
 
     if "general_equilibrium" not in arrays:
         return Advice("")
@@ -686,7 +688,13 @@ def certification_advice(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice
     picks = [i for i in sweep_sample(np.where(admissible, codes, -2)) if admissible[i]]
     names = ["", *grid.structures]
     points = [dict(grid.fixed) | {n: float(v[j]) for (n, v), j in zip(grid.axes, i, strict=True)} for i in picks]
-    return certify_sample(grid.model, points, [names[int(codes[i]) + 1] for i in picks])
+    regions = [names[int(codes[i]) + 1] for i in picks]
+    kept = kept_sample_advice(grid.model, points, regions)  # a sweep run again: no LP, no SymPy
+    if kept is not None:
+        return kept
+    from inframarginal.search import certify_sample
+
+    return certify_sample(full_model(grid.model), points, regions)
 
 
 def certification_attrs(certification: Advice) -> dict[str, str]:
