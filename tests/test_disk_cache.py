@@ -198,3 +198,10 @@ def test_configuration_closed_forms_are_read_back_from_disk(cache):
     for config, form in zip(structure.configurations, fresh, strict=True):
         assert disk_cache.read_entry(model, "configuration-closed-form", config.label) is not None
         assert symbolic.cached_configuration_closed_form(model, config) == form
+
+
+def test_sympy_version_is_the_installed_metadata():
+    from importlib import metadata
+
+    assert disk_cache._installed_version("sympy") == metadata.version("sympy") == disk_cache.sympy_version()
+    assert disk_cache._installed_version("no_such_package_here") is None

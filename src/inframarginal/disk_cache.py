@@ -17,7 +17,6 @@ import os
 import shutil
 from collections.abc import Iterable
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,14 +36,43 @@ MAX_ENTRY_BYTES = 64 * 2**20
 
 
 @cache
+@cache
 def sympy_version() -> str:
     """SymPy's version, read from its installed metadata (importing SymPy takes a second)."""
+    found = _installed_version("sympy")
+    if found is not None:
+        return found
+    from importlib import metadata  # its import alone takes longer than a warm command's work
+
     try:
         return metadata.version("sympy")
     except metadata.PackageNotFoundError:  # not installed as a distribution: ask the module
         import sympy
 
         return str(sympy.__version__)
+
+
+def _installed_version(package: str) -> str | None:
+    """The ``Version`` of the one ``PACKAGE-*.dist-info`` next to the package (what
+    :func:`importlib.metadata.version` reads), or ``None`` where that is not the layout."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(package)
+        if spec is None or spec.origin is None:
+            return None
+        folders = list(Path(spec.origin).parent.parent.glob(f"{package}-*.dist-info"))
+        if len(folders) != 1:
+            return None
+        with (folders[0] / "METADATA").open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("Version:"):
+                    return line.removeprefix("Version:").strip()
+                if not line.strip():  # the end of the headers
+                    return None
+    except (OSError, ValueError, ImportError):
+        return None
+    return None
 
 
 #: Set to ``0`` to turn off the compiled numeric caches (:mod:`inframarginal.bundle`,

@@ -7,6 +7,7 @@ message with exit status 2 instead of a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -19,7 +20,41 @@ from inframarginal.extras import missing_extra
 MAX_ERRORS = 20
 
 
+#: The modules of the sub-commands and the commands each adds: a command imports only its own
+#: module (the beach game's alone takes longer than a warm sweep's work); listing them, all.
+_MODULES = {"engine": ("models", "show", "solve"), "sweep": ("sweep", "path"), "report": ("report", "claims"),
+            "beach": ("beach", "data"), "serve": ("serve",), "cache": ("cache",)}
+
+
 class _Group(click.Group):
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        for module in _MODULES:
+            self._load(module)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+        self._loaded: set[str] = set()
+
+    def _load(self, module: str) -> None:
+        if module not in self._loaded:
+            self._loaded.add(module)
+            importlib.import_module(f"inframarginal.cli.{module}").register(self)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        self._commands[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for module, names in _MODULES.items():
+            if cmd_name in names:
+                self._load(module)
+        return self._commands.get(cmd_name)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -43,13 +78,3 @@ class _Group(click.Group):
 @click.version_option(package_name="inframarginal")
 def main() -> None:
     """Infra-marginal general-equilibrium analysis of the division of labour."""
-
-
-def _register() -> None:
-    from inframarginal.cli import beach, cache, engine, report, serve, sweep
-
-    for module in (engine, sweep, report, beach, serve, cache):
-        module.register(main)
-
-
-_register()
