@@ -32,7 +32,7 @@ import numpy as np
 
 from inframarginal.errors import InframarginalError
 from inframarginal.memo import model_cache
-from inframarginal.outline import ModelOutline, SweepModel, full_model
+from inframarginal.outline import ModelOutline, full_model
 from inframarginal.results import general_equilibrium_at
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from inframarginal.configurations import Structure
     from inframarginal.model import Model
+    from inframarginal.outline import SweepModel
 
 # SymPy, the symbolic closed forms and their compilation are imported where a kernel is
 # built: a kernel read from the disk cache (kernel_cache) needs none of them, nor SciPy,

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any, overload
 
 from inframarginal import disk_cache
 from inframarginal.numeric_tree import Program, UnsupportedFunction, encode_program
-from inframarginal.outline import SweepModel, full_model, studied_structures
+from inframarginal.outline import full_model, studied_structures
 
 if TYPE_CHECKING:
     import sympy as sp
 
     from inframarginal.backends import GridKernel, StructureKernel
+    from inframarginal.outline import SweepModel
 
 _KIND = "grid-kernel"
 _VERDICT = "grid-kernel-split"

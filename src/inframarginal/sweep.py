@@ -68,7 +68,7 @@ from inframarginal.backends import (
     check_backend,
 )
 from inframarginal.errors import Advice, ParameterError, SweepError
-from inframarginal.outline import SweepModel, full_model, studied_structures
+from inframarginal.outline import full_model, studied_structures
 from inframarginal.provenance import coordinate_attrs, provenance, variable_attrs
 from inframarginal.results import general_equilibrium_at
 from inframarginal.version import __version__
@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from inframarginal.model import Model
+    from inframarginal.outline import SweepModel
 
 # xarray (with pandas, and Dask where installed) is imported where a Dataset is made: the
 # command line evaluates a grid and writes its file (inframarginal.netcdf_file) without it.

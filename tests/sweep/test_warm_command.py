@@ -203,3 +203,28 @@ def test_no_outline_for_models_it_cannot_stand_for(tmp_path, monkeypatch):
     path = tmp_path / "s.toml"
     path.write_text(SEED + '\n[symmetry]\ninterchangeable = ["x", "y"]\n')
     assert load_outline(str(path)) is None
+
+
+def test_the_certified_sample_is_the_one_numpy_unique_gave():
+    """:func:`sweep_sample` picks, per distinct code, evenly spread points (the distinct codes
+    found by counting, not :func:`numpy.unique`): compared with the rule written with it."""
+    from inframarginal.certificates import sweep_sample
+
+    def reference(codes, per_region=4, total=64):
+        out, flat = [], codes.ravel()
+        values = np.unique(flat)
+        each = max(1, min(per_region, total // max(1, len(values))))
+        for v in values.tolist():
+            where = np.flatnonzero(flat == v)
+            pick = where[np.linspace(0, len(where) - 1, min(each, len(where))).round().astype(int)]
+            out.extend(tuple(int(i) for i in np.unravel_index(j, codes.shape)) for j in np.unique(pick))
+        return out[:total]
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.int8, np.int16, np.int64):
+        for _ in range(40):
+            shape = tuple(int(n) for n in rng.integers(1, 30, size=rng.integers(1, 3)))
+            codes = rng.integers(-2, 127 if dtype is np.int8 else 300, size=shape).astype(dtype)
+            codes[codes > 5] = rng.choice([-2, -1, 0, 3, 5, 126])  # few regions, some large
+            assert sweep_sample(codes) == reference(codes)
+            assert sweep_sample(codes, 2, 5) == reference(codes, 2, 5)
