@@ -146,6 +146,23 @@ def test_a_changed_model_file_is_not_answered_from_the_old_outline(tmp_path, cli
     assert _file(out) == _file(baseline)
 
 
+@pytest.mark.parametrize("change", [
+    ("--axis", "K=0.05:1:9", "--axis", "t=0:0.9:5", "--set", "alpha=0.35"),  # the kernel's check not kept
+    ("--axis", "K=0.05:1:9", "--set", "t=0.2"),  # no kernel over K alone yet
+])
+def test_what_the_cache_lacks_is_computed_with_the_model_into_the_same_file(tmp_path, cli_modules, change):
+    env = _env(tmp_path)
+    cli_modules("sweep", "li-ke-2020", *AXES, env=env)  # keeps the outline (and this sweep's kernel)
+    partly = cli_modules("sweep", "li-ke-2020", *change, "--out", str(tmp_path / "partly.nc"), env=env,
+                         watch=HEAVY)
+    assert "sympy" in partly.stderr  # the model built for what the cache lacks
+    cli_modules("sweep", "li-ke-2020", *change, "--out", str(tmp_path / "full.nc"), env=_env(tmp_path, cache=False))
+    assert _file(tmp_path / "partly.nc") == _file(tmp_path / "full.nc")
+    again = cli_modules("sweep", "li-ke-2020", *change, "--out", str(tmp_path / "again.nc"), env=env, watch=HEAVY)
+    assert "MODULES []" in again.stderr  # kept now
+    assert _file(tmp_path / "again.nc") == _file(tmp_path / "full.nc")
+
+
 CONSTRAINED = SEED.replace("[goods.x]", '[constraints]\nfixed_costs = "F + 2*b < 1"\n\n[goods.x]', 1)
 
 
