@@ -53,7 +53,6 @@ import json
 import math
 import os
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -84,8 +83,6 @@ if TYPE_CHECKING:
 
 #: Points per chunk of an in-memory sweep (a progress-bar step; also the default Zarr chunk).
 CHUNK_POINTS = 1_000_000
-#: Seconds of an in-memory sweep after which its progress bar appears.
-BAR_AFTER = 0.5
 #: Points per block of the vectorized kernel: small enough for the CPU cache.
 BLOCK_POINTS = 1 << 16
 #: Most values on one axis (its coordinates alone take 8 bytes each), checked before any
@@ -656,31 +653,21 @@ def sweep_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
 def evaluate_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
                   chunk_points: int = CHUNK_POINTS, variables: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The arrays of a checked :class:`Grid`, evaluated in memory chunk by chunk, as
-    :func:`evaluate_chunk` gives them (leading ``structure``/``good`` dimension first).
+    :func:`evaluate_chunk` gives them (leading ``structure``/``good`` dimension first)."""
+    from tqdm import tqdm
 
-    With ``progress``, a progress bar appears once chunks remain after :data:`BAR_AFTER`
-    seconds (tqdm's import costs more than a small sweep)."""
     shape = grid.shape
     arrays = empty_chunk(grid, shape, variables)
     layout = chunk_layout(grid, variables)
     regions = list(chunk_slices(shape, chunk_shape(shape, chunk_points)))
     grid.kernel  # noqa: B018  (compile before the progress bar starts)
-    started, done, bar = time.monotonic(), 0, None
-    try:
-        for k, region in enumerate(regions):
+    with tqdm(total=grid.size, unit="pt", unit_scale=True, disable=not progress, desc="sweep",
+              leave=False) as bar:
+        for region in regions:
             views = {name: a[(slice(None), *region) if layout[name][0] else region]
                      for name, a in arrays.items()}
             evaluate_chunk(grid, region, backend, views)
-            done += math.prod(s.stop - s.start for s in region)
-            if bar is not None:
-                bar.update(done - bar.n)
-            elif progress and k + 1 < len(regions) and time.monotonic() - started >= BAR_AFTER:
-                from tqdm import tqdm
-
-                bar = tqdm(total=grid.size, initial=done, unit="pt", unit_scale=True, desc="sweep", leave=False)
-    finally:
-        if bar is not None:
-            bar.close()
+            bar.update(math.prod(s.stop - s.start for s in region))
     return arrays
 
 
