@@ -134,6 +134,8 @@ class Formula:
 
 @dataclass(frozen=True)
 class OutlineParameter:
+    """A base parameter (:class:`inframarginal.model.Parameter`, without its SymPy symbol)."""
+
     name: str
     default: float
     domain: Domain
@@ -142,6 +144,8 @@ class OutlineParameter:
 
 @dataclass(frozen=True)
 class OutlineDerived:
+    """A derived parameter: its name, its formula's text and the formula as a checked tree."""
+
     name: str
     text: str
     formula: Formula
@@ -150,6 +154,8 @@ class OutlineDerived:
 
 @dataclass(frozen=True)
 class OutlineGood:
+    """A good's name and description (what a sweep file's ``good`` coordinate says)."""
+
     name: str
     description: str = ""
 
