@@ -18,12 +18,25 @@ engine applies to a sweep (CF conventions as xarray writes them):
 ``tests/sweep/test_netcdf_file.py`` checks that both writers give files with the same
 variables, values, attributes, chunks and filters, and that :func:`~inframarginal.sweep.open_sweep`
 reads them the same.
+
+Chunked numeric variables do not go through HDF5's filter pipeline: each chunk is encoded
+here as the pipeline would (HDF5's byte shuffle in NumPy, then :func:`zlib.compress` at the
+same level, an edge chunk padded with the fill value as HDF5 pads it) in a few threads (zlib
+and NumPy's copies release the GIL), starting before h5py is even imported, and stored with
+h5py's ``write_direct_chunk`` in a dataset created with that pipeline: every reader decodes
+the chunks as before.  A chunk equal to an earlier one of the same variable (a region of the
+sweep where nothing changes) reuses its bytes.  ``python benchmarks/bench_sweep.py --file``
+times this against HDF5's own pipeline.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import queue
+import threading
+import zlib
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,8 +49,12 @@ from inframarginal.sweep import (
 
 __all__ = ["write_sweep_netcdf"]
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
-def write_sweep_netcdf(contents: SweepContents, path: str | os.PathLike[str]) -> None:
+
+def write_sweep_netcdf(contents: SweepContents, path: str | os.PathLike[str], *,
+                       encode_chunks: bool = True) -> None:
     """Write a sweep's contents to a NetCDF-4 file atomically (a temporary file renamed into place).
 
     Parameters
@@ -47,13 +64,15 @@ def write_sweep_netcdf(contents: SweepContents, path: str | os.PathLike[str]) ->
         (``certification``) in ``contents.attrs``.
     path : str or path-like
         The file; temporary files of the same target left by killed runs are removed first.
+    encode_chunks : bool, default True
+        Encode the chunks of the chunked numeric variables here, in threads; ``False`` leaves
+        them to HDF5's filter pipeline (one thread; the same file, slower: the benchmark's
+        baseline).
     """
-    write_atomically(path, lambda tmp: _write(contents, tmp))
+    write_atomically(path, lambda tmp: _write(contents, tmp, encode_chunks))
 
 
-def _write(contents: SweepContents, path: str) -> None:
-    import h5netcdf
-
+def _write(contents: SweepContents, path: str, encode_chunks: bool = True) -> None:
     # xarray's order (the file keeps it): the axes, then each data variable, a coordinate
     # coming just before the first variable along it; then the attributes, the dimensions
     # in their order of appearance, the variables
@@ -66,32 +85,59 @@ def _write(contents: SweepContents, path: str) -> None:
     dims: dict[str, int] = {}
     for var in variables.values():
         dims.update(zip(var.dims, var.values.shape, strict=True))
-    with h5netcdf.File(path, mode="w") as f:  # NetCDF-4, refusing any feature netCDF-C cannot read
-        for key, value in contents.attrs.items():
-            f.attrs[key] = value
-        for name, length in dims.items():
-            f.dimensions[name] = length
-        for name, var in variables.items():
-            _write_variable(f, name, var, name in contents.data_vars)
+    # the chunks are encoded in threads while this one imports h5py and writes the metadata
+    plans = {name: plan for name, var in contents.data_vars.items()
+             if encode_chunks and (plan := _ChunkPlan.of(name, _stored(var.values))) is not None}
+    jobs = [job for plan in plans.values() for job in plan.jobs()]
+    encoded = _map_in_threads(_encode, jobs, _threads(len(jobs)), [job.block.nbytes for job in jobs],
+                               _AHEAD_BYTES)
+    try:
+        import h5netcdf
+
+        with h5netcdf.File(path, mode="w") as f:  # NetCDF-4, refusing any feature netCDF-C cannot read
+            for key, value in contents.attrs.items():
+                f.attrs[key] = value
+            for name, length in dims.items():
+                f.dimensions[name] = length
+            datasets = {name: _write_variable(f, name, var, name in contents.data_vars, name in plans)
+                        for name, var in variables.items()}
+            kept: dict[int, Any] = {}  # the bytes of chunks that later chunks repeat, by id
+            for job, data in zip(jobs, encoded, strict=True):
+                if isinstance(data, _Repeat):
+                    data = kept[id(data.of)]
+                if job.repeated:
+                    kept[id(job)] = data
+                job.plan.check(datasets[job.plan.name])
+                datasets[job.plan.name].id.write_direct_chunk(job.offset, data)
+    finally:
+        encoded.close()  # stops the threads at once when a write fails
 
 
-def _write_variable(f: Any, name: str, var: SweepVariable, data_var: bool) -> None:
+def _stored(values: np.ndarray) -> np.ndarray:
+    """The values as stored: CF has no booleans, they are int8 (a view: NumPy's booleans are
+    the bytes 0 and 1); text as h5py's variable-length strings (objects)."""
+    values = np.asarray(values)
+    if values.dtype.kind == "b":
+        return values.view(np.int8)
+    if values.dtype.kind == "U":
+        return values.astype(object)
+    return values
+
+
+def _write_variable(f: Any, name: str, var: SweepVariable, data_var: bool, direct: bool) -> Any:
+    """Create the variable with its attributes and write its values, unless ``direct`` (its
+    chunks are written by the caller); return its h5py dataset."""
     import h5py  # type: ignore[import-untyped]  # (no stubs)
 
-    values = np.asarray(var.values)
+    values = _stored(var.values)
     attrs = dict(var.attrs)
     fillvalue = None
     kwargs: dict[str, Any] = {}
-    if values.dtype.kind == "b":  # CF has no booleans: int8 marked as bool (xarray's BooleanCoder)
-        values = values.astype(np.int8)
+    if np.asarray(var.values).dtype.kind == "b":  # xarray's BooleanCoder marks them
         attrs["dtype"] = "bool"
     elif values.dtype.kind == "f":
         fillvalue = values.dtype.type(np.nan)
-    if values.dtype.kind == "U":
-        dtype: Any = h5py.special_dtype(vlen=str)
-        values = values.astype(object)
-    else:
-        dtype = values.dtype
+    dtype: Any = h5py.special_dtype(vlen=str) if values.dtype.kind == "O" else values.dtype
     if data_var:
         encoding = netcdf_variable_encoding(name, values.shape)
         if encoding.pop("zlib", False):
@@ -104,4 +150,190 @@ def _write_variable(f: Any, name: str, var: SweepVariable, data_var: bool) -> No
     out = f.create_variable(name, dimensions=var.dims, dtype=dtype, fillvalue=fillvalue, **kwargs)
     for key, value in attrs.items():
         out.attrs[key] = value
-    out[...] = values
+    if not direct:
+        out[...] = values
+    return out._h5ds
+
+
+#: Bytes of chunks handed to the encoding threads and not yet written, at most: the whole
+#: core variables of a 2000 x 2000 sweep (40 MB), so that their encoding goes on while h5py is
+#: imported and the metadata written.
+_AHEAD_BYTES = 64 << 20
+
+
+class _ChunkPlan:
+    """How a data variable's chunks are stored: the chunk shape, HDF5's pipeline (shuffle,
+    deflate level or none) and the fill value an edge chunk is padded with, all as
+    :func:`~inframarginal.sweep.netcdf_variable_encoding` and ``_write_variable`` create the
+    dataset; :meth:`check` compares them with the dataset HDF5 made."""
+
+    def __init__(self, name: str, values: np.ndarray, chunks: tuple[int, ...], shuffle: bool,
+                 level: int | None, fill: Any) -> None:
+        self.name = name
+        self.values = values
+        self.chunks = chunks
+        self.shuffle = shuffle
+        self.level = level
+        self.fill = fill
+        self._checked = False
+
+    @classmethod
+    def of(cls, name: str, values: np.ndarray) -> _ChunkPlan | None:
+        """The plan of a chunked numeric variable; ``None`` for any other (HDF5 writes it)."""
+        encoding = netcdf_variable_encoding(name, values.shape)
+        if "chunksizes" not in encoding or values.dtype.kind not in "iuf" or not values.dtype.isnative:
+            return None
+        level = int(encoding["complevel"]) if encoding.get("zlib") else None
+        # HDF5's shuffle comes before deflate and only with it here (h5py's order)
+        shuffle = level is not None and bool(encoding.get("shuffle")) and values.dtype.itemsize > 1
+        fill = values.dtype.type(np.nan) if values.dtype.kind == "f" else values.dtype.type(0)
+        return cls(name, values, tuple(encoding["chunksizes"]), shuffle, level, fill)
+
+    def check(self, dataset: Any) -> None:
+        """Raise if the dataset's chunks, pipeline or fill value are not the plan's (once)."""
+        if self._checked:
+            return
+        import h5py
+
+        dcpl = dataset.id.get_create_plist()
+        filters = [dcpl.get_filter(i)[:3] for i in range(dcpl.get_nfilters())]
+        expected = ([(h5py.h5z.FILTER_SHUFFLE, 1, (self.values.dtype.itemsize,))] if self.shuffle else [])
+        if self.level is not None:
+            expected.append((h5py.h5z.FILTER_DEFLATE, 1, (self.level,)))
+        if dataset.dtype.itemsize == 1 and self.level is not None and len(filters) == 2:
+            expected.insert(0, (h5py.h5z.FILTER_SHUFFLE, 1, (1,)))  # a no-op on bytes, kept as HDF5 has it
+        fill = np.zeros(1, dataset.dtype)
+        dcpl.get_fill_value(fill)
+        found = (dataset.dtype, dataset.shape, dataset.chunks, filters, fill.tobytes())
+        wanted = (self.values.dtype, self.values.shape, self.chunks, expected,
+                  np.asarray([self.fill], self.values.dtype).tobytes())
+        if found != wanted:
+            raise AssertionError(f"{self.name}: HDF5 made {found}, the chunks were encoded for {wanted}")
+        self._checked = True
+
+    def jobs(self) -> list[_Job]:
+        """One job per chunk, in C order; a chunk whose sample of values matches an earlier
+        chunk's is compared with it in full (in its thread) before being encoded."""
+        counts = [-(-n // c) for n, c in zip(self.values.shape, self.chunks, strict=True)]
+        out: list[_Job] = []
+        first: dict[bytes, _Job] = {}
+        for index in np.ndindex(*counts):
+            offset = tuple(i * c for i, c in zip(index, self.chunks, strict=True))
+            block = self.values[tuple(slice(o, o + c) for o, c in zip(offset, self.chunks, strict=True))]
+            job = _Job(self, offset, block, None)
+            if self.level is not None:  # only compression is worth skipping
+                key = repr(block.shape).encode() + block[tuple(slice(None, None, max(1, n // 8))
+                                                               for n in block.shape)].tobytes()
+                job.like = first.setdefault(key, job)
+                if job.like is job:
+                    job.like = None
+                else:
+                    job.like.repeated = True
+            out.append(job)
+        return out
+
+
+class _Repeat:
+    """A chunk's bytes are those of the earlier chunk ``of`` (its values are the same)."""
+
+    def __init__(self, of: _Job) -> None:
+        self.of = of
+
+
+class _Job:
+    """One chunk to encode: its plan, first element, values and maybe an earlier equal-looking chunk."""
+
+    def __init__(self, plan: _ChunkPlan, offset: tuple[int, ...], block: np.ndarray, like: _Job | None) -> None:
+        self.plan = plan
+        self.offset = offset
+        self.block = block
+        self.like = like
+        self.repeated = False  # an equal-looking later chunk may reuse this one's bytes
+
+
+def _encode(job: _Job) -> Any:
+    """The chunk's bytes as HDF5 stores them: padded to the chunk's shape, shuffled, deflated
+    (or a :class:`_Repeat` of an earlier chunk with the same values, bit for bit)."""
+    plan, block = job.plan, job.block
+    if job.like is not None:
+        as_int = np.dtype(f"u{block.dtype.itemsize}")  # bits, so that NaN equals NaN
+        if np.array_equal(block.view(as_int), job.like.block.view(as_int)):
+            return _Repeat(job.like)
+    if block.shape != plan.chunks:  # at the array's edge: HDF5 stores whole chunks, padded
+        padded = np.full(plan.chunks, plan.fill, dtype=block.dtype)
+        padded[tuple(slice(0, n) for n in block.shape)] = block
+        block = padded
+    if plan.shuffle:  # HDF5's shuffle: byte 0 of every value, then byte 1, ...
+        size = block.dtype.itemsize
+        data = np.ascontiguousarray(np.ascontiguousarray(block).reshape(-1).view(np.uint8).reshape(-1, size).T)
+    else:
+        data = np.ascontiguousarray(block)
+    return data if plan.level is None else zlib.compress(data.data, plan.level)
+
+
+def _threads(jobs: int) -> int:
+    """Threads for ``jobs`` chunks: at most one per core this process may run on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, os.cpu_count() or 1, jobs))
+
+
+def _map_in_threads(function: Callable[[_T], _R], items: Sequence[_T], threads: int,
+                    sizes: Sequence[int], ahead: int) -> Generator[_R, None, None]:
+    """``map(function, items)`` in ``threads`` threads, started at once, the results in order.
+
+    Items of ``sizes`` bytes are handed to the threads while those not yet taken by the
+    caller add up to at most ``ahead`` bytes (one at least): memory stays bounded.  Closing
+    the generator drops what no thread has started and waits for the threads.
+    """
+    todo: queue.SimpleQueue[tuple[int, _T] | None] = queue.SimpleQueue()
+    done: list[tuple[bool, Any] | None] = [None] * len(items)
+    ready = [threading.Event() for _ in items]
+
+    def work() -> None:
+        while (job := todo.get()) is not None:
+            i, item = job
+            try:
+                done[i] = (True, function(item))
+            except BaseException as exc:  # raised again in the caller's thread
+                done[i] = (False, exc)
+            ready[i].set()
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+
+    queued = held = 0  # items handed out; bytes of those not yet taken by the caller
+
+    def hand_out(taken: int) -> None:
+        nonlocal queued, held
+        while queued < len(items) and (queued == taken or held + sizes[queued] <= ahead):
+            todo.put((queued, items[queued]))
+            held += sizes[queued]
+            queued += 1
+
+    hand_out(0)  # now, not at the caller's first next(): the threads start at once
+
+    def results() -> Generator[_R, None, None]:
+        nonlocal held
+        try:
+            for i in range(len(items)):
+                hand_out(i)
+                ready[i].wait()
+                held -= sizes[i]
+                result, done[i] = done[i], None
+                assert result is not None
+                if not result[0]:
+                    raise result[1]
+                yield result[1]
+        finally:
+            while True:
+                try:
+                    todo.get_nowait()
+                except queue.Empty:
+                    break
+            for _ in workers:
+                todo.put(None)
+            for worker in workers:
+                worker.join()
+
+    return results()
