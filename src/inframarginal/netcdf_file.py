@@ -1,4 +1,4 @@
-"""A sweep's NetCDF file written from plain arrays with h5netcdf, without xarray.
+"""A sweep's NetCDF file written from plain arrays with h5py, without xarray.
 
 ``inframarginal sweep ... --out FILE.nc`` evaluates a grid and writes its file.  Going
 through :meth:`xarray.Dataset.to_netcdf` costs the command more than the 2000 x 2000
@@ -19,14 +19,15 @@ engine applies to a sweep (CF conventions as xarray writes them):
 variables, values, attributes, chunks and filters, and that :func:`~inframarginal.sweep.open_sweep`
 reads them the same.
 
-Chunked numeric variables do not go through HDF5's filter pipeline: each chunk is encoded
-here as the pipeline would (HDF5's byte shuffle in NumPy, then :func:`zlib.compress` at the
+The file is made with h5py's own calls, those h5netcdf makes, in the same order (h5netcdf's
+bookkeeping took the command 25 ms of its 70), and chunked numeric variables do not go through
+HDF5's filter pipeline: each chunk is encoded here as the pipeline would (HDF5's byte shuffle in NumPy, then :func:`zlib.compress` at the
 same level, an edge chunk padded with the fill value as HDF5 pads it) in a few threads (zlib
 and NumPy's copies release the GIL), starting before h5py is even imported, and stored with
 h5py's ``write_direct_chunk`` in a dataset created with that pipeline: every reader decodes
 the chunks as before.  A chunk equal to an earlier one of the same variable (a region of the
 sweep where nothing changes) reuses its bytes.  ``python benchmarks/bench_sweep.py --file``
-times this against HDF5's own pipeline.
+times this against the way before (``direct=False``: h5netcdf and HDF5's pipeline).
 """
 
 from __future__ import annotations
@@ -53,8 +54,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def write_sweep_netcdf(contents: SweepContents, path: str | os.PathLike[str], *,
-                       encode_chunks: bool = True) -> None:
+def write_sweep_netcdf(contents: SweepContents, path: str | os.PathLike[str], *, direct: bool = True) -> None:
     """Write a sweep's contents to a NetCDF-4 file atomically (a temporary file renamed into place).
 
     Parameters
@@ -64,15 +64,15 @@ def write_sweep_netcdf(contents: SweepContents, path: str | os.PathLike[str], *,
         (``certification``) in ``contents.attrs``.
     path : str or path-like
         The file; temporary files of the same target left by killed runs are removed first.
-    encode_chunks : bool, default True
-        Encode the chunks of the chunked numeric variables here, in threads; ``False`` leaves
-        them to HDF5's filter pipeline (one thread; the same file, slower: the benchmark's
-        baseline).
+    direct : bool, default True
+        Make the file with h5py's own calls and encode the chunks here, in threads; ``False``
+        writes it through h5netcdf and HDF5's filter pipeline, in one thread, as before: the
+        same file, slower (the benchmark's baseline, the tests' reference).
     """
-    write_atomically(path, lambda tmp: _write(contents, tmp, encode_chunks))
+    write_atomically(path, lambda tmp: _write(contents, tmp, direct))
 
 
-def _write(contents: SweepContents, path: str, encode_chunks: bool = True) -> None:
+def _write(contents: SweepContents, path: str, direct: bool = True) -> None:
     # xarray's order (the file keeps it): the axes, then each data variable, a coordinate
     # coming just before the first variable along it; then the attributes, the dimensions
     # in their order of appearance, the variables
@@ -85,22 +85,75 @@ def _write(contents: SweepContents, path: str, encode_chunks: bool = True) -> No
     dims: dict[str, int] = {}
     for var in variables.values():
         dims.update(zip(var.dims, var.values.shape, strict=True))
+    # h5py's own calls need every dimension to be a coordinate variable (a sweep's are)
+    if direct and all(n in variables and variables[n].dims == (n,) for n in dims):
+        _write_direct(contents, path, variables, dims)
+    else:
+        _write_h5netcdf(contents, path, variables, dims)
+
+
+def _write_h5netcdf(contents: SweepContents, path: str, variables: dict[str, SweepVariable],
+                    dims: dict[str, int]) -> None:
+    """The file through h5netcdf, its chunks through HDF5's filter pipeline (one thread)."""
+    import h5netcdf
+
+    with h5netcdf.File(path, mode="w") as f:  # NetCDF-4, refusing any feature netCDF-C cannot read
+        for key, value in contents.attrs.items():
+            f.attrs[key] = value
+        for name, length in dims.items():
+            f.dimensions[name] = length
+        for name, var in variables.items():
+            values, dtype, fillvalue, attrs, kwargs = _creation(name, var, name in contents.data_vars)
+            out = f.create_variable(name, dimensions=var.dims, dtype=dtype, fillvalue=fillvalue, **kwargs)
+            for key, value in attrs.items():
+                out.attrs[key] = value
+            out[...] = values
+
+
+def _write_direct(contents: SweepContents, path: str, variables: dict[str, SweepVariable],
+                  dims: dict[str, int]) -> None:
+    """The file h5netcdf writes, made with h5py's own calls (h5netcdf's bookkeeping costs the
+    command 25 ms), the chunks encoded in threads meanwhile."""
     # the chunks are encoded in threads while this one imports h5py and writes the metadata
     plans = {name: plan for name, var in contents.data_vars.items()
-             if encode_chunks and (plan := _ChunkPlan.of(name, _stored(var.values))) is not None}
+             if (plan := _ChunkPlan.of(name, _stored(var.values))) is not None}
     jobs = [job for plan in plans.values() for job in plan.jobs()]
     encoded = _map_in_threads(_encode, jobs, _threads(len(jobs)), [job.block.nbytes for job in jobs],
                                _AHEAD_BYTES)
     try:
-        import h5netcdf
+        import h5py  # type: ignore[import-untyped]  # (no stubs)
 
-        with h5netcdf.File(path, mode="w") as f:  # NetCDF-4, refusing any feature netCDF-C cannot read
+        # what h5netcdf does, in the order it leaves in the file: creation order tracked
+        # (netCDF-C numbers variables and attributes by it), dimension ids in order of appearance
+        with h5py.File(path, "w", track_order=True) as f:
             for key, value in contents.attrs.items():
-                f.attrs[key] = value
-            for name, length in dims.items():
-                f.dimensions[name] = length
-            datasets = {name: _write_variable(f, name, var, name in contents.data_vars, name in plans)
-                        for name, var in variables.items()}
+                f.attrs[key] = _attribute(value)
+            dimid = {name: np.int32(i) for i, name in enumerate(dims)}
+            datasets: dict[str, Any] = {}
+            for name, var in variables.items():
+                values, dtype, fillvalue, attrs, kwargs = _creation(name, var, name in contents.data_vars)
+                ds = f.create_dataset(name, values.shape, dtype=dtype, fillvalue=fillvalue, track_order=True,
+                                      **kwargs)
+                if var.dims == (name,):  # a coordinate: its dimension's scale
+                    if dimid[name]:  # h5netcdf writes the id 0 again at the end (a falsy id)
+                        ds.attrs["_Netcdf4Dimid"] = np.array(dimid[name])
+                    ds.make_scale(name)
+                    ds.attrs["_Netcdf4Coordinates"] = np.array([dimid[name]], np.int32)
+                    if not dimid[name]:
+                        ds.attrs["_Netcdf4Dimid"] = np.array(dimid[name])
+                else:
+                    for axis, dim in enumerate(var.dims):
+                        ds.dims[axis].attach_scale(datasets[dim])
+                    ds.attrs["_Netcdf4Coordinates"] = np.array([dimid[d] for d in var.dims], np.int32)
+                    if var.dims:
+                        ds.attrs["_Netcdf4Dimid"] = dimid[var.dims[0]]
+                if fillvalue is not None:
+                    ds.attrs["_FillValue"] = np.atleast_1d(fillvalue)
+                for key, value in attrs.items():
+                    ds.attrs[key] = _attribute(value)
+                if name not in plans:
+                    ds[...] = values
+                datasets[name] = ds
             kept: dict[int, Any] = {}  # the bytes of chunks that later chunks repeat, by id
             for job, data in zip(jobs, encoded, strict=True):
                 if isinstance(data, _Repeat):
@@ -109,8 +162,21 @@ def _write(contents: SweepContents, path: str, encode_chunks: bool = True) -> No
                     kept[id(job)] = data
                 job.plan.check(datasets[job.plan.name])
                 datasets[job.plan.name].id.write_direct_chunk(job.offset, data)
+            # h5netcdf's mark of a netCDF-4 file, written as it closes one
+            import h5netcdf
+
+            properties = (f"version=2,h5netcdf={h5netcdf.__version__},hdf5={h5py.version.hdf5_version},"
+                          f"h5py={h5py.__version__}")
+            f.attrs["_NCProperties"] = np.array(properties, dtype=h5py.string_dtype("ascii", len(properties)))
     finally:
         encoded.close()  # stops the threads at once when a write fails
+
+
+def _attribute(value: Any) -> Any:
+    """An attribute's value as h5netcdf stores it: a number as a one-element array."""
+    if np.isscalar(value) and np.asarray(value).dtype.kind not in "SU":
+        return np.atleast_1d(value)
+    return value
 
 
 def _stored(values: np.ndarray) -> np.ndarray:
@@ -124,10 +190,11 @@ def _stored(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _write_variable(f: Any, name: str, var: SweepVariable, data_var: bool, direct: bool) -> Any:
-    """Create the variable with its attributes and write its values, unless ``direct`` (its
-    chunks are written by the caller); return its h5py dataset."""
-    import h5py  # type: ignore[import-untyped]  # (no stubs)
+def _creation(name: str, var: SweepVariable, data_var: bool) -> tuple[np.ndarray, Any, Any, dict[str, Any],
+                                                                       dict[str, Any]]:
+    """The stored values, dtype, fill value, attributes and h5py's keywords (chunks, filters)
+    of a variable, with the encoding xarray gives it."""
+    import h5py
 
     values = _stored(var.values)
     attrs = dict(var.attrs)
@@ -147,12 +214,7 @@ def _write_variable(f: Any, name: str, var: SweepVariable, data_var: bool, direc
             kwargs["shuffle"] = encoding["shuffle"]
         if "chunksizes" in encoding:
             kwargs["chunks"] = encoding["chunksizes"]
-    out = f.create_variable(name, dimensions=var.dims, dtype=dtype, fillvalue=fillvalue, **kwargs)
-    for key, value in attrs.items():
-        out.attrs[key] = value
-    if not direct:
-        out[...] = values
-    return out._h5ds
+    return values, dtype, fillvalue, attrs, kwargs
 
 
 #: Bytes of chunks handed to the encoding threads and not yet written, at most: the whole

@@ -3,9 +3,10 @@
 Checked against the independent writer, :func:`inframarginal.sweep.write_netcdf`
 (``xarray.Dataset.to_netcdf``): the same variables in the same order, dtypes, shapes,
 chunks, filters, fill values, attributes (in order) and dimension scales, and the same
-Dataset read back by ``open_sweep``.  The chunks this writer encodes itself (shuffle and
-deflate in threads, ``write_direct_chunk``) are checked against the chunks HDF5's own filter
-pipeline writes, inflated byte for byte.  Also: the warm command imports neither SciPy nor
+Dataset read back by ``open_sweep``; down to the attributes' HDF5 types and the creation
+properties.  The chunks this writer encodes itself (shuffle and deflate in threads,
+``write_direct_chunk``) are checked against the chunks HDF5's own filter pipeline writes
+(``direct=False``, through h5netcdf), inflated byte for byte.  Also: the warm command imports neither SciPy nor
 xarray nor Dask, and a sweep's certification is read back from the disk cache.
 """
 
@@ -36,23 +37,50 @@ from inframarginal.sweep import (
 )
 
 
-def _attrs(obj) -> list[tuple[str, str]]:
-    # object references differ between files; their targets are compared through .dims
-    return [(k, repr(v.tolist() if hasattr(v, "tolist") else v)) for k, v in obj.attrs.items()
-            if k not in ("DIMENSION_LIST", "REFERENCE_LIST")]
+def _attrs(obj) -> list[tuple[str, str, tuple[int, ...]]]:
+    # object references differ between files; their targets are compared in _scales
+    return [(k, repr(v.tolist() if hasattr(v, "tolist") else v), obj.attrs.get_id(k).shape)
+            for k, v in obj.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")]
+
+
+def _attr_types(obj) -> list:
+    """Each attribute's HDF5 type (string padding, character set, length), as an id to compare."""
+    return [obj.attrs.get_id(k).get_type() for k in obj.attrs]
+
+
+def _scales(f, x) -> tuple:
+    """The scales attached to each dimension, and the (variable, axis) a scale is attached to."""
+    refs = [(f[ref].name, int(axis)) for ref, axis in x.attrs.get("REFERENCE_LIST", [])]
+    return [[s.name for s in d.values()] for d in x.dims], refs
+
+
+def _properties(plist) -> tuple:
+    """What a dataset's (or group's) creation property list says to a reader."""
+    out = [plist.get_attr_creation_order()]
+    if hasattr(plist, "get_layout"):
+        filters = [plist.get_filter(i)[:3] for i in range(plist.get_nfilters())]
+        out += [plist.get_layout(), plist.get_fill_time(), plist.get_alloc_time(), filters]
+    else:
+        out.append(plist.get_link_creation_order())
+    return tuple(out)
 
 
 def _same_file(a_path, b_path) -> None:
     with h5py.File(a_path) as a, h5py.File(b_path) as b:
         assert list(a) == list(b)
         assert _attrs(a) == _attrs(b)
+        assert all(x.equal(y) for x, y in zip(_attr_types(a), _attr_types(b), strict=True))
+        assert _properties(a["/"].id.get_create_plist()) == _properties(b["/"].id.get_create_plist())
         for name in a:
             x, y = a[name], b[name]
             layout = (x.dtype, x.shape, x.chunks, x.compression, x.compression_opts, x.shuffle, repr(x.fillvalue))
             assert layout == (y.dtype, y.shape, y.chunks, y.compression, y.compression_opts, y.shuffle,
                               repr(y.fillvalue)), name
+            assert x.id.get_type().equal(y.id.get_type()), name
+            assert _properties(x.id.get_create_plist()) == _properties(y.id.get_create_plist()), name
             assert _attrs(x) == _attrs(y), name
-            assert [[s.name for s in d.values()] for d in x.dims] == [[s.name for s in d.values()] for d in y.dims]
+            assert all(t.equal(u) for t, u in zip(_attr_types(x), _attr_types(y), strict=True)), name
+            assert _scales(a, x) == _scales(b, y), name
             assert np.array_equal(x[...], y[...], equal_nan=x.dtype.kind == "f"), name
 
 
@@ -106,7 +134,7 @@ def test_chunks_encoded_here_are_hdf5s_own(tmp_path, monkeypatch, axes, variable
     contents = sweep_contents(grid, arrays)
     write_netcdf(to_dataset(grid, arrays), tmp_path / "xarray.nc")
     write_sweep_netcdf(contents, tmp_path / "direct.nc")
-    write_sweep_netcdf(contents, tmp_path / "hdf5.nc", encode_chunks=False)
+    write_sweep_netcdf(contents, tmp_path / "hdf5.nc", direct=False)
     _same_file(tmp_path / "xarray.nc", tmp_path / "direct.nc")
     _same_file(tmp_path / "hdf5.nc", tmp_path / "direct.nc")
     edges = repeats = 0
@@ -152,7 +180,7 @@ def test_a_chunk_is_reused_only_where_every_bit_is_the_same(tmp_path, monkeypatc
     admissible = income > 0.5
     contents = _contents({"equilibrium_income": income, "admissible": admissible})
     write_sweep_netcdf(contents, tmp_path / "direct.nc")
-    write_sweep_netcdf(contents, tmp_path / "hdf5.nc", encode_chunks=False)
+    write_sweep_netcdf(contents, tmp_path / "hdf5.nc", direct=False)
     with h5py.File(tmp_path / "direct.nc") as f:
         back = f["equilibrium_income"][...]
         assert f["equilibrium_income"].chunks == (2, 32)
@@ -199,7 +227,7 @@ def test_direct_writer_leaves_no_temporary_on_an_exception(tmp_path, monkeypatch
     grid = make_grid(im.load_model("yang-2001-specialization"), {"k": [0.2, 0.5]})
     contents = sweep_contents(grid, evaluate_grid(grid))
 
-    def failing(contents, path, encode_chunks=True):
+    def failing(contents, path, direct=True):
         with open(path, "wb") as fh:
             fh.write(b"partial")
         raise OSError("disk full")
