@@ -86,8 +86,9 @@ def _write(contents: SweepContents, path: str, direct: bool = True) -> None:
     dims: dict[str, int] = {}
     for var in variables.values():
         dims.update(zip(var.dims, var.values.shape, strict=True))
-    # h5py's own calls need every dimension to be a coordinate variable (a sweep's are)
-    if direct and all(n in variables and variables[n].dims == (n,) for n in dims):
+    # h5py's own calls need every dimension to be a coordinate variable of some length (a
+    # sweep's are; h5netcdf makes an empty dimension unlimited)
+    if direct and all(n in variables and variables[n].dims == (n,) and k for n, k in dims.items()):
         _write_direct(contents, path, variables, dims)
     else:
         _write_h5netcdf(contents, path, variables, dims)
@@ -146,8 +147,8 @@ def _write_direct(contents: SweepContents, path: str, variables: dict[str, Sweep
                 else:
                     for axis, dim in enumerate(var.dims):
                         ds.dims[axis].attach_scale(datasets[dim])
-                    ds.attrs["_Netcdf4Coordinates"] = np.array([dimid[d] for d in var.dims], np.int32)
-                    if var.dims:
+                    if var.dims:  # (a scalar has neither)
+                        ds.attrs["_Netcdf4Coordinates"] = np.array([dimid[d] for d in var.dims], np.int32)
                         ds.attrs["_Netcdf4Dimid"] = dimid[var.dims[0]]
                 if fillvalue is not None:
                     ds.attrs["_FillValue"] = np.atleast_1d(fillvalue)
@@ -190,8 +191,12 @@ def _h5netcdf_version() -> str:
 
 
 def _attribute(value: Any) -> Any:
-    """An attribute's value as h5netcdf stores it: a number as a one-element array."""
-    if np.isscalar(value) and np.asarray(value).dtype.kind not in "SU":
+    """An attribute's value as h5netcdf stores it: a number as a one-element array; a boolean
+    or complex value refused, as h5netcdf refuses it (netCDF has neither)."""
+    kind = np.asarray(value).dtype.kind
+    if kind in "bc":
+        raise TypeError(f"attribute value {value!r}: netCDF has no {'boolean' if kind == 'b' else 'complex'} type")
+    if np.isscalar(value) and kind not in "SU":
         return np.atleast_1d(value)
     return value
 

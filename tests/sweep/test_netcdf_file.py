@@ -190,6 +190,21 @@ def test_a_chunk_is_reused_only_where_every_bit_is_the_same(tmp_path, monkeypatc
         assert _inflated_chunks(tmp_path / "direct.nc", name) == _inflated_chunks(tmp_path / "hdf5.nc", name)
 
 
+def test_h5pys_calls_make_h5netcdfs_file_for_other_shapes_and_attributes(tmp_path):
+    rng = np.random.default_rng(2)
+    contents = _contents({"equilibrium_income": rng.random((5, 4))})
+    contents.data_vars["admissible"] = SweepVariable(("t",), np.array([True, False, True, True]), {"a": 1})
+    contents.data_vars["general_equilibrium"] = SweepVariable((), np.int8(3), {"flag_values": np.arange(4)})
+    contents.attrs.update({"text": "é", "count": 7, "ratio": 0.5, "names": ["a", "b"], "codes": np.arange(3)})
+    write_sweep_netcdf(contents, tmp_path / "direct.nc")
+    write_sweep_netcdf(contents, tmp_path / "h5netcdf.nc", direct=False)
+    _same_file(tmp_path / "h5netcdf.nc", tmp_path / "direct.nc")
+    contents.attrs["certified"] = True  # netCDF has no booleans: refused, as h5netcdf refuses it
+    with pytest.raises(TypeError, match="attribute value True: netCDF has no boolean type"):
+        write_sweep_netcdf(contents, tmp_path / "bad.nc")
+    assert sorted(os.listdir(tmp_path)) == ["direct.nc", "h5netcdf.nc"]
+
+
 def test_a_failing_chunk_stops_the_threads_and_leaves_no_file(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_module, "NETCDF_CHUNK_POINTS", 64)
     contents = _contents({"equilibrium_income": np.random.default_rng(1).random((40, 32))})
