@@ -248,15 +248,17 @@ _AHEAD_BYTES = 64 << 20
 class _ChunkPlan:
     """How a data variable's chunks are stored: the chunk shape, HDF5's pipeline (shuffle,
     deflate level or none) and the fill value an edge chunk is padded with, all as
-    :func:`~inframarginal.sweep.netcdf_variable_encoding` and ``_write_variable`` create the
+    :func:`~inframarginal.sweep.netcdf_variable_encoding` and :func:`_creation` make the
     dataset; :meth:`check` compares them with the dataset HDF5 made."""
 
-    def __init__(self, name: str, values: np.ndarray, chunks: tuple[int, ...], shuffle: bool,
+    def __init__(self, name: str, values: np.ndarray, chunks: tuple[int, ...], shuffle_filter: bool,
                  level: int | None, fill: Any) -> None:
         self.name = name
         self.values = values
         self.chunks = chunks
-        self.shuffle = shuffle
+        self.shuffle_filter = shuffle_filter
+        # HDF5's shuffle leaves one-byte values as they are
+        self.shuffle = shuffle_filter and values.dtype.itemsize > 1
         self.level = level
         self.fill = fill
         self._checked = False
@@ -268,8 +270,8 @@ class _ChunkPlan:
         if "chunksizes" not in encoding or values.dtype.kind not in "iuf" or not values.dtype.isnative:
             return None
         level = int(encoding["complevel"]) if encoding.get("zlib") else None
-        # HDF5's shuffle comes before deflate and only with it here (h5py's order)
-        shuffle = level is not None and bool(encoding.get("shuffle")) and values.dtype.itemsize > 1
+        # h5py puts the shuffle before deflate (only with it here)
+        shuffle = level is not None and bool(encoding.get("shuffle"))
         fill = values.dtype.type(np.nan) if values.dtype.kind == "f" else values.dtype.type(0)
         return cls(name, values, tuple(encoding["chunksizes"]), shuffle, level, fill)
 
@@ -281,11 +283,9 @@ class _ChunkPlan:
 
         dcpl = dataset.id.get_create_plist()
         filters = [dcpl.get_filter(i)[:3] for i in range(dcpl.get_nfilters())]
-        expected = ([(h5py.h5z.FILTER_SHUFFLE, 1, (self.values.dtype.itemsize,))] if self.shuffle else [])
+        expected = [(h5py.h5z.FILTER_SHUFFLE, 1, (self.values.dtype.itemsize,))] if self.shuffle_filter else []
         if self.level is not None:
             expected.append((h5py.h5z.FILTER_DEFLATE, 1, (self.level,)))
-        if dataset.dtype.itemsize == 1 and self.level is not None and len(filters) == 2:
-            expected.insert(0, (h5py.h5z.FILTER_SHUFFLE, 1, (1,)))  # a no-op on bytes, kept as HDF5 has it
         fill = np.zeros(1, dataset.dtype)
         dcpl.get_fill_value(fill)
         found = (dataset.dtype, dataset.shape, dataset.chunks, filters, fill.tobytes())
