@@ -20,14 +20,15 @@ variables, values, attributes, chunks and filters, and that :func:`~inframargina
 reads them the same.
 
 The file is made with h5py's own calls, those h5netcdf makes, in the same order (h5netcdf's
-bookkeeping took the command 25 ms of its 70), and chunked numeric variables do not go through
-HDF5's filter pipeline: each chunk is encoded here as the pipeline would (HDF5's byte shuffle in NumPy, then :func:`zlib.compress` at the
-same level, an edge chunk padded with the fill value as HDF5 pads it) in a few threads (zlib
-and NumPy's copies release the GIL), starting before h5py is even imported, and stored with
-h5py's ``write_direct_chunk`` in a dataset created with that pipeline: every reader decodes
-the chunks as before.  A chunk equal to an earlier one of the same variable (a region of the
-sweep where nothing changes) reuses its bytes.  ``python benchmarks/bench_sweep.py --file``
-times this against the way before (``direct=False``: h5netcdf and HDF5's pipeline).
+bookkeeping took 20 ms of CPU more, on the write's critical path), and chunked numeric
+variables do not go through HDF5's filter pipeline: each chunk is encoded here as the pipeline
+would (HDF5's byte shuffle in NumPy, then :func:`zlib.compress` at the same level, an edge
+chunk padded with the fill value as HDF5 pads it) in a few threads (zlib and NumPy's copies
+release the GIL), starting before h5py is even imported, and stored with h5py's
+``write_direct_chunk`` in a dataset created with that pipeline: every reader decodes the
+chunks as before.  A chunk equal bit for bit to an earlier one of the same variable (a region
+of the sweep where nothing changes) reuses its bytes.  ``python benchmarks/bench_sweep.py
+--file`` times this against the way before (``direct=False``: h5netcdf and HDF5's pipeline).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ import queue
 import sys
 import threading
 import zlib
-from collections.abc import Callable, Generator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -121,8 +122,7 @@ def _write_direct(contents: SweepContents, path: str, variables: dict[str, Sweep
              if (plan := _ChunkPlan.of(name, _stored(var.values))) is not None}
     # wide values first (they take longest to deflate): the threads end together
     jobs = [job for plan in sorted(plans.values(), key=lambda p: -p.values.dtype.itemsize) for job in plan.jobs()]
-    encoded = _map_in_threads(_encode, jobs, _threads(len(jobs)), [job.block.nbytes for job in jobs],
-                               _AHEAD_BYTES)
+    encoded = _ThreadMap(_encode, jobs, _threads(len(jobs)), [job.block.nbytes for job in jobs], _AHEAD_BYTES)
     try:
         import h5py  # type: ignore[import-untyped]  # (no stubs)
 
@@ -170,7 +170,7 @@ def _write_direct(contents: SweepContents, path: str, variables: dict[str, Sweep
                           f"h5py={h5py.__version__}")
             f.attrs["_NCProperties"] = np.array(properties, dtype=h5py.string_dtype("ascii", len(properties)))
     finally:
-        encoded.close()  # stops the threads at once when a write fails
+        encoded.close()  # the threads stop at once where the write failed
 
 
 def _h5netcdf_version() -> str:
@@ -361,63 +361,67 @@ def _threads(jobs: int) -> int:
     return max(1, min(cores, os.cpu_count() or 1, jobs))
 
 
-def _map_in_threads(function: Callable[[_T], _R], items: Sequence[_T], threads: int,
-                    sizes: Sequence[int], ahead: int) -> Generator[_R, None, None]:
-    """``map(function, items)`` in ``threads`` threads, started at once, the results in order.
+class _ThreadMap(Generic[_T, _R]):
+    """``map(function, items)`` in ``threads`` threads, started at once; iterating gives the
+    results in order.
 
     Items of ``sizes`` bytes are handed to the threads while those not yet taken by the
-    caller add up to at most ``ahead`` bytes (one at least): memory stays bounded.  Closing
-    the generator drops what no thread has started and waits for the threads.
+    caller add up to at most ``ahead`` bytes (one at least): memory stays bounded.
+    :meth:`close` (whether or not the results were taken) drops what no thread has started
+    and waits for the threads.
     """
-    todo: queue.SimpleQueue[tuple[int, _T] | None] = queue.SimpleQueue()
-    done: list[tuple[bool, Any] | None] = [None] * len(items)
-    ready = [threading.Event() for _ in items]
 
-    def work() -> None:
-        while (job := todo.get()) is not None:
+    def __init__(self, function: Callable[[_T], _R], items: Sequence[_T], threads: int,
+                 sizes: Sequence[int], ahead: int) -> None:
+        self._function = function
+        self._items = items
+        self._sizes = sizes
+        self._ahead = ahead
+        self._todo: queue.SimpleQueue[tuple[int, _T] | None] = queue.SimpleQueue()
+        self._done: list[tuple[bool, Any] | None] = [None] * len(items)
+        self._ready = [threading.Event() for _ in items]
+        self._queued = self._held = 0  # items handed out; bytes of those not yet taken
+        self._workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
+        for worker in self._workers:
+            worker.start()
+        self._hand_out(0)
+
+    def _work(self) -> None:
+        while (job := self._todo.get()) is not None:
             i, item = job
             try:
-                done[i] = (True, function(item))
+                self._done[i] = (True, self._function(item))
             except BaseException as exc:  # raised again in the caller's thread
-                done[i] = (False, exc)
-            ready[i].set()
+                self._done[i] = (False, exc)
+            self._ready[i].set()
 
-    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
+    def _hand_out(self, taken: int) -> None:
+        while self._queued < len(self._items) and (
+                self._queued == taken or self._held + self._sizes[self._queued] <= self._ahead):
+            self._todo.put((self._queued, self._items[self._queued]))
+            self._held += self._sizes[self._queued]
+            self._queued += 1
 
-    queued = held = 0  # items handed out; bytes of those not yet taken by the caller
+    def __iter__(self) -> Iterator[_R]:
+        for i in range(len(self._items)):
+            self._hand_out(i)
+            self._ready[i].wait()
+            self._held -= self._sizes[i]
+            result, self._done[i] = self._done[i], None
+            assert result is not None
+            if not result[0]:
+                raise result[1]
+            yield result[1]
 
-    def hand_out(taken: int) -> None:
-        nonlocal queued, held
-        while queued < len(items) and (queued == taken or held + sizes[queued] <= ahead):
-            todo.put((queued, items[queued]))
-            held += sizes[queued]
-            queued += 1
-
-    hand_out(0)  # now, not at the caller's first next(): the threads start at once
-
-    def results() -> Generator[_R, None, None]:
-        nonlocal held
-        try:
-            for i in range(len(items)):
-                hand_out(i)
-                ready[i].wait()
-                held -= sizes[i]
-                result, done[i] = done[i], None
-                assert result is not None
-                if not result[0]:
-                    raise result[1]
-                yield result[1]
-        finally:
-            while True:
-                try:
-                    todo.get_nowait()
-                except queue.Empty:
-                    break
-            for _ in workers:
-                todo.put(None)
-            for worker in workers:
-                worker.join()
-
-    return results()
+    def close(self) -> None:
+        """Stop the threads once their current item is done."""
+        while True:
+            try:
+                self._todo.get_nowait()
+            except queue.Empty:
+                break
+        for _ in self._workers:
+            self._todo.put(None)
+        for worker in self._workers:
+            worker.join()
+        self._workers = []

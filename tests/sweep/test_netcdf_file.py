@@ -200,8 +200,10 @@ def test_h5pys_calls_make_h5netcdfs_file_for_other_shapes_and_attributes(tmp_pat
     write_sweep_netcdf(contents, tmp_path / "h5netcdf.nc", direct=False)
     _same_file(tmp_path / "h5netcdf.nc", tmp_path / "direct.nc")
     contents.attrs["certified"] = True  # netCDF has no booleans: refused, as h5netcdf refuses it
+    before = threading.active_count()
     with pytest.raises(TypeError, match="attribute value True: netCDF has no boolean type"):
-        write_sweep_netcdf(contents, tmp_path / "bad.nc")
+        write_sweep_netcdf(contents, tmp_path / "bad.nc")  # before any chunk is written
+    assert threading.active_count() == before  # the encoding threads stopped all the same
     assert sorted(os.listdir(tmp_path)) == ["direct.nc", "h5netcdf.nc"]
 
 
