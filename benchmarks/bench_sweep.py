@@ -25,6 +25,11 @@ Every ratio is measured in this run against a baseline measured in this run.
    forms at the same points (each structure's compiled log income and existence
    conditions on the full mesh, then the best), and against the file as written before
    (every variable, names as strings, uncompressed).  Run alone: ``--file``.
+   Then the file's writer alone (``netcdf_file.write_sweep_netcdf``, the core variables of the
+   same grid): the first write of a fresh process (h5py imported) and the write repeated in a
+   warm process, median of 3 (of 5 warm), wall and CPU, against the way before in the same run
+   (``direct=False``: h5netcdf, HDF5's filter pipeline), runs alternated so that both see the
+   same load (the 1-minute load average is printed).
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
+import json  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -296,6 +303,65 @@ def bench_file(model) -> None:
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+#: One fresh process: the core variables of an n x n seed sweep, then one timed write.
+_FIRST_WRITE = """
+import json, os, sys, time
+import numpy as np
+import inframarginal as im
+from inframarginal.sweep import evaluate_grid, make_grid, parse_variables, sweep_contents
+n, path, direct = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "direct"
+grid = make_grid(im.load_model("li-ke-2020"), {"K": np.linspace(0.05, 1, n), "t": np.linspace(0, 0.9, n)})
+contents = sweep_contents(grid, evaluate_grid(grid, variables=parse_variables("core")))
+from inframarginal.netcdf_file import write_sweep_netcdf
+load = os.getloadavg()[0]
+wall, cpu = time.perf_counter(), time.process_time()
+write_sweep_netcdf(contents, path, direct=direct)
+print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu, load]))
+"""
+
+
+def bench_file_writer(model) -> None:
+    """The sweep file's writer alone: direct (h5py's calls, chunks encoded in threads) against
+    the way before (h5netcdf, HDF5's filter pipeline), first write of a fresh process and warm."""
+    from inframarginal.netcdf_file import write_sweep_netcdf
+    from inframarginal.sweep import evaluate_grid, parse_variables, sweep_contents
+
+    n = 1000 if QUICK else 2000
+    ways = {"direct": True, "before": False}
+    folder = tempfile.mkdtemp()
+    try:
+        first: dict[str, list[list[float]]] = {way: [] for way in ways}
+        for _ in range(3):  # alternated, so that both see the same load
+            for way in ways:
+                out = subprocess.run([sys.executable, "-c", _FIRST_WRITE, str(n), os.path.join(folder, f"{way}.nc"),
+                                      way], check=True, capture_output=True, text=True).stdout
+                first[way].append(json.loads(out))
+        sizes = {way: os.path.getsize(os.path.join(folder, f"{way}.nc")) for way in ways}
+        grid = make_grid(model, {"K": np.linspace(0.05, 1, n), "t": np.linspace(0, 0.9, n)})
+        contents = sweep_contents(grid, evaluate_grid(grid, variables=parse_variables("core")))
+        warm: dict[str, list[list[float]]] = {way: [] for way in ways}
+        for _ in range(5):
+            for way, direct in ways.items():
+                wall, cpu = time.perf_counter(), time.process_time()
+                write_sweep_netcdf(contents, os.path.join(folder, "warm.nc"), direct=direct)
+                warm[way].append([time.perf_counter() - wall, time.process_time() - cpu, os.getloadavg()[0]])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def median(runs: list[list[float]], i: int) -> float:
+        return statistics.median(r[i] for r in runs)
+
+    load = statistics.mean(r[2] for runs in (*first.values(), *warm.values()) for r in runs)
+    print(f"   the file writer alone (core variables, {n}x{n}, {sizes['direct'] / 2**20:.2f} MiB; before "
+          f"{sizes['before'] / 2**20:.2f} MiB), median wall (CPU), load average {load:.1f} on {os.cpu_count()} "
+          f"cores: first write of a fresh process {median(first['direct'], 0):.3f} s ({median(first['direct'], 1):.3f} s)"
+          f", the way before (h5netcdf, HDF5's filter pipeline) {median(first['before'], 0):.3f} s "
+          f"({median(first['before'], 1):.3f} s): {median(first['before'], 0) / median(first['direct'], 0):.1f}x "
+          f"(target <= 0.07 s); warm {median(warm['direct'], 0):.3f} s ({median(warm['direct'], 1):.3f} s) against "
+          f"{median(warm['before'], 0):.3f} s ({median(warm['before'], 1):.3f} s): "
+          f"{median(warm['before'], 0) / median(warm['direct'], 0):.1f}x")
+
+
 def _command(args: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of a command in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -310,11 +376,13 @@ def main() -> None:
     model = im.load_model("li-ke-2020")
     if "--file" in sys.argv:
         bench_file(model)
+        bench_file_writer(model)
         return
     bench_vectorized_vs_loop(model)
     bench_engine(model)
     bench_batched_numeric(model)
     bench_file(model)
+    bench_file_writer(model)
     if "--no-dask" not in sys.argv:
         bench_dask()
 
