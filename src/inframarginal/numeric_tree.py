@@ -251,3 +251,49 @@ class Program:
             local.append(evaluate_tree(tree, arguments, local))
         values = [evaluate_tree(tree, arguments, local) for tree in self.outputs]
         return values if self.sequence else values[0]
+
+    def argument_sets(self) -> list[frozenset[int]]:
+        """For each output, the indices of the arguments it depends on (through the assignments)."""
+        assigned: list[frozenset[int]] = []
+        for tree in self.assignments:
+            arguments, local = _references(tree)
+            assigned.append(frozenset(arguments.union(*(assigned[j] for j in local))))
+        out = []
+        for tree in self.outputs:
+            arguments, local = _references(tree)
+            out.append(frozenset(arguments.union(*(assigned[j] for j in local))))
+        return out
+
+    def outputs_at(self, arguments: Sequence[Any], which: Sequence[int]) -> list[Any]:
+        """The outputs numbered ``which``, computing only the assignments they need: the same
+        floats as :meth:`__call__` gives for them."""
+        needed: set[int] = set()
+        stack = [j for i in which for j in _references(self.outputs[i])[1]]
+        while stack:
+            j = stack.pop()
+            if j not in needed:
+                needed.add(j)
+                stack.extend(_references(self.assignments[j])[1])
+        local: list[Any] = [None] * len(self.assignments)
+        for j in sorted(needed):
+            local[j] = evaluate_tree(self.assignments[j], arguments, local)
+        return [evaluate_tree(self.outputs[i], arguments, local) for i in which]
+
+
+def _references(tree: Any) -> tuple[set[int], set[int]]:
+    """The arguments (``["a", i]``) and assigned values (``["v", j]``) a checked tree reads."""
+    arguments: set[int] = set()
+    local: set[int] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        tag = node[0]
+        if tag == "a":
+            arguments.add(node[1])
+        elif tag == "v":
+            local.add(node[1])
+        elif tag == "call":
+            stack.append(node[2])
+        elif tag not in ("i", "f"):
+            stack.extend(node[1:])
+    return arguments, local

@@ -418,6 +418,12 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     structure's income is exponentiated or stored, only the chosen one's.
     """
     kernel = grid.kernel
+    if backend == "numpy" and set(out) <= set(VARIABLE_GROUPS["core"]):
+        from inframarginal.tiled import settle_grid
+
+        # only the general equilibrium is asked for: boxes far from any switch are settled whole
+        if settle_grid(kernel, values, out["general_equilibrium"], out["equilibrium_income"]) is not None:
+            return
     shape = tuple(len(v) for v in values)
     n = len(kernel.structures)
     numeric = [i for i, k in enumerate(kernel.structures) if not k.closed]
