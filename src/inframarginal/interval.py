@@ -155,10 +155,10 @@ def _power(x: Enclosure, n: float) -> Enclosure:
         return _exact(1.0)
     if n == int(n):
         a, b = x.lo ** n, x.hi ** n
-        if n > 0 and int(n) % 2 == 0:  # even: smallest at the point nearest 0
+        if n > 0 and int(n) % 2 == 0:  # even: smallest at the point nearest 0, never negative
             straddles = (x.lo < 0) & (x.hi > 0)
-            lo = np.where(straddles, 0.0, np.minimum(a, b))
-            return _widen(lo, np.maximum(a, b))
+            bounds = _widen(np.minimum(a, b), np.maximum(a, b))
+            return Enclosure(np.where(straddles, 0.0, np.maximum(bounds.lo, 0.0)), bounds.hi)
         if n > 0:  # odd: increasing
             return _widen(a, b)
         # negative: 1 / x**|n|, unbounded where x may be 0
