@@ -242,6 +242,8 @@ class Program:
         self.outputs: list[Any] = data["outputs"]
         self.sequence = bool(data.get("sequence"))
         self.data: dict[str, Any] = data
+        self._argument_sets: list[frozenset[int]] | None = None
+        self._needed: dict[tuple[int, ...], list[int]] = {}
 
     def __call__(self, *arguments: Any) -> Any:
         if len(arguments) != self.arity:
@@ -254,6 +256,11 @@ class Program:
 
     def argument_sets(self) -> list[frozenset[int]]:
         """For each output, the indices of the arguments it depends on (through the assignments)."""
+        if self._argument_sets is None:
+            self._argument_sets = self._find_argument_sets()
+        return self._argument_sets
+
+    def _find_argument_sets(self) -> list[frozenset[int]]:
         assigned: list[frozenset[int]] = []
         for tree in self.assignments:
             arguments, local = _references(tree)
@@ -267,15 +274,18 @@ class Program:
     def outputs_at(self, arguments: Sequence[Any], which: Sequence[int]) -> list[Any]:
         """The outputs numbered ``which``, computing only the assignments they need: the same
         floats as :meth:`__call__` gives for them."""
-        needed: set[int] = set()
-        stack = [j for i in which for j in _references(self.outputs[i])[1]]
-        while stack:
-            j = stack.pop()
-            if j not in needed:
-                needed.add(j)
-                stack.extend(_references(self.assignments[j])[1])
+        key = tuple(which)
+        if key not in self._needed:
+            needed: set[int] = set()
+            stack = [j for i in which for j in _references(self.outputs[i])[1]]
+            while stack:
+                j = stack.pop()
+                if j not in needed:
+                    needed.add(j)
+                    stack.extend(_references(self.assignments[j])[1])
+            self._needed[key] = sorted(needed)
         local: list[Any] = [None] * len(self.assignments)
-        for j in sorted(needed):
+        for j in self._needed[key]:
             local[j] = evaluate_tree(self.assignments[j], arguments, local)
         return [evaluate_tree(self.outputs[i], arguments, local) for i in which]
 

@@ -510,13 +510,30 @@ def sweep_sample(codes: np.ndarray, per_region: int = SWEEP_SAMPLES_PER_REGION,
     """Grid indices to certify: up to ``per_region`` evenly spread points of each GE code, ``total`` in all."""
     out: list[tuple[int, ...]] = []
     flat = codes.ravel()
-    values = np.unique(flat)
+    if flat.size and int(flat.max()) - int(flat.min()) <= 64:  # a few codes: one comparison each
+        values = [v for v in range(int(flat.min()), int(flat.max()) + 1) if (flat == v).any()]
+    else:
+        values = np.unique(flat).tolist()
     each = max(1, min(per_region, total // max(1, len(values))))
-    for v in values.tolist():
-        where = np.flatnonzero(flat == v)
-        pick = where[np.linspace(0, len(where) - 1, min(each, len(where))).round().astype(int)]
+    for v in values:
+        mask = flat == v
+        count = int(np.count_nonzero(mask))
+        ranks = np.linspace(0, count - 1, min(each, count)).round().astype(int)
+        pick = _positions(mask, ranks)
         out.extend(tuple(int(i) for i in np.unravel_index(j, codes.shape)) for j in np.unique(pick))
     return out[:total]
+
+
+def _positions(mask: np.ndarray, ranks: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """The positions of the ``ranks``-th true values of ``mask`` (``np.flatnonzero(mask)[ranks]``),
+    without listing every true value: counted by blocks, listed in the blocks that hold a rank."""
+    starts = range(0, len(mask), block)
+    before = np.cumsum([0, *(np.count_nonzero(mask[s:s + block]) for s in starts)])
+    out = np.empty(len(ranks), dtype=np.int64)
+    for i, r in enumerate(ranks.tolist()):
+        b = int(np.searchsorted(before, r, side="right")) - 1
+        out[i] = starts[b] + np.flatnonzero(mask[starts[b]:starts[b] + block])[r - before[b]]
+    return out
 
 
 def fast_deviation_check(model: Model, arrays: ConfigurationArrays, prices: Mapping[str, float],

@@ -21,6 +21,7 @@ ch. 5-6 (bisection of boxes on which an enclosure does not decide).
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -147,13 +148,21 @@ class _Plan:
     conditions: tuple[tuple[int, ...], ...]
 
 
+#: Kernels compiled in this process, read as programs (once per compiled function).
+_PROGRAMS: weakref.WeakKeyDictionary[Any, Program] = weakref.WeakKeyDictionary()
+
+
 def _plan(kernel: BoundKernel) -> _Plan | None:
     programs = {}
     try:
         for variant in set(kernel.split):
             core = kernel.kernel.cores[variant]
-            programs[variant] = core if isinstance(core, Program) else Program(encode_program(core))
-    except (UnsupportedFunction, ValueError):
+            if not isinstance(core, Program):
+                if core not in _PROGRAMS:
+                    _PROGRAMS[core] = Program(encode_program(core))
+                core = _PROGRAMS[core]
+            programs[variant] = core
+    except (UnsupportedFunction, ValueError, TypeError):
         return None
     parts, conditions = [], []
     for s, variant in enumerate(kernel.split):
@@ -259,8 +268,8 @@ def _fill(boxes: _Boxes, codes: np.ndarray, code: np.ndarray, income: np.ndarray
         if s < 0:
             income[box] = np.nan
             continue
-        with np.errstate(all="ignore"):
-            np.exp(np.broadcast_to(parts.log_income(s, box), income[box].shape), out=income[box])
+        with np.errstate(all="ignore"):  # exp of the parts' broadcast sum, assigned by broadcasting
+            income[box] = np.exp(parts.log_income(s, box))
 
 
 def _pointwise(kernel: BoundKernel, values: list[np.ndarray], leaves: list[_Boxes], code: np.ndarray,
