@@ -26,7 +26,7 @@ IEEE 754-2019, section 4.3 (rounding to nearest is monotone) and 5.4 (correctly 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,7 +50,8 @@ class Enclosure(NamedTuple):
     hi: Any
 
 
-def enclose(program: Program, arguments: Sequence[Enclosure | tuple[Any, Any] | float]) -> list[Enclosure]:
+def enclose(program: Program, arguments: Sequence[Enclosure | tuple[Any, Any] | float],
+            known: Mapping[int, Enclosure] | None = None) -> list[Enclosure]:
     """Enclosures of every output of ``program`` over boxes of its ``arguments``.
 
     Parameters
@@ -60,6 +61,9 @@ def enclose(program: Program, arguments: Sequence[Enclosure | tuple[Any, Any] | 
     arguments : sequence
         One per argument: a ``(lo, hi)`` pair of arrays, broadcastable against the others, or
         a number (an exact value).
+    known : mapping, optional
+        Enclosures of some nodes of the program's trees, by ``id`` of the node, used instead of
+        evaluating them (tighter ones: the exact range of a subexpression of one argument).
 
     Returns
     -------
@@ -78,9 +82,10 @@ def enclose(program: Program, arguments: Sequence[Enclosure | tuple[Any, Any] | 
     args = [_exact(a) if isinstance(a, int | float) else Enclosure(*(np.asarray(v, dtype=float) for v in a))
             for a in arguments]
     local: list[Enclosure] = []
+    given = known or {}
     for tree in program.assignments:
-        local.append(_evaluate(tree, args, local))
-    return [_evaluate(tree, args, local) for tree in program.outputs]
+        local.append(_evaluate(tree, args, local, given))
+    return [_evaluate(tree, args, local, given) for tree in program.outputs]
 
 
 def _exact(value: float) -> Enclosure:
@@ -88,7 +93,10 @@ def _exact(value: float) -> Enclosure:
     return Enclosure(v, v)
 
 
-def _evaluate(tree: Any, args: Sequence[Enclosure], local: Sequence[Enclosure]) -> Enclosure:
+def _evaluate(tree: Any, args: Sequence[Enclosure], local: Sequence[Enclosure],
+              known: Mapping[int, Enclosure]) -> Enclosure:
+    if known and id(tree) in known:
+        return known[id(tree)]
     tag = tree[0]
     if tag == "a":
         return args[int(tree[1])]
@@ -97,14 +105,14 @@ def _evaluate(tree: Any, args: Sequence[Enclosure], local: Sequence[Enclosure]) 
     if tag == "i" or tag == "f":
         return _exact(float(tree[1]))
     if tag == "neg":
-        x = _evaluate(tree[1], args, local)
+        x = _evaluate(tree[1], args, local, known)
         return Enclosure(-x.hi, -x.lo)
     if tag == "pos":
-        return _evaluate(tree[1], args, local)
+        return _evaluate(tree[1], args, local, known)
     if tag == "call":
-        x = _evaluate(tree[2], args, local)
+        x = _evaluate(tree[2], args, local, known)
         return _CALLS[tree[1].rsplit(".", 1)[1]](x)
-    x, y = _evaluate(tree[1], args, local), _evaluate(tree[2], args, local)
+    x, y = _evaluate(tree[1], args, local, known), _evaluate(tree[2], args, local, known)
     return _BINARY[tag](x, y)
 
 

@@ -274,10 +274,15 @@ class Program:
     def outputs_at(self, arguments: Sequence[Any], which: Sequence[int]) -> list[Any]:
         """The outputs numbered ``which``, computing only the assignments they need: the same
         floats as :meth:`__call__` gives for them."""
-        key = tuple(which)
+        return self.values_of([self.outputs[i] for i in which], arguments)
+
+    def values_of(self, trees: Sequence[Any], arguments: Sequence[Any]) -> list[Any]:
+        """The values of some of this program's trees (outputs, assignments or nodes inside them),
+        computing only the assignments they need."""
+        key = tuple(id(t) for t in trees)
         if key not in self._needed:
             needed: set[int] = set()
-            stack = [j for i in which for j in _references(self.outputs[i])[1]]
+            stack = [j for t in trees for j in _references(t)[1]]
             while stack:
                 j = stack.pop()
                 if j not in needed:
@@ -287,7 +292,7 @@ class Program:
         local: list[Any] = [None] * len(self.assignments)
         for j in self._needed[key]:
             local[j] = evaluate_tree(self.assignments[j], arguments, local)
-        return [evaluate_tree(self.outputs[i], arguments, local) for i in which]
+        return [evaluate_tree(t, arguments, local) for t in trees]
 
 
 def _references(tree: Any) -> tuple[set[int], set[int]]:

@@ -113,12 +113,13 @@ def settle_grid(kernel: BoundKernel, values: list[np.ndarray], code: np.ndarray,
     plan = _plan(kernel)
     if plan is None:
         return None
+    ranges = {variant: _Ranges(program, values, kernel.constants) for variant, program in plan.programs.items()}
     boxes = _first_boxes(shape)
     settled: list[tuple[_Boxes, np.ndarray]] = []
     leaves: list[_Boxes] = []
     by_boxes = n_boxes = 0
     while boxes.count:
-        codes = _settle(kernel, plan, values, boxes)
+        codes = _settle(kernel, plan, ranges, values, boxes)
         done = codes != UNSETTLED
         by_boxes += int(boxes.sizes()[done].sum())
         n_boxes += int(done.sum())
@@ -195,14 +196,16 @@ def _runs(boxes: _Boxes, codes: np.ndarray) -> tuple[_Boxes, np.ndarray]:
     return _Boxes(start[:, first], merged_stop), codes[first]
 
 
-def _settle(kernel: BoundKernel, plan: _Plan, values: list[np.ndarray], boxes: _Boxes) -> np.ndarray:
+def _settle(kernel: BoundKernel, plan: _Plan, ranges: dict[bool, _Ranges], values: list[np.ndarray],
+            boxes: _Boxes) -> np.ndarray:
     """Each box's structure by :func:`~inframarginal.results.general_equilibrium_of_bounds`."""
     axes = []
     for v, start, stop in zip(values, boxes.start, boxes.stop, strict=True):
         first, last = v[start], v[stop - 1]
         axes.append(Enclosure(np.minimum(first, last), np.maximum(first, last)))
     with np.errstate(all="ignore"):
-        bounds = {variant: enclose(program, [*axes, *kernel.constants]) for variant, program in plan.programs.items()}
+        bounds = {variant: enclose(program, [*axes, *kernel.constants], ranges[variant].over(boxes))
+                  for variant, program in plan.programs.items()}
         n = boxes.count
         lower: list[Any] = []
         upper: list[Any] = []
@@ -221,6 +224,79 @@ def _settle(kernel: BoundKernel, plan: _Plan, values: list[np.ndarray], boxes: _
             for target, value in ((lower, lo), (upper, hi), (surely, sure), (never, none)):
                 target.append(np.broadcast_to(value, (n,)))
     return general_equilibrium_of_bounds(lower, upper, surely, never)
+
+
+class _Ranges:
+    """The exact ranges over boxes of a program's subexpressions of a single axis.
+
+    Interval arithmetic overestimates an expression in which a variable appears more than
+    once (``alpha / (1 - alpha)``).  Every largest subexpression that depends on one axis only
+    is evaluated at that axis's values (the floats of the point-by-point evaluation), and its
+    least and greatest value over any run of indices is read from a sparse table: bounds
+    that are attained, handed to :func:`~inframarginal.interval.enclose` in place of its own.
+    """
+
+    def __init__(self, program: Program, values: list[np.ndarray], constants: tuple[float, ...]):
+        dims = len(values)
+        local_axes: list[frozenset[int]] = []
+        axes: dict[int, frozenset[int]] = {}
+
+        def visit(tree: Any) -> frozenset[int]:
+            tag = tree[0]
+            if tag == "a":
+                found = frozenset({tree[1]}) if tree[1] < dims else frozenset()
+            elif tag == "v":
+                found = local_axes[tree[1]]
+            elif tag in ("i", "f"):
+                found = frozenset()
+            else:
+                found = frozenset().union(*(visit(t) for t in (tree[2:] if tag == "call" else tree[1:])))
+            axes[id(tree)] = found
+            return found
+
+        for tree in program.assignments:
+            local_axes.append(visit(tree))
+        for tree in program.outputs:
+            visit(tree)
+        self.nodes: list[tuple[Any, int]] = []
+
+        def largest(tree: Any, above: frozenset[int] | None) -> None:
+            tag, own = tree[0], axes[id(tree)]
+            if len(own) == 1 and own != above and tag not in ("a", "v", "i", "f"):
+                self.nodes.append((tree, next(iter(own))))
+            elif len(own) > 1 and tag not in ("a", "v", "i", "f"):
+                for t in (tree[2:] if tag == "call" else tree[1:]):
+                    largest(t, own)
+
+        for tree in [*program.assignments, *program.outputs]:
+            largest(tree, None)
+        mesh = [v.reshape([-1 if j == i else 1 for j in range(dims)]) for i, v in enumerate(values)]
+        with np.errstate(all="ignore"):
+            found = program.values_of([t for t, _ in self.nodes], [*mesh, *constants])
+        self.tables = [(_sparse_table(np.minimum, np.asarray(f, dtype=float).reshape(-1)),
+                        _sparse_table(np.maximum, np.asarray(f, dtype=float).reshape(-1))) for f in found]
+
+    def over(self, boxes: _Boxes) -> dict[int, Enclosure]:
+        """The nodes' enclosures over each box, by ``id`` of the node."""
+        out = {}
+        for (tree, axis), (low, high) in zip(self.nodes, self.tables, strict=True):
+            start, stop = boxes.start[axis], boxes.stop[axis]
+            level = np.log2(stop - start).astype(int)
+            span = 1 << level
+            out[id(tree)] = Enclosure(np.minimum(low[level, start], low[level, stop - span]),
+                                      np.maximum(high[level, start], high[level, stop - span]))
+        return out
+
+
+def _sparse_table(pick: Any, values: np.ndarray) -> np.ndarray:
+    """``table[k, i]``: ``pick`` (least or greatest) of ``values[i:i + 2**k]`` (NaN if any is NaN)."""
+    n = len(values)
+    table = np.full((max(1, n.bit_length()), n), np.nan)
+    table[0] = values
+    for k in range(1, table.shape[0]):
+        half = 1 << (k - 1)
+        table[k, :n - 2 * half + 1] = pick(table[k - 1, :n - 2 * half + 1], table[k - 1, half:n - half + 1])
+    return table
 
 
 class _IncomeParts:
