@@ -608,7 +608,8 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
         ``jax`` picks the general equilibrium in float32 on JAX's device (a GPU when
         present) and checks it against float64 on a sample of points.
     progress : bool
-        Show a progress bar with ETA (tqdm, on stderr).
+        Show a progress bar with ETA (tqdm, on stderr) once the sweep has lasted half a second
+        (:class:`inframarginal.progress.Progress`).
     chunk_points : int
         Points per chunk (one progress step).
     variables : str or tuple of str
@@ -657,15 +658,14 @@ def evaluate_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
                   chunk_points: int = CHUNK_POINTS, variables: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The arrays of a checked :class:`Grid`, evaluated in memory chunk by chunk, as
     :func:`evaluate_chunk` gives them (leading ``structure``/``good`` dimension first)."""
-    from tqdm import tqdm
+    from inframarginal.progress import Progress
 
     shape = grid.shape
     arrays = empty_chunk(grid, shape, variables)
     layout = chunk_layout(grid, variables)
     regions = list(chunk_slices(shape, chunk_shape(shape, chunk_points)))
     grid.kernel  # noqa: B018  (compile before the progress bar starts)
-    with tqdm(total=grid.size, unit="pt", unit_scale=True, disable=not progress, desc="sweep",
-              leave=False) as bar:
+    with Progress(grid.size, progress, unit="pt", unit_scale=True, desc="sweep", leave=False) as bar:
         for region in regions:
             views = {name: a[(slice(None), *region) if layout[name][0] else region]
                      for name, a in arrays.items()}
