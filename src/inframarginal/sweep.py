@@ -418,13 +418,19 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     structure's income is exponentiated or stored, only the chosen one's.
     """
     kernel = grid.kernel
-    if backend == "numpy" and set(out) <= set(VARIABLE_GROUPS["core"]):
+    shape = tuple(len(v) for v in values)
+    if backend == "numpy" and not {"per_capita_real_income", "exists"} & set(out):
         from inframarginal.tiled import settle_grid
 
-        # only the general equilibrium is asked for: boxes far from any switch are settled whole
+        # only the general equilibrium is asked for (no structure's own income): boxes far from
+        # any switch are settled whole; its prices and numbers follow from the codes
         if settle_grid(kernel, values, out["general_equilibrium"], out["equilibrium_income"]) is not None:
+            if {"price", "specialists", "numeraire"} & set(out):
+                rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
+                for r0 in range(0, shape[0], rows):
+                    block = slice(r0, min(shape[0], r0 + rows))
+                    _details(grid, [values[0][block], *values[1:]], out["general_equilibrium"][block], out, block, {})
             return
-    shape = tuple(len(v) for v in values)
     n = len(kernel.structures)
     numeric = [i for i, k in enumerate(kernel.structures) if not k.closed]
     codes = jax_incomes = None
