@@ -40,6 +40,8 @@ __all__ = ["FIRST_BOX_POINTS", "LEAF_POINTS", "MIN_POINTS", "Settled", "settle_g
 FIRST_BOX_POINTS = 64 * 64
 #: Boxes of at most this many points are evaluated point by point.
 LEAF_POINTS = 256
+#: Longest axis along which subexpressions' floats are kept for exact ranges (memory bound).
+MAX_RANGE_VALUES = 1 << 16
 #: Grids smaller than this are evaluated point by point (boxes would not pay).
 MIN_POINTS = 500_000
 
@@ -232,8 +234,8 @@ class _Ranges:
     Interval arithmetic overestimates an expression in which a variable appears more than
     once (``alpha / (1 - alpha)``).  Every largest subexpression that depends on one axis only
     is evaluated at that axis's values (the floats of the point-by-point evaluation), and its
-    least and greatest value over any run of indices is read from a sparse table: bounds
-    that are attained, handed to :func:`~inframarginal.interval.enclose` in place of its own.
+    least and greatest value over each box's run of indices are taken: bounds that are
+    attained, handed to :func:`~inframarginal.interval.enclose` in place of its own.
     """
 
     def __init__(self, program: Program, values: list[np.ndarray], constants: tuple[float, ...]):
@@ -259,10 +261,12 @@ class _Ranges:
         for tree in program.outputs:
             visit(tree)
         self.nodes: list[tuple[Any, int]] = []
+        # an axis too long to keep each subexpression's floats along it is left to intervals
+        short = {i for i, v in enumerate(values) if len(v) <= MAX_RANGE_VALUES}
 
         def largest(tree: Any, above: frozenset[int] | None) -> None:
             tag, own = tree[0], axes[id(tree)]
-            if len(own) == 1 and own != above and tag not in ("a", "v", "i", "f"):
+            if len(own) == 1 and own <= short and own != above and tag not in ("a", "v", "i", "f"):
                 self.nodes.append((tree, next(iter(own))))
             elif len(own) > 1 and tag not in ("a", "v", "i", "f"):
                 for t in (tree[2:] if tag == "call" else tree[1:]):
@@ -273,30 +277,24 @@ class _Ranges:
         mesh = [v.reshape([-1 if j == i else 1 for j in range(dims)]) for i, v in enumerate(values)]
         with np.errstate(all="ignore"):
             found = program.values_of([t for t, _ in self.nodes], [*mesh, *constants])
-        self.tables = [(_sparse_table(np.minimum, np.asarray(f, dtype=float).reshape(-1)),
-                        _sparse_table(np.maximum, np.asarray(f, dtype=float).reshape(-1))) for f in found]
+        self.values = [np.asarray(f, dtype=float).reshape(-1) for f in found]
 
     def over(self, boxes: _Boxes) -> dict[int, Enclosure]:
         """The nodes' enclosures over each box, by ``id`` of the node."""
         out = {}
-        for (tree, axis), (low, high) in zip(self.nodes, self.tables, strict=True):
-            start, stop = boxes.start[axis], boxes.stop[axis]
-            level = np.log2(stop - start).astype(int)
-            span = 1 << level
-            out[id(tree)] = Enclosure(np.minimum(low[level, start], low[level, stop - span]),
-                                      np.maximum(high[level, start], high[level, stop - span]))
+        cuts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for (tree, axis), found in zip(self.nodes, self.values, strict=True):
+            if axis not in cuts:
+                # a level's boxes have, along an axis, ranges that are equal or apart: the ends
+                # of all of them cut the axis into pieces, each box's range being one piece
+                start, stop = boxes.start[axis], boxes.stop[axis]
+                ends = np.unique(np.concatenate((start, stop)))
+                cuts[axis] = (ends, np.searchsorted(ends, start))
+            ends, piece = cuts[axis]
+            part = found[: ends[-1]]
+            out[id(tree)] = Enclosure(np.minimum.reduceat(part, ends[:-1])[piece],
+                                      np.maximum.reduceat(part, ends[:-1])[piece])
         return out
-
-
-def _sparse_table(pick: Any, values: np.ndarray) -> np.ndarray:
-    """``table[k, i]``: ``pick`` (least or greatest) of ``values[i:i + 2**k]`` (NaN if any is NaN)."""
-    n = len(values)
-    table = np.full((max(1, n.bit_length()), n), np.nan)
-    table[0] = values
-    for k in range(1, table.shape[0]):
-        half = 1 << (k - 1)
-        table[k, :n - 2 * half + 1] = pick(table[k - 1, :n - 2 * half + 1], table[k - 1, half:n - half + 1])
-    return table
 
 
 class _IncomeParts:
