@@ -277,8 +277,9 @@ class Program:
         return self.values_of([self.outputs[i] for i in which], arguments)
 
     def values_of(self, trees: Sequence[Any], arguments: Sequence[Any]) -> list[Any]:
-        """The values of some of this program's trees (outputs, assignments or nodes inside them),
-        computing only the assignments they need."""
+        """The values of some of this program's own trees (outputs, assignments or nodes inside
+        them: what they need is remembered by their identity), computing only the assignments
+        they need."""
         key = tuple(id(t) for t in trees)
         if key not in self._needed:
             needed: set[int] = set()
