@@ -1,6 +1,6 @@
 """Sweep benchmarks (issue 4): vectorized engine, numeric fallback, Dask scaling.
 
-Run: python benchmarks/bench_sweep.py [--quick] [--no-dask] [--file]
+Run: python benchmarks/bench_sweep.py [--quick] [--no-dask] [--file] [--settled]
 Every ratio is measured in this run against a baseline measured in this run.
 
 1. Vectorized sweep of the seed model against the per-point numeric path a user would
@@ -10,6 +10,9 @@ Every ratio is measured in this run against a baseline measured in this run.
    points per second for the full Dataset, and for the engine alone (log incomes of the
    7 structures, existence, argmax), after a warm-up run of the same size (the first
    run of a process also pays for growing its memory).
+2b. The exact pruned evaluation of the core variables (boxes of the grid settled by
+   enclosures, ``inframarginal.tiled``) against the point-by-point evaluation of the same
+   grid, on three models: the answers checked identical.  Run alone: ``--settled``.
 3. The batched numeric solver (the sweep's path for structures without closed forms)
    against a per-point loop of the same numeric solver, at random points of a model
    without closed forms and of the seed model solved numerically.
@@ -134,6 +137,39 @@ def bench_engine(model) -> None:
     print(f"2. default CPU engine, seed model {n}x{n} (K, t), 7 structures, one core: "
           f"full Dataset {full:,.0f} points/s; engine alone (log incomes, existence, argmax) "
           f"{engine:,.0f} points/s (target >= 5e6/s)")
+
+
+def bench_settled() -> None:
+    """The exact pruned evaluation (boxes settled by enclosures, inframarginal.tiled) against the
+    point-by-point evaluation of the same grid, core variables, in the same run; the answers are
+    checked identical (structures and income floats)."""
+    from inframarginal import tiled
+    from inframarginal.sweep import evaluate_grid, parse_variables
+
+    n = 1000 if QUICK else 2000
+    core = parse_variables("core")
+    for name, (a, lo_a, hi_a), (b, lo_b, hi_b) in (("li-ke-2020", ("K", 0.05, 1), ("t", 0, 0.9)),
+                                                   ("li-ke-2020-roundabout-productivity", ("K", 0.05, 1),
+                                                    ("alpha", 0.05, 3)),
+                                                   ("yang-2001-roundabout", ("k", 0.05, 1), ("alpha", 0.05, 0.99))):
+        grid = make_grid(im.load_model(name), {a: np.linspace(lo_a, hi_a, n), b: np.linspace(lo_b, hi_b, n)})
+        grid.kernel  # noqa: B018  (compiled before timing)
+        settled = evaluate_grid(grid, variables=core)
+        boxes = _best_of(lambda: evaluate_grid(grid, variables=core), 3)  # noqa: B023
+        minimum, tiled.MIN_POINTS = tiled.MIN_POINTS, 2**62
+        try:
+            pointwise = evaluate_grid(grid, variables=core)
+            points = _best_of(lambda: evaluate_grid(grid, variables=core), 3)  # noqa: B023
+        finally:
+            tiled.MIN_POINTS = minimum
+        assert np.array_equal(settled["general_equilibrium"], pointwise["general_equilibrium"])
+        assert np.array_equal(settled["equilibrium_income"], pointwise["equilibrium_income"], equal_nan=True)
+        values = [v for _, v in grid.axes]
+        report = tiled.settle_grid(grid.kernel, values, np.empty((n, n), np.int8), np.empty((n, n)))
+        share = report.by_boxes / report.points if report else 0.0
+        print(f"2b. exact pruned evaluation (core variables), {name} {n}x{n} ({a}, {b}): point by point "
+              f"{points * 1e3:.0f} ms, boxes settled by enclosures {boxes * 1e3:.0f} ms: {points / boxes:.2f}x, "
+              f"the same answers ({share:.1%} of the points settled by boxes)")
 
 
 def bench_batched_numeric(seed) -> None:
@@ -378,8 +414,12 @@ def main() -> None:
         bench_file(model)
         bench_file_writer(model)
         return
+    if "--settled" in sys.argv:
+        bench_settled()
+        return
     bench_vectorized_vs_loop(model)
     bench_engine(model)
+    bench_settled()
     bench_batched_numeric(model)
     bench_file(model)
     bench_file_writer(model)

@@ -242,6 +242,8 @@ class Program:
         self.outputs: list[Any] = data["outputs"]
         self.sequence = bool(data.get("sequence"))
         self.data: dict[str, Any] = data
+        self._argument_sets: list[frozenset[int]] | None = None
+        self._needed: dict[tuple[int, ...], list[int]] = {}
 
     def __call__(self, *arguments: Any) -> Any:
         if len(arguments) != self.arity:
@@ -251,3 +253,63 @@ class Program:
             local.append(evaluate_tree(tree, arguments, local))
         values = [evaluate_tree(tree, arguments, local) for tree in self.outputs]
         return values if self.sequence else values[0]
+
+    def argument_sets(self) -> list[frozenset[int]]:
+        """For each output, the indices of the arguments it depends on (through the assignments)."""
+        if self._argument_sets is None:
+            self._argument_sets = self._find_argument_sets()
+        return self._argument_sets
+
+    def _find_argument_sets(self) -> list[frozenset[int]]:
+        assigned: list[frozenset[int]] = []
+        for tree in self.assignments:
+            arguments, local = _references(tree)
+            assigned.append(frozenset(arguments.union(*(assigned[j] for j in local))))
+        out = []
+        for tree in self.outputs:
+            arguments, local = _references(tree)
+            out.append(frozenset(arguments.union(*(assigned[j] for j in local))))
+        return out
+
+    def outputs_at(self, arguments: Sequence[Any], which: Sequence[int]) -> list[Any]:
+        """The outputs numbered ``which``, computing only the assignments they need: the same
+        floats as :meth:`__call__` gives for them."""
+        return self.values_of([self.outputs[i] for i in which], arguments)
+
+    def values_of(self, trees: Sequence[Any], arguments: Sequence[Any]) -> list[Any]:
+        """The values of some of this program's own trees (outputs, assignments or nodes inside
+        them: what they need is remembered by their identity), computing only the assignments
+        they need."""
+        key = tuple(id(t) for t in trees)
+        if key not in self._needed:
+            needed: set[int] = set()
+            stack = [j for t in trees for j in _references(t)[1]]
+            while stack:
+                j = stack.pop()
+                if j not in needed:
+                    needed.add(j)
+                    stack.extend(_references(self.assignments[j])[1])
+            self._needed[key] = sorted(needed)
+        local: list[Any] = [None] * len(self.assignments)
+        for j in self._needed[key]:
+            local[j] = evaluate_tree(self.assignments[j], arguments, local)
+        return [evaluate_tree(t, arguments, local) for t in trees]
+
+
+def _references(tree: Any) -> tuple[set[int], set[int]]:
+    """The arguments (``["a", i]``) and assigned values (``["v", j]``) a checked tree reads."""
+    arguments: set[int] = set()
+    local: set[int] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        tag = node[0]
+        if tag == "a":
+            arguments.add(node[1])
+        elif tag == "v":
+            local.add(node[1])
+        elif tag == "call":
+            stack.append(node[2])
+        elif tag not in ("i", "f"):
+            stack.extend(node[1:])
+    return arguments, local

@@ -570,6 +570,46 @@ def general_equilibrium_at(incomes: Sequence[Any], exists: Sequence[Any],
 
 
 
+#: :func:`general_equilibrium_of_bounds`: a box whose bounds do not settle its general equilibrium.
+UNSETTLED = -2
+
+
+def general_equilibrium_of_bounds(lower: Sequence[Any], upper: Sequence[Any], surely_exists: Sequence[Any],
+                                  never_exists: Sequence[Any]) -> np.ndarray:
+    """The rule of :func:`general_equilibrium_at` over whole boxes of points, from bounds.
+
+    For each structure and box: ``lower <= income <= upper`` at every point of the box
+    (log incomes as :func:`general_equilibrium_at` compares them; NaN: unknown), whether the
+    corner equilibrium surely exists at every point with a finite income, and whether it
+    surely exists at none.  A box is settled for structure ``s`` when ``s`` surely exists and
+    every other structure either never exists or has an upper bound strictly below ``s``'s
+    lower bound: then :func:`general_equilibrium_at` gives ``s`` at every point of the box.
+
+    Returns
+    -------
+    ndarray of int
+        Per box: the structure, -1 where no structure exists anywhere in the box, or
+        :data:`UNSETTLED`.
+
+    Examples
+    --------
+    >>> general_equilibrium_of_bounds([[1.0, 1.0], [2.0, 0.5]], [[1.5, 1.5], [3.0, 1.2]],
+    ...                               [[True, True], [True, True]], [[False, False], [False, False]]).tolist()
+    [1, -2]
+    """
+    low, high = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    surely, never = np.asarray(surely_exists, dtype=bool), np.asarray(never_exists, dtype=bool)
+    candidate = np.where(surely & (low > -np.inf), low, -np.inf)
+    best = np.argmax(candidate, axis=0)
+    boxes = np.arange(candidate.shape[1])
+    best_low = candidate[best, boxes]
+    # a rival that may exist, its upper bound (unknown: unbounded); the candidate itself left out
+    rival = np.where(never, -np.inf, np.where(np.isnan(high), np.inf, high))
+    rival[best, boxes] = -np.inf
+    settled = (best_low > -np.inf) & (rival.max(axis=0) < best_low)
+    return np.where(never.all(axis=0), -1, np.where(settled, best, UNSETTLED))
+
+
 def _exp(value: float) -> float:
     """``exp`` that gives ``inf`` instead of raising OverflowError (callers note it)."""
     return math.exp(value) if value < 709.78 else math.inf

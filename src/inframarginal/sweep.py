@@ -422,6 +422,18 @@ def _evaluate_box(grid: Grid, values: list[np.ndarray], backend: str, out: dict[
     """
     kernel = grid.kernel
     shape = tuple(len(v) for v in values)
+    if backend == "numpy" and not {"per_capita_real_income", "exists"} & set(out):
+        from inframarginal.tiled import settle_grid
+
+        # only the general equilibrium is asked for (no structure's own income): boxes far from
+        # any switch are settled whole; its prices and numbers follow from the codes
+        if settle_grid(kernel, values, out["general_equilibrium"], out["equilibrium_income"]) is not None:
+            if {"price", "specialists", "numeraire"} & set(out):
+                rows = max(1, BLOCK_POINTS // max(math.prod(shape[1:]), 1))
+                for r0 in range(0, shape[0], rows):
+                    block = slice(r0, min(shape[0], r0 + rows))
+                    _details(grid, [values[0][block], *values[1:]], out["general_equilibrium"][block], out, block, {})
+            return
     n = len(kernel.structures)
     numeric = [i for i, k in enumerate(kernel.structures) if not k.closed]
     codes = jax_incomes = None
@@ -605,7 +617,8 @@ def sweep(model: Model, axes: Mapping[str, ArrayLike], fixed: Mapping[str, float
         ``jax`` picks the general equilibrium in float32 on JAX's device (a GPU when
         present) and checks it against float64 on a sample of points.
     progress : bool
-        Show a progress bar with ETA (tqdm, on stderr).
+        Show a progress bar with ETA (tqdm, on stderr) once the sweep has lasted half a second
+        (:class:`inframarginal.progress.Progress`).
     chunk_points : int
         Points per chunk (one progress step).
     variables : str or tuple of str
@@ -654,15 +667,14 @@ def evaluate_grid(grid: Grid, *, backend: str = "numpy", progress: bool = False,
                   chunk_points: int = CHUNK_POINTS, variables: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The arrays of a checked :class:`Grid`, evaluated in memory chunk by chunk, as
     :func:`evaluate_chunk` gives them (leading ``structure``/``good`` dimension first)."""
-    from tqdm import tqdm
+    from inframarginal.progress import Progress
 
     shape = grid.shape
     arrays = empty_chunk(grid, shape, variables)
     layout = chunk_layout(grid, variables)
     regions = list(chunk_slices(shape, chunk_shape(shape, chunk_points)))
     grid.kernel  # noqa: B018  (compile before the progress bar starts)
-    with tqdm(total=grid.size, unit="pt", unit_scale=True, disable=not progress, desc="sweep",
-              leave=False) as bar:
+    with Progress(grid.size, progress, unit="pt", unit_scale=True, desc="sweep", leave=False) as bar:
         for region in regions:
             views = {name: a[(slice(None), *region) if layout[name][0] else region]
                      for name, a in arrays.items()}

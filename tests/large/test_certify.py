@@ -61,3 +61,28 @@ def test_a_technology_not_of_power_form_is_not_certified_and_says_why():
                 technologies={"x": [{"output": "exp(a * log(l))"}], "y": [{"output": "exp(a * log(l))"}]})
     cert = certify(im.build_model(spec))
     assert not cert.certified and "power form" in cert.reason
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_sweep_sample_spreads_its_picks_over_each_region(dtype):
+    """Up to 4 points per code, evenly spread over the code's points in C order (first and last
+    included), 64 in all; checked against the definition with every position listed."""
+    from inframarginal.search import sweep_sample
+
+    rng = np.random.default_rng(3)
+    codes = np.zeros((300, 401), dtype=dtype)
+    codes[50:90, 100:] = 2
+    codes[200:, :7] = -1
+    codes[rng.integers(0, 300, 9), rng.integers(0, 401, 9)] = 5  # a region of single points
+    picks = sweep_sample(codes)
+    flat = codes.ravel()
+    expected = []
+    for v in np.unique(flat):
+        where = np.flatnonzero(flat == v)
+        ranks = np.linspace(0, len(where) - 1, min(4, len(where))).round().astype(int)
+        expected += [tuple(int(i) for i in np.unravel_index(j, codes.shape)) for j in np.unique(where[ranks])]
+    assert picks == expected
+    assert {int(codes[p]) for p in picks} == {-1, 0, 2, 5}
+    assert picks[0] == (200, 0) and (299, 6) in picks  # the first and the last point of region -1
+    many = np.arange(70 * 3, dtype=np.int16).reshape(70, 3)  # 210 codes: 64 picks, one each
+    assert sweep_sample(many) == [tuple(int(i) for i in np.unravel_index(j, many.shape)) for j in range(64)]
