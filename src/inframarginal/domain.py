@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from inframarginal.errors import quote
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf"
-_DOMAIN = re.compile(rf"^\s*([\(\[])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\)\]])\s*$")
+# compiled on first use (re keeps it): a warm command reads domains, it parses none
+_DOMAIN = rf"^\s*([\(\[])\s*({_NUMBER})\s*,\s*({_NUMBER})\s*([\)\]])\s*$"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Domain:
     @classmethod
     def parse(cls, text: str) -> Domain:
         """Read an interval written as ``(a, b]``, ``[a, inf)`` and so on."""
-        match = _DOMAIN.match(text) if isinstance(text, str) and len(text) <= 200 else None
+        match = re.match(_DOMAIN, text) if isinstance(text, str) and len(text) <= 200 else None
         if not match:
             raise ValueError(f"domain {quote(text)} is not an interval such as '(0, 1]' or '[1, inf)'")
         left, low, high, right = match.groups()

@@ -27,7 +27,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from inframarginal import disk_cache
 from inframarginal.domain import Domain
@@ -121,8 +121,11 @@ if TYPE_CHECKING:  # types only: classes cost a warm command's time to create
 # the outline
 
 
-@dataclass(frozen=True)
-class Formula:
+# The records are named tuples: a dataclass takes five times as long to create, and a warm
+# command creates them all at import.
+
+
+class Formula(NamedTuple):
     """A formula as a checked tree (:mod:`inframarginal.numeric_tree`) of the names it uses."""
 
     arguments: tuple[str, ...]
@@ -132,8 +135,7 @@ class Formula:
         return evaluate_tree(self.body, [values[n] for n in self.arguments])
 
 
-@dataclass(frozen=True)
-class OutlineParameter:
+class OutlineParameter(NamedTuple):
     """A base parameter (:class:`inframarginal.model.Parameter`, without its SymPy symbol)."""
 
     name: str
@@ -142,8 +144,7 @@ class OutlineParameter:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class OutlineDerived:
+class OutlineDerived(NamedTuple):
     """A derived parameter: its name, its formula's text and the formula as a checked tree."""
 
     name: str
@@ -152,24 +153,21 @@ class OutlineDerived:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class OutlineGood:
+class OutlineGood(NamedTuple):
     """A good's name and description (what a sweep file's ``good`` coordinate says)."""
 
     name: str
     description: str = ""
 
 
-@dataclass(frozen=True)
-class OutlineConfiguration:
+class OutlineConfiguration(NamedTuple):
     """A configuration's label and the good it sells (what a sweep's details read)."""
 
     label: str
     sells: str | None
 
 
-@dataclass(frozen=True)
-class OutlineStructure:
+class OutlineStructure(NamedTuple):
     """A studied structure: its name and configurations (:class:`inframarginal.lemma1.Structure`)."""
 
     name: str
