@@ -137,6 +137,12 @@ def settle_grid(kernel: BoundKernel, values: list[np.ndarray], code: np.ndarray,
     return Settled(points, by_boxes, n_boxes, by_points)
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (``np.unique`` without its import of ``numpy.ma``, 10 ms)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+
+
 def _monotone(v: np.ndarray) -> bool:
     step = np.diff(v)
     return bool(np.all(step >= 0) or np.all(step <= 0))
@@ -288,7 +294,7 @@ class _Ranges:
                 # a level's boxes have, along an axis, ranges that are equal or apart: the ends
                 # of all of them cut the axis into pieces, each box's range being one piece
                 start, stop = boxes.start[axis], boxes.stop[axis]
-                ends = np.unique(np.concatenate((start, stop)))
+                ends = _distinct(np.concatenate((start, stop)))
                 cuts[axis] = (ends, np.searchsorted(ends, start))
             ends, piece = cuts[axis]
             part = found[: ends[-1]]
@@ -361,7 +367,7 @@ def _pointwise(kernel: BoundKernel, values: list[np.ndarray], leaves: list[_Boxe
     count = 0
     for key, columns in bands.items():
         index = [np.arange(k * side, min((k + 1) * side, len(v))) for k, v in zip(key, values, strict=False)]
-        index.append(np.unique(np.concatenate(columns)))
+        index.append(_distinct(np.concatenate(columns)))
         mesh = [v[i].reshape([-1 if j == a else 1 for j in range(len(values))])
                 for a, (v, i) in enumerate(zip(values, index, strict=True))]
         incomes, flags = kernel.log_incomes(*mesh)
