@@ -698,7 +698,8 @@ def certification_advice(grid: Grid, arrays: Mapping[str, np.ndarray]) -> Advice
         return Advice("")
     codes = np.asarray(arrays["general_equilibrium"])
     admissible = np.asarray(arrays["admissible"], dtype=bool) if "admissible" in arrays else np.ones(codes.shape, bool)
-    picks = [i for i in sweep_sample(np.where(admissible, codes, -2)) if admissible[i]]
+    every = bool(admissible.all())  # the usual case: no copy of the codes
+    picks = [i for i in sweep_sample(codes if every else np.where(admissible, codes, -2)) if every or admissible[i]]
     names = ["", *grid.structures]
     points = [dict(grid.fixed) | {n: float(v[j]) for (n, v), j in zip(grid.axes, i, strict=True)} for i in picks]
     regions = [names[int(codes[i]) + 1] for i in picks]
@@ -853,7 +854,11 @@ def structure_counts(codes: np.ndarray, structures: tuple[str, ...] | list[str])
     >>> structure_counts(np.array([[1, 1], [-1, 0]], dtype=np.int8), ("PC", "A"))
     {'': 1, 'A': 2, 'PC': 1}
     """
-    counts = np.bincount(np.asarray(codes).reshape(-1).astype(np.intp) + 1, minlength=len(structures) + 1)
+    flat = np.asarray(codes).reshape(-1)
+    if len(structures) <= 16:  # a comparison per structure beats a histogram of 8-byte copies
+        counts = np.array([np.count_nonzero(flat == c) for c in range(-1, len(structures))])
+    else:
+        counts = np.bincount(flat.astype(np.intp) + 1, minlength=len(structures) + 1)
     names = ["", *structures]
     return {names[i]: int(counts[i]) for i in sorted(np.nonzero(counts)[0].tolist(), key=lambda i: names[i])}
 

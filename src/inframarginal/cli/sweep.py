@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 
 import click
@@ -31,6 +30,8 @@ def _check_output(path: str, suffixes: tuple[str, ...], option: str) -> None:
     # Outputs (and a store's lock) are written next to the target first: try it now.
     for folder in [parent] + ([target] if store and os.path.isdir(target) else []):
         try:
+            import tempfile
+
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".inframarginal-probe-"):
                 pass
         except OSError as err:
