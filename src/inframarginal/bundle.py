@@ -38,7 +38,13 @@ from inframarginal.numeric_tree import (
     encode_function,
     evaluate_tree,
 )
-from inframarginal.outline import Formula, admissible_values, formulas_payload
+from inframarginal.outline import (
+    Formula,
+    admissible_values,
+    formulas_payload,
+    read_number,
+    read_str,
+)
 from inframarginal.results import (
     Certification,
     Condition,
@@ -286,12 +292,12 @@ def _bundle_at(digest: str, which: str) -> Bundle | None:
 
 def _parse(data: Any, which: str) -> Bundle:
     """Check every field's type and every tree; ``ValueError`` (or a lookup error) otherwise."""
-    parameters = tuple((_str(n), _number(d), (_number(lo), _number(hi), bool(lc), bool(uc)))
+    parameters = tuple((read_str(n), read_number(d), (read_number(lo), read_number(hi), bool(lc), bool(uc)))
                        for n, d, (lo, hi, lc, uc) in data["parameters"])
     arity = len(parameters)
 
     def formula(entry: Any) -> Formula:
-        arguments = tuple(_str(a) for a in entry["arguments"])
+        arguments = tuple(read_str(a) for a in entry["arguments"])
         check_tree(entry["body"], len(arguments))
         return Formula(arguments, entry["body"])
 
@@ -306,27 +312,27 @@ def _parse(data: Any, which: str) -> Bundle:
     configs = []
     for c in data["configurations"]:
         if c.get("compiled", True) is False:
-            configs.append(_Configuration(_str(c["label"]), None if c["sells"] is None else _str(c["sells"]),
-                                          tuple(map(_str, c["produces"])), tuple(map(_str, c["buys"])),
+            configs.append(_Configuration(read_str(c["label"]), None if c["sells"] is None else read_str(c["sells"]),
+                                          tuple(map(read_str, c["produces"])), tuple(map(read_str, c["buys"])),
                                           (), None, {}, {}, (), compiled=False))
             continue
         n = len(c["price_goods"])
         configs.append(_Configuration(
-            _str(c["label"]), None if c["sells"] is None else _str(c["sells"]),
-            tuple(map(_str, c["produces"])), tuple(map(_str, c["buys"])), tuple(map(_str, c["price_goods"])),
-            tree(c["log_utility"], n), {_str(k): tree(v, n) for k, v in c["log_values"]},
-            {_str(k): tree(v) for k, v in c["fixed_costs"]}, conditions(c["conditions"])))
+            read_str(c["label"]), None if c["sells"] is None else read_str(c["sells"]),
+            tuple(map(read_str, c["produces"])), tuple(map(read_str, c["buys"])), tuple(map(read_str, c["price_goods"])),
+            tree(c["log_utility"], n), {read_str(k): tree(v, n) for k, v in c["log_values"]},
+            {read_str(k): tree(v) for k, v in c["fixed_costs"]}, conditions(c["conditions"])))
     by_label = {c.label: c for c in configs if c.compiled}
     structures = []
     for s in data["structures"]:
-        labels = tuple(map(_str, s["labels"]))
+        labels = tuple(map(read_str, s["labels"]))
         members = tuple(by_label[label] for label in labels)
-        if _str(s["defect"]):
-            structures.append(_Structure(_str(s["name"]), labels, s["defect"], members))
+        if read_str(s["defect"]):
+            structures.append(_Structure(read_str(s["name"]), labels, s["defect"], members))
             continue
         structures.append(_Structure(
-            _str(s["name"]), labels, "", members, None if s["numeraire"] is None else _str(s["numeraire"]),
-            tree(s["log_income"]), {_str(g): tree(f) for g, f in s["log_prices"]},
+            read_str(s["name"]), labels, "", members, None if s["numeraire"] is None else read_str(s["numeraire"]),
+            tree(s["log_income"]), {read_str(g): tree(f) for g, f in s["log_prices"]},
             tuple(tree(f) for f in s["shares"]), conditions(s["conditions"])))
     operators = {"<", "<=", ">", ">="}
     constraints = []
@@ -334,21 +340,9 @@ def _parse(data: Any, which: str) -> Bundle:
         if op not in operators:
             raise ValueError(f"constraint operator {op!r}")
         constraints.append((formula(left), op, formula(right)))
-    return Bundle(_str(data["model"]), tuple(map(_str, data["goods"])), parameters,
-                  tuple((_str(n), formula(f)) for n, f in data["derived"]), tuple(constraints),
+    return Bundle(read_str(data["model"]), tuple(map(read_str, data["goods"])), parameters,
+                  tuple((read_str(n), formula(f)) for n, f in data["derived"]), tuple(constraints),
                   tuple(configs), tuple(structures), which)
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("expected a string")
-    return value
-
-
-def _number(value: Any) -> float:
-    if type(value) not in (int, float):
-        raise ValueError("expected a number")
-    return value  # type: ignore[no-any-return]  # an int default stays an int, as in the model
 
 
 # ---------------------------------------------------------------------------------------

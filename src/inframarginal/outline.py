@@ -344,42 +344,46 @@ def load_outline(name_or_path: str) -> ModelOutline | None:
 def _parse(data: Any, origin: str, source: str, digest: str, spec: dict[str, Any]) -> ModelOutline:
     """Check every field's type and every tree; ``ValueError`` (or a lookup error) otherwise."""
     def formula(entry: Any) -> Formula:
-        arguments = tuple(_str(a) for a in entry["arguments"])
+        arguments = tuple(read_str(a) for a in entry["arguments"])
         check_tree(entry["body"], len(arguments))
         return Formula(arguments, entry["body"])
 
     parameters = tuple(
-        OutlineParameter(_str(n), _number(d), Domain(_number(lo), _number(hi), _flag(lc), _flag(uc)), _str(text))
+        OutlineParameter(read_str(n), read_number(d),
+                         Domain(read_number(lo), read_number(hi), read_flag(lc), read_flag(uc)), read_str(text))
         for (n, d, (lo, hi, lc, uc)), text in zip(data["parameters"], data["descriptions"], strict=True))
-    derived = tuple(OutlineDerived(_str(n), _str(text), formula(f), _str(about))
+    derived = tuple(OutlineDerived(read_str(n), read_str(text), formula(f), read_str(about))
                     for (n, f), (text, about) in zip(data["derived"], data["derived_texts"], strict=True))
     constraints = []
     for left, op, right in data["constraints"]:
         if op not in _COMPARE:
             raise ValueError(f"constraint operator {op!r}")
-        constraints.append((formula(left), _str(op), formula(right)))
-    goods = tuple(OutlineGood(_str(n), _str(about)) for n, about in data["goods"])
+        constraints.append((formula(left), read_str(op), formula(right)))
+    goods = tuple(OutlineGood(read_str(n), read_str(about)) for n, about in data["goods"])
     structures = tuple(
-        OutlineStructure(_str(n), tuple(OutlineConfiguration(_str(label), None if sells is None else _str(sells))
+        OutlineStructure(read_str(n), tuple(OutlineConfiguration(read_str(label), None if sells is None else read_str(sells))
                                         for label, sells in configs))
         for n, configs in data["structures"])
-    return ModelOutline(_str(data["name"]), _str(data["title"]), source, digest, spec, parameters, derived,
+    return ModelOutline(read_str(data["name"]), read_str(data["title"]), source, digest, spec, parameters, derived,
                         tuple(constraints), goods, structures, origin)
 
 
-def _str(value: Any) -> str:
+def read_str(value: Any) -> str:
+    """A string read from a cache entry (``ValueError`` otherwise: the entry is not used)."""
     if not isinstance(value, str):
         raise ValueError("expected a string")
     return value
 
 
-def _flag(value: Any) -> bool:
+def read_flag(value: Any) -> bool:
+    """A boolean read from a cache entry."""
     if not isinstance(value, bool):
         raise ValueError("expected true or false")
     return value
 
 
-def _number(value: Any) -> float:
+def read_number(value: Any) -> float:
+    """A number read from a cache entry (an int stays an int)."""
     if type(value) not in (int, float):
         raise ValueError("expected a number")
     return value  # type: ignore[no-any-return]  # an int default stays an int, as in the model
