@@ -526,8 +526,9 @@ def _details(grid: Grid, values: list[np.ndarray], code: np.ndarray, out: dict[s
     for array, fill in ((prices, np.nan), (specialists, np.nan), (numeraire, -1)):
         if array is not None:
             array[...] = fill
-    present = np.unique(code)
-    for s in present[present >= 0]:
+    # the structures found in the block (a histogram: numpy.unique would import numpy.ma)
+    present = np.flatnonzero(np.bincount(code.ravel().astype(np.intp) + 1, minlength=len(kernel.structures) + 1)[1:])
+    for s in present:
         k = kernel.structures[s]
         structure = k.structure
         where = code == s
