@@ -260,22 +260,14 @@ def naive_closed_forms(model, axes: dict[str, np.ndarray]) -> tuple[np.ndarray, 
     return code, best
 
 
-def _best_of(function, repeats: int) -> float:
+def _best_of(function, repeats: int, clock=time.perf_counter) -> float:
+    """The least time of ``repeats`` calls: wall time, or with ``time.process_time`` the CPU time
+    (user + system) of this process."""
     times = []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = clock()
         function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def _best_cpu(function, repeats: int) -> float:
-    """The least CPU time (user + system) of this process over ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        started = time.process_time()
-        function()
-        times.append(time.process_time() - started)
+        times.append(clock() - started)
     return min(times)
 
 
@@ -292,7 +284,7 @@ def bench_file(model) -> None:
         np.testing.assert_allclose(ds.equilibrium_income.values, best, rtol=1e-9)
         del ds, code, best
         naive = _best_of(lambda: naive_closed_forms(model, axes), 3)
-        naive_cpu = _best_cpu(lambda: naive_closed_forms(model, axes), 3)
+        naive_cpu = _best_of(lambda: naive_closed_forms(model, axes), 3, time.process_time)
         api = _best_of(lambda: write_netcdf(sweep(model, axes, variables="core", decode=False), path), 3)
         size = os.path.getsize(path)
         every = _best_of(lambda: write_netcdf(sweep(model, axes, variables="all", decode=False), path), 1)

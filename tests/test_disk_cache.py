@@ -203,5 +203,5 @@ def test_configuration_closed_forms_are_read_back_from_disk(cache):
 def test_sympy_version_is_the_installed_metadata():
     from importlib import metadata
 
-    assert disk_cache._installed_version("sympy") == metadata.version("sympy") == disk_cache.sympy_version()
-    assert disk_cache._installed_version("no_such_package_here") is None
+    assert disk_cache.installed_version("sympy") == metadata.version("sympy") == disk_cache.sympy_version()
+    assert disk_cache.installed_version("no_such_package_here") is None

@@ -61,6 +61,7 @@ from inframarginal.results import (
 
 if TYPE_CHECKING:
     from inframarginal.model import Model
+    from inframarginal.outline import SweepModel
 
 _KIND = "numeric-bundle"
 #: Raised whenever the bundle's layout changes, so older bundles are ignored.
@@ -74,12 +75,6 @@ def _key(which: str) -> str:
 def enabled() -> bool:
     """Whether bundles are read and written (:func:`inframarginal.disk_cache.numeric_cache_enabled`)."""
     return disk_cache.numeric_cache_enabled()
-
-
-# ---------------------------------------------------------------------------------------
-# which model: its content hash, found without building it
-
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -103,9 +98,9 @@ def _certificate_at(digest: str, parameters: Mapping[str, float]) -> Certificati
         return None
 
 
-def stored_certificate(model: Model, parameters: Mapping[str, float]) -> Certification | None:
+def stored_certificate(model: SweepModel, parameters: Mapping[str, float]) -> Certification | None:
     """The certification kept by :func:`store_certificate` at a full parameter point, or ``None``
-    (also when the numeric caches are off)."""
+    (also when the numeric caches are off); ``model`` may be a warm command's outline."""
     return _certificate_at(model.content_hash, parameters) if enabled() else None
 
 

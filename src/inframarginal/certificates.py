@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inframarginal.bundle import _certificate_at, enabled
+from inframarginal.bundle import stored_certificate
 from inframarginal.errors import Advice
 
 if TYPE_CHECKING:
@@ -91,11 +91,9 @@ def kept_sample_advice(model: SweepModel, points: Sequence[Mapping[str, float]],
                        regions: Sequence[str]) -> Advice | None:
     """:func:`sample_advice` where every point's certificate is kept in the disk cache, else ``None``
     (the caller certifies them: :func:`inframarginal.search.certify_sample`)."""
-    if not enabled():
-        return None
     kept = []
     for point in points:
-        cert = _certificate_at(model.content_hash, point)
+        cert = stored_certificate(model, point)
         if cert is None:
             return None
         kept.append(cert)

@@ -36,10 +36,9 @@ MAX_ENTRY_BYTES = 64 * 2**20
 
 
 @cache
-@cache
 def sympy_version() -> str:
     """SymPy's version, read from its installed metadata (importing SymPy takes a second)."""
-    found = _installed_version("sympy")
+    found = installed_version("sympy")
     if found is not None:
         return found
     from importlib import metadata  # its import alone takes longer than a warm command's work
@@ -52,7 +51,7 @@ def sympy_version() -> str:
         return str(sympy.__version__)
 
 
-def _installed_version(package: str) -> str | None:
+def installed_version(package: str) -> str | None:
     """The ``Version`` of the one ``PACKAGE-*.dist-info`` next to the package (what
     :func:`importlib.metadata.version` reads), or ``None`` where that is not the layout."""
     from importlib.util import find_spec
